@@ -1,0 +1,55 @@
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import writeFileAtomic from 'write-file-atomic';
+import { isMap, isSeq, parseDocument, YAMLMap, YAMLSeq, type Document } from 'yaml';
+import { AamError } from '../errors.js';
+import { validateConfigText } from './load.js';
+import type { RegistryConfig } from './types.js';
+
+/** Edits a config file in place, keeping its comments, then re-validates before replacing it atomically. */
+async function editConfig(file: string, change: (doc: Document) => void): Promise<void> {
+  const text = existsSync(file) ? readFileSync(file, 'utf8') : '';
+  validateConfigText(text, file); // never build on a broken file: report it with its line
+  const doc = parseDocument(text);
+  if (doc.contents === null) doc.contents = doc.createNode({}) as unknown as typeof doc.contents;
+  change(doc);
+  const next = doc.toString();
+  validateConfigText(next, file);
+  mkdirSync(dirname(file), { recursive: true });
+  await writeFileAtomic(file, next, { encoding: 'utf8', fsync: true });
+}
+
+function registriesSeq(doc: Document): YAMLSeq {
+  let seq = doc.get('registries', true);
+  if (seq === undefined || seq === null) {
+    seq = new YAMLSeq();
+    doc.set('registries', seq);
+  }
+  if (!isSeq(seq)) throw new AamError('INVALID_CONFIG', "'registries' in the config is not a list");
+  return seq as YAMLSeq;
+}
+
+/** `aam registry add`: appends to the global config; `--default` makes it the only default. */
+export async function addRegistryToConfig(file: string, reg: RegistryConfig): Promise<void> {
+  await editConfig(file, (doc) => {
+    const seq = registriesSeq(doc);
+    for (const item of seq.items) {
+      if (isMap(item) && item.get('name') === reg.name) {
+        throw new AamError('REGISTRY_EXISTS', `Registry '${reg.name}' already configured. Use 'aam registry remove ${reg.name}' first.`);
+      }
+    }
+    if (reg.default) for (const item of seq.items) if (isMap(item)) (item as YAMLMap).delete('default');
+    seq.add(doc.createNode(reg.default ? { name: reg.name, url: reg.url, default: true } : { name: reg.name, url: reg.url }));
+  });
+}
+
+export async function removeRegistryFromConfig(file: string, name: string): Promise<void> {
+  await editConfig(file, (doc) => {
+    const seq = registriesSeq(doc);
+    const index = seq.items.findIndex((item) => isMap(item) && item.get('name') === name);
+    if (index < 0) {
+      throw new AamError('NOT_FOUND', `Registry '${name}' not found. Run 'aam registry list' to see configured registries.`);
+    }
+    seq.items.splice(index, 1);
+  });
+}

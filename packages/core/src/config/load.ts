@@ -1,0 +1,120 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { AamError } from '../errors.js';
+import { checkSchema, parseYaml, problemAt, readYamlFile, throwProblems, type SourceProblem, type YamlSource } from '../yaml-file.js';
+import { identityPatternKind } from './identity-pattern.js';
+import { globalConfigPath, projectConfigPath } from './paths.js';
+import { DEFAULT_CONFIG, type AamConfig } from './types.js';
+
+const require = createRequire(import.meta.url);
+/** The published JSON Schema (`@aam/core/schema/config.schema.json`). */
+export const CONFIG_SCHEMA_PATH: string = require.resolve('../../schema/config.schema.json');
+export const configSchema: object = JSON.parse(readFileSync(CONFIG_SCHEMA_PATH, 'utf8')) as object;
+
+export interface ConfigLayer {
+  file: string;
+  scope: 'global' | 'project';
+  value: Partial<AamConfig>;
+}
+
+export interface LoadedConfig {
+  config: AamConfig;
+  layers: ConfigLayer[];
+  warnings: SourceProblem[];
+}
+
+function semanticProblems(src: YamlSource): SourceProblem[] {
+  const problems: SourceProblem[] = [];
+  const sec = (src.value as { security?: { trusted_identities?: unknown[] } } | null)?.security;
+  sec?.trusted_identities?.forEach((entry, i) => {
+    const pattern = typeof entry === 'string' ? entry : (entry as { identity?: unknown })?.identity;
+    if (typeof pattern === 'string' && identityPatternKind(pattern) === undefined) {
+      const path = typeof entry === 'string' ? ['security', 'trusted_identities', i] : ['security', 'trusted_identities', i, 'identity'];
+      problems.push(
+        problemAt(
+          src,
+          path,
+          `'${pattern}' is not an identity pattern: use alice@example.com, *@example.com, github:OWNER[/REPO], gitlab:OWNER[/PROJECT] or a full https:// URI`,
+        ),
+      );
+    }
+  });
+  const keys = (src.value as { security?: { trusted_keys?: unknown[] } } | null)?.security?.trusted_keys;
+  keys?.forEach((k, i) => {
+    if (typeof k !== 'string') return;
+    const hex = k.replace(/\s+/g, '');
+    if (!/^([0-9a-fA-F]{40}|[0-9a-fA-F]{64})$/.test(hex) && !/^sha256:[0-9a-fA-F]{64}$/.test(k)) {
+      problems.push(
+        problemAt(src, ['security', 'trusted_keys', i], `'${k}' is not a full OpenPGP fingerprint (40 or 64 hex digits) nor sha256:<64 hex>`),
+      );
+    }
+  });
+  const regs = (src.value as { registries?: { name?: unknown }[] } | null)?.registries;
+  const names = new Set<unknown>();
+  regs?.forEach((r, i) => {
+    if (names.has(r?.name)) problems.push(problemAt(src, ['registries', i, 'name'], `duplicate registry name '${String(r?.name)}'`));
+    names.add(r?.name);
+  });
+  return problems;
+}
+
+/** Parses and validates one config file; throws INVALID_CONFIG naming file, line and key. */
+export function loadConfigFile(file: string): { value: Partial<AamConfig>; warnings: SourceProblem[] } {
+  return validateConfigSource(readYamlFile(file, 'INVALID_CONFIG'));
+}
+
+/** Validates config text (e.g. an edit about to be written) exactly as a file on disk would be. */
+export function validateConfigText(text: string, file: string): { value: Partial<AamConfig>; warnings: SourceProblem[] } {
+  return validateConfigSource(parseYaml(text, file, 'INVALID_CONFIG'));
+}
+
+function validateConfigSource(src: YamlSource): { value: Partial<AamConfig>; warnings: SourceProblem[] } {
+  const file = src.file;
+  if (src.value === null || src.value === undefined) return { value: {}, warnings: [] };
+  const { errors, warnings } = checkSchema(src, configSchema);
+  if (errors.length === 0) errors.push(...semanticProblems(src));
+  if (errors.length > 0) throwProblems('INVALID_CONFIG', `Invalid configuration in ${file}`, errors);
+  return { value: src.value as Partial<AamConfig>, warnings };
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** Objects deep-merge; lists and scalars from `over` replace `base` whole (SPEC §3). */
+export function mergeConfig<T>(base: T, over: unknown): T {
+  if (!isPlainObject(base) || !isPlainObject(over)) return (over === undefined ? base : over) as T;
+  const out: Record<string, unknown> = { ...base };
+  for (const [k, v] of Object.entries(over)) out[k] = k in out ? mergeConfig(out[k], v) : v;
+  return out as T;
+}
+
+export interface LoadConfigOptions {
+  projectDir?: string;
+  env?: NodeJS.ProcessEnv;
+  /** Highest precedence: values from command-line flags. */
+  overrides?: unknown;
+}
+
+/** Loads defaults < global (`$AAM_CONFIG` or `$AAM_HOME/config.yaml`) < project (`.aam/config.yaml`) < flags. */
+export function loadConfig(opts: LoadConfigOptions = {}): LoadedConfig {
+  const env = opts.env ?? process.env;
+  const layers: ConfigLayer[] = [];
+  const warnings: SourceProblem[] = [];
+  const globalFile = globalConfigPath(env);
+  if (env.AAM_CONFIG && !existsSync(globalFile)) {
+    throw new AamError('INVALID_CONFIG', `AAM_CONFIG names ${globalFile}, which does not exist`);
+  }
+  const candidates: [string, ConfigLayer['scope']][] = [[globalFile, 'global']];
+  if (opts.projectDir) candidates.push([projectConfigPath(opts.projectDir), 'project']);
+  let config: AamConfig = DEFAULT_CONFIG;
+  for (const [file, scope] of candidates) {
+    if (!existsSync(file)) continue;
+    const loaded = loadConfigFile(file);
+    warnings.push(...loaded.warnings);
+    layers.push({ file, scope, value: loaded.value });
+    config = mergeConfig(config, loaded.value);
+  }
+  if (opts.overrides !== undefined) config = mergeConfig(config, opts.overrides);
+  return { config, layers, warnings };
+}

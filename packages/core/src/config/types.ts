@@ -1,0 +1,54 @@
+export type OnSignatureFailure = 'warn' | 'error' | 'ignore';
+
+export type TrustedIdentity = string | { identity: string; issuer?: string };
+
+export interface RegistryConfig {
+  name: string;
+  url: string;
+  default?: boolean;
+  attestation_keys?: string[];
+}
+
+export interface SecurityConfig {
+  require_checksum: true;
+  require_signature: boolean;
+  on_signature_failure: OnSignatureFailure;
+  trusted_identities: TrustedIdentity[];
+  trusted_keys: string[];
+  trust_registry_attestations: boolean;
+  trusted_registries: string[];
+  sigstore?: { trusted_root?: string; fulcio_url?: string; rekor_url?: string; tsa_url?: string };
+}
+
+export interface LimitsConfig {
+  max_archive_size: number;
+  max_unpacked_size: number;
+  max_entries: number;
+}
+
+/** The merged configuration (SPEC §3). */
+export interface AamConfig {
+  security: SecurityConfig;
+  policy: { modules: string[]; bundle?: string };
+  registries: RegistryConfig[];
+  plugins: string[];
+  limits: LimitsConfig;
+}
+
+export const MB = 1024 * 1024;
+
+export const DEFAULT_CONFIG: AamConfig = {
+  security: {
+    require_checksum: true,
+    require_signature: false,
+    on_signature_failure: 'warn',
+    trusted_identities: [],
+    trusted_keys: [],
+    trust_registry_attestations: false,
+    trusted_registries: [],
+  },
+  policy: { modules: [] },
+  registries: [],
+  plugins: [],
+  limits: { max_archive_size: 50 * MB, max_unpacked_size: 512 * MB, max_entries: 10_000 },
+};

@@ -1,0 +1,57 @@
+/** Stable error codes; the CLI maps them to exit codes and `--json` output. */
+export type AamErrorCode =
+  | 'USAGE'
+  | 'INVALID_NAME'
+  | 'INVALID_VERSION'
+  | 'INVALID_SPEC'
+  | 'INVALID_MANIFEST'
+  | 'INVALID_CONFIG'
+  | 'INVALID_CHECKSUM'
+  | 'INVALID_ARCHIVE'
+  | 'INVALID_LOCK'
+  | 'INVALID_REGISTRY'
+  | 'ARCHIVE_TOO_LARGE'
+  | 'CHECKSUM_MISMATCH'
+  | 'NOT_FOUND'
+  | 'VERSION_EXISTS'
+  | 'REGISTRY_EXISTS'
+  | 'NO_MATCHING_VERSION'
+  | 'LOCK_OUT_OF_DATE'
+  | 'LOCK_BUSY'
+  | 'PLUGIN_ERROR'
+  | 'IO_ERROR';
+
+/** Codes that mean "the input was bad" (exit 2) rather than "the check refused" (exit 1). */
+const BAD_INPUT: ReadonlySet<AamErrorCode> = new Set([
+  'USAGE',
+  'INVALID_NAME',
+  'INVALID_VERSION',
+  'INVALID_SPEC',
+  'INVALID_MANIFEST',
+  'INVALID_CONFIG',
+  'INVALID_CHECKSUM',
+  'INVALID_LOCK',
+  'INVALID_REGISTRY',
+  'PLUGIN_ERROR',
+]);
+
+/** The one error type of the engine: a stable `code`, a message saying what was expected and found. */
+export class AamError extends Error {
+  readonly code: AamErrorCode;
+  readonly details: Record<string, unknown>;
+  constructor(code: AamErrorCode, message: string, details: Record<string, unknown> = {}) {
+    super(message);
+    this.name = 'AamError';
+    this.code = code;
+    this.details = details;
+  }
+
+  /** 2 for bad input or usage, 1 for a refusal or failure. */
+  get exitCode(): 1 | 2 {
+    return BAD_INPUT.has(this.code) ? 2 : 1;
+  }
+}
+
+export function isAamError(e: unknown): e is AamError {
+  return e instanceof AamError;
+}

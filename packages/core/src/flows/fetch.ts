@@ -1,0 +1,48 @@
+import { pipeline } from 'node:stream/promises';
+import { Writable } from 'node:stream';
+import { AamError } from '../errors.js';
+import { checksumsEqual, type Checksum } from '../integrity/checksum.js';
+import { ChecksumMismatchError } from '../integrity/mismatch.js';
+import { Sha256Tap } from '../integrity/sha256-tap.js';
+import type { Registry } from '../registry/types.js';
+
+export interface FetchedArchive {
+  bytes: Buffer;
+  actual: Checksum;
+}
+
+/**
+ * Downloads an archive into memory (bounded by the archive size limit), hashing it as it arrives, so an
+ * install reads each archive once. Then compares with every expected checksum (registry, lock).
+ */
+export async function fetchVerifiedArchive(
+  registry: Registry,
+  name: string,
+  version: string,
+  expected: Checksum[],
+  maxArchiveSize: number,
+): Promise<FetchedArchive> {
+  const chunks: Buffer[] = [];
+  const tap = new Sha256Tap(maxArchiveSize);
+  const sink = new Writable({
+    highWaterMark: 1 << 20,
+    write(chunk: Buffer, _e, cb) {
+      chunks.push(chunk);
+      cb();
+    },
+  });
+  try {
+    await pipeline(await registry.openArchive(name, version), tap, sink);
+  } catch (e) {
+    if (e instanceof AamError) throw e;
+    if (e instanceof RangeError) {
+      throw new AamError('ARCHIVE_TOO_LARGE', `${name}@${version} is larger than the ${maxArchiveSize}-byte archive limit`);
+    }
+    throw new AamError('IO_ERROR', `Downloading ${name}@${version} from '${registry.name}' failed: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  const actual = tap.checksum();
+  for (const want of expected) {
+    if (!checksumsEqual(want, actual)) throw new ChecksumMismatchError(`${name}@${version}`, want, actual);
+  }
+  return { bytes: Buffer.concat(chunks), actual };
+}

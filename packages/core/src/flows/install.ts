@@ -1,0 +1,230 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir, rename, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import semver from 'semver';
+import type { AamConfig } from '../config/types.js';
+import { AamError } from '../errors.js';
+import type { Checksum } from '../integrity/checksum.js';
+import { emptyLock, readLock, sameLockedPackages, writeLock, type LockedPackage, type Lockfile } from '../lock/lockfile.js';
+import { extractArchive } from '../package/extract.js';
+import { packageDirName, parsePackageSpec, type VersionSelector } from '../package/name.js';
+import { openRegistry, registriesToSearch } from '../registry/open.js';
+import { selectVersion } from '../registry/resolve.js';
+import type { PackageMetadata, Registry, VersionRecord } from '../registry/types.js';
+import { archiveLimits, installTarget, type InstallTarget } from './context.js';
+import { fetchVerifiedArchive } from './fetch.js';
+
+export interface InstallRequest {
+  specs: string[];
+  projectDir: string;
+  config: AamConfig;
+  global?: boolean;
+  registry?: string;
+  frozen?: boolean;
+  force?: boolean;
+  dryRun?: boolean;
+  env?: NodeJS.ProcessEnv;
+  onEvent?: (event: InstallEvent) => void;
+}
+
+export type InstallEvent =
+  | { $case: 'resolved'; name: string; version: string; registry: string }
+  | { $case: 'checksum-verified'; name: string; version: string; checksum: Checksum }
+  | { $case: 'installing'; count: number }
+  | { $case: 'installed'; name: string; version: string; action: PackageAction };
+
+export type PackageAction = 'installed' | 'updated' | 'reinstalled' | 'unchanged' | 'would-install';
+
+export interface InstalledPackage {
+  name: string;
+  version: string;
+  source: string;
+  checksum: Checksum;
+  action: PackageAction;
+  path: string;
+}
+
+export interface InstallResult {
+  target: InstallTarget;
+  lockfile: string;
+  packages: InstalledPackage[];
+  dryRun: boolean;
+}
+
+interface PlannedPackage {
+  name: string;
+  record: VersionRecord;
+  registry: Registry;
+  locked?: LockedPackage;
+}
+
+/** Installs packages: resolve -> download + verify every checksum -> extract to staging -> swap in -> lock. */
+export async function installFlow(req: InstallRequest): Promise<InstallResult> {
+  const target = installTarget(req.projectDir, req.global ?? false, req.env);
+  const lock = readLock(target.aamDir);
+  const plan = await resolvePlan(req, lock);
+  return verifyAndStage(req, target, lock, plan);
+}
+
+async function resolvePlan(req: InstallRequest, lock: Lockfile): Promise<Map<string, PlannedPackage>> {
+  const roots: { name: string; selector: VersionSelector; fromLock: boolean }[] = req.specs.length
+    ? req.specs.map((s) => ({ ...parsePackageSpec(s), fromLock: false }))
+    : Object.entries(lock.packages).map(([name, p]) => ({ name, selector: { $case: 'version', version: p.version } as const, fromLock: true }));
+  if (roots.length === 0) {
+    throw new AamError('USAGE', 'Nothing to install: give a package (aam install NAME[@VERSION]) or run it where an aam-lock.yaml lists packages');
+  }
+  const candidates = registriesToSearch(req.config.registries, req.registry);
+  const opened = new Map<string, Registry>();
+  const open = (name: string): Registry => {
+    const cfg = req.config.registries.find((r) => r.name === name);
+    if (!cfg) throw new AamError('NOT_FOUND', `Registry '${name}' (recorded in the lock) is not configured`);
+    let r = opened.get(name);
+    if (!r) opened.set(name, (r = openRegistry(cfg)));
+    return r;
+  };
+  const findPackage = async (name: string, lockedSource?: string): Promise<{ registry: Registry; meta: PackageMetadata }> => {
+    const names = lockedSource && req.registry === undefined ? [lockedSource] : candidates.map((c) => c.name);
+    for (const n of names) {
+      const registry = open(n);
+      const meta = await registry.metadata(name);
+      if (meta) return { registry, meta };
+    }
+    throw new AamError('NOT_FOUND', `Package ${name} not found in ${names.map((n) => `'${n}'`).join(', ')}`, { package: name });
+  };
+
+  const plan = new Map<string, PlannedPackage>();
+  const queue: { name: string; selector: VersionSelector; requiredBy?: string; fromLock: boolean }[] = [...roots];
+  while (queue.length > 0) {
+    const item = queue.shift()!;
+    const locked = lock.packages[item.name];
+    const have = plan.get(item.name);
+    if (have) {
+      if (!accepts(item.selector, have.record.version)) {
+        throw new AamError(
+          'NO_MATCHING_VERSION',
+          `Conflicting versions of ${item.name}: ${have.record.version} is selected, but ${item.requiredBy ?? 'the command line'} needs ${describe(item.selector)}`,
+        );
+      }
+      continue;
+    }
+    const { registry, meta } = await findPackage(item.name, locked?.source);
+    // Keep the locked version whenever the request allows it (a bare name, a range it satisfies, a dependency).
+    const keepLocked = locked !== undefined && (item.fromLock || implicit(item.selector) || (item.selector.$case === 'range' && accepts(item.selector, locked.version)));
+    const record = keepLocked
+      ? selectVersion(meta, { $case: 'version', version: locked.version })
+      : selectVersion(meta, item.selector);
+    req.onEvent?.({ $case: 'resolved', name: item.name, version: record.version, registry: registry.name });
+    plan.set(item.name, { name: item.name, record, registry, ...(locked ? { locked } : {}) });
+    for (const [dep, range] of Object.entries(record.dependencies ?? {})) {
+      queue.push({ name: dep, selector: { $case: 'range', range }, requiredBy: `${item.name}@${record.version}`, fromLock: false });
+    }
+  }
+  return plan;
+}
+
+function implicit(s: VersionSelector): boolean {
+  return s.$case === 'tag' && s.tag === 'latest';
+}
+
+function accepts(s: VersionSelector, version: string): boolean {
+  switch (s.$case) {
+    case 'version':
+      return s.version === version;
+    case 'range':
+      return semver.satisfies(version, s.range);
+    case 'tag':
+      return true;
+  }
+}
+
+function describe(s: VersionSelector): string {
+  return s.$case === 'version' ? s.version : s.$case === 'range' ? s.range : `tag '${s.tag}'`;
+}
+
+async function verifyAndStage(
+  req: InstallRequest,
+  target: InstallTarget,
+  lock: Lockfile,
+  plan: Map<string, PlannedPackage>,
+): Promise<InstallResult> {
+  const limits = archiveLimits(req.config.limits);
+  const next: Lockfile = { ...emptyLock(), packages: { ...lock.packages } };
+  // 1. Every archive is downloaded and verified before anything is written.
+  const fetched = new Map<string, Buffer>();
+  for (const p of plan.values()) {
+    const expected: Checksum[] = [p.record.checksum];
+    if (p.locked && p.locked.version === p.record.version) expected.unshift(p.locked.checksum);
+    const { bytes, actual } = await fetchVerifiedArchive(p.registry, p.name, p.record.version, expected, limits.maxArchiveSize);
+    req.onEvent?.({ $case: 'checksum-verified', name: p.name, version: p.record.version, checksum: actual });
+    fetched.set(p.name, bytes);
+    const deps = Object.fromEntries(Object.keys(p.record.dependencies ?? {}).map((d) => [d, plan.get(d)!.record.version]));
+    next.packages[p.name] = {
+      version: p.record.version,
+      source: p.registry.name,
+      checksum: actual,
+      signatures: p.locked?.version === p.record.version ? p.locked.signatures : [],
+      ...(Object.keys(deps).length ? { dependencies: deps } : {}),
+      file_checksums: p.locked?.file_checksums ?? {},
+    };
+  }
+  if (req.frozen && !sameLockedPackages(lock, next)) {
+    const changed = [...plan.values()].filter((p) => lock.packages[p.name]?.version !== p.record.version).map((p) => `${p.name}@${p.record.version}`);
+    throw new AamError('LOCK_OUT_OF_DATE', `--frozen: the lock file would change (${changed.join(', ') || 'entries differ'}); run aam install without --frozen and commit the lock`);
+  }
+  const result: InstallResult = { target, lockfile: join(target.aamDir, 'aam-lock.yaml'), packages: [], dryRun: req.dryRun ?? false };
+  const toWrite: PlannedPackage[] = [];
+  for (const p of plan.values()) {
+    const path = join(target.packagesDir, packageDirName(p.name));
+    const upToDate = p.locked?.version === p.record.version && p.locked.checksum === next.packages[p.name]!.checksum && existsSync(path);
+    let action: PackageAction = upToDate ? (req.force ? 'reinstalled' : 'unchanged') : p.locked ? 'updated' : 'installed';
+    if (req.dryRun && action !== 'unchanged') action = 'would-install';
+    if (action !== 'unchanged') toWrite.push(p);
+    result.packages.push({ name: p.name, version: p.record.version, source: p.registry.name, checksum: next.packages[p.name]!.checksum, action, path });
+  }
+  if (req.dryRun) return result;
+  req.onEvent?.({ $case: 'installing', count: toWrite.length });
+
+  // 2. Extract into a staging directory beside packages/ (same file system), then rename into place.
+  await mkdir(target.packagesDir, { recursive: true });
+  const staging = join(target.aamDir, `.staging-${randomBytes(6).toString('hex')}`);
+  await mkdir(staging);
+  const swapped: { path: string; backup?: string }[] = [];
+  try {
+    const staged = new Map<string, string>();
+    for (const p of toWrite) {
+      const dir = join(staging, packageDirName(p.name));
+      const { manifest, fileChecksums } = await extractArchive(fetched.get(p.name)!, dir, limits);
+      if (manifest.name !== p.name || manifest.version !== p.record.version) {
+        throw new AamError(
+          'INVALID_ARCHIVE',
+          `Archive for ${p.name}@${p.record.version} contains ${manifest.name}@${manifest.version} (identity comes from aam.yaml inside the archive)`,
+        );
+      }
+      next.packages[p.name]!.file_checksums = fileChecksums;
+      staged.set(p.name, dir);
+    }
+    for (const p of toWrite) {
+      const path = join(target.packagesDir, packageDirName(p.name));
+      const entry: { path: string; backup?: string } = { path };
+      if (existsSync(path)) {
+        entry.backup = join(staging, `previous-${packageDirName(p.name)}`);
+        await rename(path, entry.backup);
+      }
+      swapped.push(entry);
+      await rename(staged.get(p.name)!, path);
+    }
+    if (toWrite.length > 0 || !sameLockedPackages(lock, next) || !existsSync(result.lockfile)) await writeLock(target.aamDir, next);
+  } catch (e) {
+    // Put back exactly what was there: a failed install leaves the project as it was.
+    for (const s of swapped.reverse()) {
+      await rm(s.path, { recursive: true, force: true });
+      if (s.backup) await rename(s.backup, s.path);
+    }
+    await rm(staging, { recursive: true, force: true });
+    throw e;
+  }
+  await rm(staging, { recursive: true, force: true });
+  for (const p of toWrite) req.onEvent?.({ $case: 'installed', name: p.name, version: p.record.version, action: result.packages.find((x) => x.name === p.name)!.action });
+  return result;
+}

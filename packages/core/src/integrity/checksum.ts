@@ -1,0 +1,47 @@
+import { createHash, type Hash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { AamError } from '../errors.js';
+
+/** A SHA-256 checksum in AAM's canonical form: `sha256:<64 lowercase hex>`. */
+export type Checksum = `sha256:${string}`;
+
+const CHECKSUM_RE = /^sha256:[0-9a-fA-F]{64}$/;
+
+/** Parses and normalises (lowercases) a checksum string; INVALID_CHECKSUM for anything else. */
+export function parseChecksum(value: unknown, where = 'checksum'): Checksum {
+  if (typeof value !== 'string' || !CHECKSUM_RE.test(value)) {
+    throw new AamError(
+      'INVALID_CHECKSUM',
+      `Malformed ${where}: expected 'sha256:' followed by 64 hex digits, got ${JSON.stringify(value)}`,
+      { value },
+    );
+  }
+  return value.toLowerCase() as Checksum;
+}
+
+export function checksumFromDigest(digest: Buffer): Checksum {
+  return `sha256:${digest.toString('hex')}`;
+}
+
+/** Case-insensitive comparison of two checksums (SPEC §1). */
+export function checksumsEqual(a: string, b: string): boolean {
+  return a.toLowerCase() === b.toLowerCase();
+}
+
+export function sha256(data: Uint8Array): Checksum {
+  return checksumFromDigest(createHash('sha256').update(data).digest());
+}
+
+/** Streams a file through SHA-256 without buffering it; 1 MiB reads keep pace with `openssl dgst`. */
+export async function sha256File(path: string): Promise<Checksum> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) hash.update(chunk as Buffer);
+  return checksumFromDigest(hash.digest());
+}
+
+/** Raw hex digest of a file (for per-file checksums in the lock). */
+export async function sha256FileHex(path: string): Promise<string> {
+  return (await sha256File(path)).slice('sha256:'.length);
+}
+
+export type { Hash };

@@ -1,0 +1,99 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { writeYamlAtomic } from '../atomic-file.js';
+import { parseChecksum, type Checksum } from '../integrity/checksum.js';
+import { assertPackageName, assertVersion } from '../package/name.js';
+import { checkSchema, readYamlFile, throwProblems } from '../yaml-file.js';
+
+export const LOCK_FILE = 'aam-lock.yaml';
+
+/** The signer that was trusted when the package was installed (TOFU, SPEC §5). */
+export interface LockedSignature {
+  type: string;
+  identity?: string;
+  fingerprint?: string;
+  issuer?: string;
+}
+
+export interface LockedPackage {
+  version: string;
+  source: string;
+  checksum: Checksum;
+  signatures: LockedSignature[];
+  dependencies?: Record<string, string>;
+  /** Relative path -> SHA-256 hex of each installed file. */
+  file_checksums: Record<string, string>;
+}
+
+export interface Lockfile {
+  lockfile_version: 1;
+  resolved_at: string;
+  packages: Record<string, LockedPackage>;
+}
+
+const lockSchema = {
+  type: 'object',
+  required: ['lockfile_version', 'packages'],
+  properties: {
+    lockfile_version: { const: 1 },
+    resolved_at: { type: 'string' },
+    packages: {
+      type: 'object',
+      additionalProperties: {
+        type: 'object',
+        required: ['version', 'source', 'checksum'],
+        properties: {
+          version: { type: 'string' },
+          source: { type: 'string' },
+          checksum: { type: 'string' },
+          signatures: { type: 'array', items: { type: 'object', required: ['type'], properties: { type: { type: 'string' } } } },
+          dependencies: { type: 'object', additionalProperties: { type: 'string' } },
+          file_checksums: { type: 'object', additionalProperties: { type: 'string', pattern: '^[0-9a-f]{64}$' } },
+        },
+      },
+    },
+  },
+} as const;
+
+export function lockPath(aamDir: string): string {
+  return join(aamDir, LOCK_FILE);
+}
+
+export function emptyLock(): Lockfile {
+  return { lockfile_version: 1, resolved_at: new Date().toISOString(), packages: {} };
+}
+
+/** Reads and validates the lock; a missing lock is an empty one. */
+export function readLock(aamDir: string): Lockfile {
+  const file = lockPath(aamDir);
+  if (!existsSync(file)) return emptyLock();
+  const src = readYamlFile(file, 'INVALID_LOCK');
+  const { errors } = checkSchema(src, lockSchema);
+  if (errors.length > 0) throwProblems('INVALID_LOCK', `Invalid lock file ${file}`, errors);
+  const lock = src.value as Lockfile;
+  for (const [name, p] of Object.entries(lock.packages)) {
+    assertPackageName(name);
+    assertVersion(p.version);
+    p.checksum = parseChecksum(p.checksum, `checksum of ${name} in ${file}`);
+    p.signatures ??= [];
+    p.file_checksums ??= {};
+  }
+  return lock;
+}
+
+/** Writes the lock atomically, packages sorted by name so diffs stay small. */
+export async function writeLock(aamDir: string, lock: Lockfile): Promise<void> {
+  const packages = Object.fromEntries(Object.keys(lock.packages).sort().map((k) => [k, lock.packages[k]]));
+  await writeYamlAtomic(lockPath(aamDir), { ...lock, packages }, '# Written by aam. Do not edit: aam install updates it.');
+}
+
+export function sameLockedPackages(a: Lockfile, b: Lockfile): boolean {
+  const ka = Object.keys(a.packages).sort();
+  const kb = Object.keys(b.packages).sort();
+  if (ka.join('\n') !== kb.join('\n')) return false;
+  return ka.every((k) => {
+    const x = a.packages[k]!;
+    const y = b.packages[k]!;
+    return x.version === y.version && x.checksum === y.checksum && x.source === y.source;
+  });
+}

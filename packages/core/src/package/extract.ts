@@ -1,0 +1,124 @@
+import { createHash } from 'node:crypto';
+import { copyFile, mkdir, open, rm, symlink } from 'node:fs/promises';
+import { dirname, resolve, sep } from 'node:path';
+import type { Readable } from 'node:stream';
+import { AamError } from '../errors.js';
+import type { ArchiveLimits } from './archive-rules.js';
+import { MANIFEST_FILE, parseManifestText, type Manifest } from './manifest.js';
+import { walkArchive } from './walk-archive.js';
+
+export interface ExtractResult {
+  manifest: Manifest;
+  /** Relative POSIX path -> SHA-256 hex of each regular file written. */
+  fileChecksums: Record<string, string>;
+}
+
+async function readAll(stream: AsyncIterable<Buffer>, cap: number): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let n = 0;
+  for await (const c of stream) {
+    n += c.length;
+    if (n > cap) throw new AamError('INVALID_ARCHIVE', `${MANIFEST_FILE} in the archive is larger than ${cap} bytes`);
+    chunks.push(c);
+  }
+  return Buffer.concat(chunks);
+}
+
+const MAX_MANIFEST_BYTES = 1024 * 1024;
+
+/**
+ * Extracts a verified archive into `dir`, which must not exist yet (a fresh temp directory on the same
+ * file system as the final place). On any refusal the directory is removed: nothing half-written stays.
+ */
+export async function extractArchive(source: Buffer | Readable, dir: string, limits: ArchiveLimits): Promise<ExtractResult> {
+  const root = resolve(dir);
+  await mkdir(root, { recursive: false });
+  const fileChecksums: Record<string, string> = {};
+  let manifestText: string | undefined;
+  const inside = (p: string): string => {
+    const abs = resolve(root, p);
+    if (abs !== root && !abs.startsWith(root + sep)) throw new AamError('INVALID_ARCHIVE', `Archive entry escapes the target: ${p}`);
+    return abs;
+  };
+  try {
+    await walkArchive(source, limits, async (entry) => {
+      const abs = inside(entry.path);
+      switch (entry.$case) {
+        case 'directory':
+          await mkdir(abs, { recursive: true, mode: 0o755 });
+          return;
+        case 'file': {
+          await mkdir(dirname(abs), { recursive: true, mode: 0o755 });
+          // 'wx' = O_CREAT|O_EXCL: never follows or overwrites anything already there.
+          const fh = await open(abs, 'wx', entry.mode);
+          const hash = createHash('sha256');
+          const isManifest = entry.path === MANIFEST_FILE;
+          const kept: Buffer[] = [];
+          let keptBytes = 0;
+          try {
+            for await (const chunk of entry.stream) {
+              hash.update(chunk);
+              if (isManifest) {
+                keptBytes += chunk.length;
+                if (keptBytes > MAX_MANIFEST_BYTES) {
+                  throw new AamError('INVALID_ARCHIVE', `${MANIFEST_FILE} in the archive is larger than ${MAX_MANIFEST_BYTES} bytes`);
+                }
+                kept.push(chunk);
+              }
+              await fh.write(chunk);
+            }
+          } finally {
+            await fh.close();
+          }
+          fileChecksums[entry.path] = hash.digest('hex');
+          if (isManifest) manifestText = Buffer.concat(kept).toString('utf8');
+          return;
+        }
+        case 'symlink':
+          await mkdir(dirname(abs), { recursive: true, mode: 0o755 });
+          await symlink(entry.linkname, abs);
+          return;
+        case 'hardlink': {
+          await mkdir(dirname(abs), { recursive: true, mode: 0o755 });
+          // A copy, not a link: the installed tree never shares inodes with anything.
+          await copyFile(inside(entry.target), abs);
+          fileChecksums[entry.path] = fileChecksums[entry.target] ?? '';
+          return;
+        }
+      }
+    });
+    const manifest = manifestFromArchive(manifestText, Object.keys(fileChecksums));
+    return { manifest, fileChecksums };
+  } catch (e) {
+    await rm(root, { recursive: true, force: true });
+    throw e;
+  }
+}
+
+/** Validates every entry of an archive and returns its manifest, writing nothing to disk. */
+export async function inspectArchive(source: Buffer | Readable, limits: ArchiveLimits): Promise<{ manifest: Manifest; files: string[] }> {
+  let manifestText: string | undefined;
+  const files: string[] = [];
+  await walkArchive(source, limits, async (entry) => {
+    if (entry.$case === 'file' || entry.$case === 'hardlink' || entry.$case === 'symlink') files.push(entry.path);
+    if (entry.$case === 'file' && entry.path === MANIFEST_FILE) {
+      manifestText = (await readAll(entry.stream, MAX_MANIFEST_BYTES)).toString('utf8');
+    }
+  });
+  return { manifest: manifestFromArchive(manifestText, files), files };
+}
+
+/** The archive's own `aam.yaml`, validated, with every artifact path present among the entries. */
+function manifestFromArchive(text: string | undefined, files: string[]): Manifest {
+  if (text === undefined) throw new AamError('INVALID_ARCHIVE', `Archive has no ${MANIFEST_FILE} at its root`);
+  const manifest = parseManifestText(text, `${MANIFEST_FILE} (in archive)`);
+  for (const list of Object.values(manifest.artifacts)) {
+    for (const a of list ?? []) {
+      const p = a.path.split('/').filter((s) => s !== '' && s !== '.').join('/');
+      if (!files.some((f) => f === p || f.startsWith(p + '/'))) {
+        throw new AamError('INVALID_ARCHIVE', `Artifact '${a.name}' points to '${a.path}', which is not in the archive`);
+      }
+    }
+  }
+  return manifest;
+}

@@ -1,0 +1,64 @@
+import 'reflect-metadata';
+import { isAbsolute, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { createRequire } from 'node:module';
+import { container as rootContainer, type DependencyContainer } from 'tsyringe';
+import { AamError } from '../errors.js';
+import type { AamPlugin, SignatureVerifier, Signer } from './contracts.js';
+import { LOADED_PLUGINS, SIGNATURE_VERIFIER, SIGNER } from './tokens.js';
+
+function isPlugin(v: unknown): v is AamPlugin {
+  return (
+    typeof v === 'object' &&
+    v !== null &&
+    typeof (v as AamPlugin).name === 'string' &&
+    typeof (v as AamPlugin).register === 'function'
+  );
+}
+
+/** Imports a third-party plugin (npm package name or path) and checks it exports an `AamPlugin`. */
+export async function importPlugin(specifier: string, baseDir: string): Promise<AamPlugin> {
+  let url: string;
+  try {
+    if (specifier.startsWith('.') || isAbsolute(specifier)) {
+      url = pathToFileURL(resolve(baseDir, specifier)).href;
+    } else {
+      url = pathToFileURL(createRequire(resolve(baseDir, 'noop.js')).resolve(specifier)).href;
+    }
+  } catch {
+    throw new AamError('PLUGIN_ERROR', `Plugin '${specifier}' not found (looked from ${baseDir}): install it or fix the 'plugins' entry`);
+  }
+  let mod: Record<string, unknown>;
+  try {
+    mod = (await import(url)) as Record<string, unknown>;
+  } catch (e) {
+    throw new AamError('PLUGIN_ERROR', `Plugin '${specifier}' failed to load: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  const candidate = mod.default ?? mod.plugin;
+  if (!isPlugin(candidate)) {
+    throw new AamError('PLUGIN_ERROR', `Plugin '${specifier}' does not export an AamPlugin ({ name, register(container) }) as default or 'plugin'`);
+  }
+  return candidate;
+}
+
+/** A child container holding every plugin's signers and verifiers; built-ins first, then third-party. */
+export function createPluginContainer(plugins: AamPlugin[], parent: DependencyContainer = rootContainer): DependencyContainer {
+  const c = parent.createChildContainer();
+  for (const plugin of plugins) {
+    try {
+      plugin.register(c);
+    } catch (e) {
+      throw new AamError('PLUGIN_ERROR', `Plugin '${plugin.name}' failed to register: ${e instanceof Error ? e.message : String(e)}`);
+    }
+    c.register(LOADED_PLUGINS, { useValue: plugin });
+  }
+  return c;
+}
+
+function resolveAllOrEmpty<T>(c: DependencyContainer, token: symbol): T[] {
+  return c.isRegistered(token, true) ? c.resolveAll<T>(token) : [];
+}
+
+export const verifiersOf = (c: DependencyContainer): SignatureVerifier[] => resolveAllOrEmpty(c, SIGNATURE_VERIFIER as symbol);
+export const signersOf = (c: DependencyContainer): Signer[] => resolveAllOrEmpty(c, SIGNER as symbol);
+export const pluginsOf = (c: DependencyContainer): AamPlugin[] => resolveAllOrEmpty(c, LOADED_PLUGINS as symbol);

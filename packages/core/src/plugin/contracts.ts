@@ -1,0 +1,66 @@
+import type { DependencyContainer } from 'tsyringe';
+import type { Checksum } from '../integrity/checksum.js';
+
+/** The artifact a signature is about: its bytes on disk and, when known, its package identity. */
+export interface ArtifactRef {
+  path: string;
+  checksum: Checksum;
+  size: number;
+  name?: string;
+  version?: string;
+}
+
+/** A signature document as stored beside an archive or given on the command line. */
+export interface SignatureDocument {
+  /** Where it came from (file path or URL), for messages. */
+  source: string;
+  /** The declared type, when the container says (`metadata.yaml` `signatures[].type`). */
+  declaredType?: string;
+  bytes: Uint8Array;
+}
+
+/** What a verifier learned; never a trust decision (that is the policy's job). */
+export interface SignatureFact {
+  type: string;
+  valid: boolean;
+  errors: string[];
+  identity?: string;
+  issuer?: string;
+  fingerprint?: string;
+  user_ids?: string[];
+  tlog?: { log_index?: number; url?: string; integrated_time?: string };
+  signed_at?: string;
+  registry?: string;
+  claims?: Record<string, string>;
+}
+
+export interface VerifyContext {
+  /** Public keys given on the command line (`--key`), as file contents. */
+  keys: Uint8Array[];
+  /** Registry the artifact came from, when it came from one. */
+  registry?: string;
+  offline: boolean;
+}
+
+/** One per signature kind. Returns `valid: false` with errors for a bad signature; throws only for bugs. */
+export interface SignatureVerifier {
+  readonly type: string;
+  canVerify(sig: SignatureDocument): boolean;
+  verify(artifact: ArtifactRef, sig: SignatureDocument, ctx: VerifyContext): Promise<SignatureFact>;
+}
+
+export interface SignOptions {
+  /** Backend-specific options (`gpgKey`, `identityToken`, ...). */
+  [option: string]: unknown;
+}
+
+export interface Signer {
+  readonly type: string;
+  sign(artifact: ArtifactRef, opts: SignOptions): Promise<SignatureDocument>;
+}
+
+/** What an npm package exports to extend aam: it registers signers and verifiers into the container. */
+export interface AamPlugin {
+  readonly name: string;
+  register(container: DependencyContainer): void;
+}

@@ -1,0 +1,9 @@
+import type { InjectionToken } from 'tsyringe';
+import type { AamPlugin, SignatureVerifier, Signer } from './contracts.js';
+
+/** Every `SignatureVerifier` is registered under this token; resolve them with `resolveAll`. */
+export const SIGNATURE_VERIFIER: InjectionToken<SignatureVerifier> = Symbol.for('aam.SignatureVerifier');
+/** Every `Signer` is registered under this token. */
+export const SIGNER: InjectionToken<Signer> = Symbol.for('aam.Signer');
+/** The plugins that were loaded, in order, for `aam plugin list`. */
+export const LOADED_PLUGINS: InjectionToken<AamPlugin> = Symbol.for('aam.Plugin');

@@ -1,0 +1,43 @@
+import semver from 'semver';
+import { AamError } from '../errors.js';
+import type { VersionSelector } from '../package/name.js';
+import type { PackageMetadata, VersionRecord } from './types.js';
+
+/**
+ * Picks the version a selector means: an exact version (even if yanked, as npm does), the highest
+ * non-yanked version in a range, or the version a dist-tag points at.
+ */
+export function selectVersion(meta: PackageMetadata, selector: VersionSelector): VersionRecord {
+  const byVersion = new Map(meta.versions.map((v) => [v.version, v]));
+  switch (selector.$case) {
+    case 'version': {
+      const v = byVersion.get(selector.version);
+      if (!v) throw noMatch(meta, `version ${selector.version}`);
+      return v;
+    }
+    case 'tag': {
+      const target = meta.dist_tags[selector.tag];
+      if (target === undefined) {
+        if (selector.tag === 'latest') return highest(meta, '*');
+        throw noMatch(meta, `tag '${selector.tag}'`);
+      }
+      const v = byVersion.get(target);
+      if (!v) throw new AamError('INVALID_REGISTRY', `Tag '${selector.tag}' of ${meta.name} points to ${target}, which is not published`);
+      return v;
+    }
+    case 'range':
+      return highest(meta, selector.range);
+  }
+}
+
+function highest(meta: PackageMetadata, range: string): VersionRecord {
+  const candidates = meta.versions.filter((v) => !v.yanked).map((v) => v.version);
+  const best = semver.maxSatisfying(candidates, range);
+  if (best === null) throw noMatch(meta, range === '*' ? 'any version' : `range ${range}`);
+  return meta.versions.find((v) => v.version === best)!;
+}
+
+function noMatch(meta: PackageMetadata, what: string): AamError {
+  const available = meta.versions.map((v) => v.version + (v.yanked ? ' (yanked)' : '')).join(', ') || 'none';
+  return new AamError('NO_MATCHING_VERSION', `No ${what} of ${meta.name} (available: ${available})`, { package: meta.name });
+}

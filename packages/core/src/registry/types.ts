@@ -1,0 +1,61 @@
+import type { Readable } from 'node:stream';
+import type { Checksum } from '../integrity/checksum.js';
+
+export interface SignatureRecord {
+  type: string;
+  file: string;
+  identity?: string;
+  fingerprint?: string;
+}
+
+/** One entry of `metadata.yaml` `versions` (SPEC §1). */
+export interface VersionRecord {
+  version: string;
+  published: string;
+  checksum: Checksum;
+  size: number;
+  yanked: boolean;
+  signatures: SignatureRecord[];
+  dependencies?: Record<string, string>;
+}
+
+export interface PackageMetadata {
+  name: string;
+  description: string;
+  dist_tags: Record<string, string>;
+  versions: VersionRecord[];
+}
+
+export interface RegistryPublishRequest {
+  archivePath: string;
+  name: string;
+  version: string;
+  description: string;
+  checksum: Checksum;
+  size: number;
+  dependencies?: Record<string, string>;
+  tag: string;
+  signatures?: { record: SignatureRecord; bytes: Uint8Array }[];
+}
+
+export interface PublishOutcome {
+  name: string;
+  version: string;
+  checksum: Checksum;
+  tags: string[];
+  location: string;
+}
+
+/** A place packages come from. Implementations: local directory (`file://`), HTTP (later). */
+export interface Registry {
+  readonly name: string;
+  readonly url: string;
+  readonly kind: 'local' | 'http';
+  /** The package's metadata, or undefined if the registry does not have it. */
+  metadata(name: string): Promise<PackageMetadata | undefined>;
+  /** The archive bytes as a stream; the caller hashes them as they arrive. */
+  openArchive(name: string, version: string): Promise<Readable>;
+  /** The signature documents stored beside an archive. */
+  readSignature(name: string, version: string, record: SignatureRecord): Promise<Uint8Array>;
+  publish(req: RegistryPublishRequest): Promise<PublishOutcome>;
+}

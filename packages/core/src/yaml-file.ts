@@ -1,0 +1,135 @@
+import { readFileSync } from 'node:fs';
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import { isNode, LineCounter, parseDocument, type Document } from 'yaml';
+import { AamError, type AamErrorCode } from './errors.js';
+
+/** A parsed YAML file that remembers where each value came from, so errors can name file, line and key. */
+export interface YamlSource {
+  file: string;
+  doc: Document;
+  lines: LineCounter;
+  value: unknown;
+}
+
+export interface SourceProblem {
+  file: string;
+  line: number;
+  column: number;
+  key: string;
+  message: string;
+}
+
+export function formatProblem(p: SourceProblem): string {
+  return `${p.file}:${p.line}:${p.column}: ${p.key ? `${p.key}: ` : ''}${p.message}`;
+}
+
+/** Parses YAML text; a syntax error becomes an AamError naming the file, line and column. */
+export function parseYaml(text: string, file: string, code: AamErrorCode): YamlSource {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  const err = doc.errors[0];
+  if (err) {
+    const pos = lines.linePos(err.pos[0]);
+    const problem: SourceProblem = {
+      file,
+      line: pos.line,
+      column: pos.col,
+      key: '',
+      message: `invalid YAML: ${err.message.split('\n')[0]}`,
+    };
+    throw new AamError(code, formatProblem(problem), { problems: [problem] });
+  }
+  return { file, doc, lines, value: doc.toJS({ maxAliasCount: 100 }) as unknown };
+}
+
+export function readYamlFile(file: string, code: AamErrorCode): YamlSource {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new AamError('IO_ERROR', `Cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+  }
+  return parseYaml(text, file, code);
+}
+
+/** Where in the source a JSON-pointer-like path starts (the deepest node that exists). */
+export function locate(src: YamlSource, path: (string | number)[]): { line: number; column: number } {
+  for (let n = path.length; n >= 0; n--) {
+    const node = n === 0 ? src.doc.contents : src.doc.getIn(path.slice(0, n), true);
+    if (isNode(node) && node.range) {
+      const pos = src.lines.linePos(node.range[0]);
+      return { line: pos.line, column: pos.col };
+    }
+  }
+  return { line: 1, column: 1 };
+}
+
+export function problemAt(src: YamlSource, path: (string | number)[], message: string): SourceProblem {
+  return { file: src.file, ...locate(src, path), key: path.join('.'), message };
+}
+
+const ajv = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true, verbose: true });
+ajv.addVocabulary(['x-message']);
+const compiled = new WeakMap<object, ValidateFunction>();
+
+function pointerToPath(pointer: string): (string | number)[] {
+  if (pointer === '') return [];
+  return pointer
+    .slice(1)
+    .split('/')
+    .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'))
+    .map((s) => (/^\d+$/.test(s) ? Number(s) : s));
+}
+
+function describe(e: ErrorObject): string {
+  if (e.keyword === 'enum') return `must be one of ${(e.params as { allowedValues: unknown[] }).allowedValues.join(', ')}`;
+  if (e.parentSchema && 'x-message' in e.parentSchema) {
+    return String((e.parentSchema as Record<string, unknown>)['x-message']);
+  }
+  return e.message ?? e.keyword;
+}
+
+export interface SchemaResult {
+  errors: SourceProblem[];
+  /** Unknown keys: reported as warnings, never fatal (SPEC §3). */
+  warnings: SourceProblem[];
+}
+
+/** Validates the parsed value against a JSON Schema, mapping each error to its file/line/key. */
+export function checkSchema(src: YamlSource, schema: object): SchemaResult {
+  let validate = compiled.get(schema);
+  if (!validate) {
+    validate = ajv.compile(schema);
+    compiled.set(schema, validate);
+  }
+  const errors: SourceProblem[] = [];
+  const warnings: SourceProblem[] = [];
+  if (validate(src.value)) return { errors, warnings };
+  const seen = new Set<string>();
+  for (const e of validate.errors ?? []) {
+    const path = pointerToPath(e.instancePath);
+    if (e.keyword === 'additionalProperties') {
+      const extra = (e.params as { additionalProperty: string }).additionalProperty;
+      warnings.push(problemAt(src, [...path, extra], 'unknown key (ignored)'));
+      continue;
+    }
+    // anyOf/oneOf wrappers repeat their branches' errors; keep the most specific line per key.
+    if (e.keyword === 'anyOf' || e.keyword === 'oneOf') continue;
+    const p = problemAt(src, path, describe(e));
+    const id = `${p.key}|${p.message}`;
+    if (seen.has(id)) continue;
+    seen.add(id);
+    const actual = path.length ? src.doc.getIn(path) : src.value;
+    if (actual !== undefined && typeof actual !== 'object') p.message += ` (got ${JSON.stringify(actual)})`;
+    errors.push(p);
+  }
+  return { errors, warnings };
+}
+
+/** Throws one AamError listing every problem, first line first. */
+export function throwProblems(code: AamErrorCode, what: string, problems: SourceProblem[]): never {
+  const sorted = [...problems].sort((a, b) => a.line - b.line || a.column - b.column);
+  const first = sorted[0];
+  const head = sorted.length === 1 && first ? formatProblem(first) : `${what}:\n${sorted.map((p) => '  ' + formatProblem(p)).join('\n')}`;
+  throw new AamError(code, head, { problems: sorted });
+}
