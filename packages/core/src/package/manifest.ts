@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import semver from 'semver';
 import { AamError } from '../errors.js';
 import { checkSchema, problemAt, parseYaml, readYamlFile, throwProblems, type SourceProblem, type YamlSource } from '../yaml-file.js';
-import { PACKAGE_NAME_RE } from './name.js';
+import { isSemver, PACKAGE_NAME_RE } from './name.js';
 
 export const MANIFEST_FILE = 'aam.yaml';
 export const ARTIFACT_KINDS = ['agents', 'skills', 'prompts', 'instructions'] as const;
@@ -80,7 +80,7 @@ function isInside(rel: string): boolean {
 function semanticProblems(src: YamlSource, root?: string): SourceProblem[] {
   const m = src.value as Manifest;
   const problems: SourceProblem[] = [];
-  if (semver.valid(m.version) !== m.version) {
+  if (!isSemver(m.version)) {
     problems.push(problemAt(src, ['version'], `'${m.version}' is not SemVer 2.0 (MAJOR.MINOR.PATCH[-PRE][+BUILD], no 'v')`));
   }
   let count = 0;

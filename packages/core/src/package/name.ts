@@ -2,6 +2,14 @@ import semver from 'semver';
 import { AamError } from '../errors.js';
 
 export const PACKAGE_NAME_RE = /^(@[a-z0-9][a-z0-9_-]{0,63}\/)?[a-z0-9][a-z0-9-]{0,63}$/;
+/** SemVer 2.0.0's own regular expression (semver.org), so build metadata is kept and a `v` prefix refused. */
+export const SEMVER_RE =
+  /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-((?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?(?:\+([0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?$/;
+
+export function isSemver(v: unknown): v is string {
+  return typeof v === 'string' && SEMVER_RE.test(v);
+}
+
 /** Dist-tag names: lowercase letters, digits and hyphens, at most 32, and never a version. */
 export const TAG_RE = /^[a-z][a-z0-9-]{0,31}$/;
 const RESERVED_TAGS = new Set(['all', 'true', 'false']);
@@ -19,7 +27,7 @@ export function assertPackageName(name: string): void {
 
 /** Throws INVALID_VERSION unless `version` is SemVer 2.0 without a leading `v`. */
 export function assertVersion(version: string): void {
-  if (typeof version !== 'string' || semver.valid(version) !== version) {
+  if (!isSemver(version)) {
     throw new AamError(
       'INVALID_VERSION',
       `Invalid version '${String(version)}': expected SemVer 2.0 such as 1.2.3 (no 'v' prefix)`,
@@ -29,7 +37,7 @@ export function assertVersion(version: string): void {
 }
 
 export function assertTag(tag: string): void {
-  if (!TAG_RE.test(tag) || RESERVED_TAGS.has(tag) || semver.valid(tag) !== null) {
+  if (!TAG_RE.test(tag) || RESERVED_TAGS.has(tag) || isSemver(tag)) {
     throw new AamError(
       'INVALID_SPEC',
       `Invalid tag name '${tag}': use lowercase letters, digits and '-', at most 32 characters, not a version`,
@@ -79,7 +87,7 @@ export function parsePackageSpec(raw: string): PackageSpec {
   }
   if (!hasSelector) return { name, selector: { $case: 'tag', tag: 'latest' }, raw };
   if (sel === '') throw new AamError('INVALID_SPEC', `Invalid package spec '${raw}': nothing after '@'`);
-  if (semver.valid(sel) === sel) return { name, selector: { $case: 'version', version: sel }, raw };
+  if (isSemver(sel)) return { name, selector: { $case: 'version', version: sel }, raw };
   if (TAG_RE.test(sel) && semver.validRange(sel) === null) {
     return { name, selector: { $case: 'tag', tag: sel }, raw };
   }

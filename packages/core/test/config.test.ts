@@ -1,0 +1,145 @@
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadConfig, mergeConfig } from '../src/config/load.js';
+import { addRegistryToConfig, removeRegistryFromConfig } from '../src/config/edit.js';
+import { identityPatternKind } from '../src/config/identity-pattern.js';
+
+function homeWith(global?: string, project?: string): { env: NodeJS.ProcessEnv; projectDir: string; home: string } {
+  const root = mkdtempSync(join(tmpdir(), 'aam-config-'));
+  const home = join(root, 'home');
+  const projectDir = join(root, 'proj');
+  mkdirSync(home, { recursive: true });
+  mkdirSync(join(projectDir, '.aam'), { recursive: true });
+  if (global !== undefined) writeFileSync(join(home, 'config.yaml'), global);
+  if (project !== undefined) writeFileSync(join(projectDir, '.aam', 'config.yaml'), project);
+  return { env: { AAM_HOME: home }, projectDir, home };
+}
+
+function loadError(global: string): { code?: string; message: string } {
+  const { env, projectDir } = homeWith(global);
+  try {
+    loadConfig({ env, projectDir });
+  } catch (e) {
+    return e as { code?: string; message: string };
+  }
+  throw new Error('expected the config to be refused');
+}
+
+describe('config loading and merging', () => {
+  it('uses the defaults when there are no files', () => {
+    const { env, projectDir } = homeWith();
+    const { config } = loadConfig({ env, projectDir });
+    expect(config.security).toMatchObject({ require_checksum: true, require_signature: false, on_signature_failure: 'warn' });
+    expect(config.limits.max_archive_size).toBe(50 * 1024 * 1024);
+  });
+
+  it('merges flags > project > global > defaults; objects deep, lists replaced whole', () => {
+    const { env, projectDir } = homeWith(
+      'security:\n  on_signature_failure: error\n  trusted_keys: ["AAAA AAAA AAAA AAAA AAAA AAAA AAAA AAAA AAAA AAAA"]\n  trusted_identities: ["*@corp.example"]\n',
+      'security:\n  require_signature: true\n  trusted_identities: ["alice@example.com"]\n',
+    );
+    const { config, layers } = loadConfig({ env, projectDir, overrides: { security: { on_signature_failure: 'warn' } } });
+    expect(layers.map((l) => l.scope)).toEqual(['global', 'project']);
+    expect(config.security.require_signature).toBe(true);
+    expect(config.security.trusted_identities).toEqual(['alice@example.com']); // replaced, not unioned
+    expect(config.security.trusted_keys).toHaveLength(1); // inherited from global
+    expect(config.security.on_signature_failure).toBe('warn'); // flag wins
+  });
+
+  it('AAM_CONFIG names the global file instead of AAM_HOME/config.yaml', () => {
+    const { env, projectDir, home } = homeWith('security:\n  require_signature: false\n');
+    const other = join(home, 'other.yaml');
+    writeFileSync(other, 'security:\n  require_signature: true\n');
+    expect(loadConfig({ env: { ...env, AAM_CONFIG: other }, projectDir }).config.security.require_signature).toBe(true);
+    expect(() => loadConfig({ env: { ...env, AAM_CONFIG: join(home, 'missing.yaml') }, projectDir })).toThrow(/does not exist/);
+  });
+
+  it('mergeConfig replaces arrays and scalars, merges objects', () => {
+    expect(mergeConfig({ a: { b: 1, c: [1, 2] }, d: 1 }, { a: { c: [3] }, d: 2 })).toEqual({ a: { b: 1, c: [3] }, d: 2 });
+  });
+});
+
+describe('config errors name file, line and key (exit 2)', () => {
+  it('bad YAML', () => {
+    const e = loadError('security:\n  require_signature: true\n   bad: [\n');
+    expect(e.code).toBe('INVALID_CONFIG');
+    expect(e.message).toMatch(/config\.yaml:2:22: invalid YAML: Nested mappings/);
+  });
+
+  it('a wrong type', () => {
+    const e = loadError('security:\n  require_signature: "yes please"\n');
+    expect(e.message).toMatch(/config\.yaml:2:22: security\.require_signature: must be boolean \(got "yes please"\)/);
+  });
+
+  it('require_checksum: false cannot disable checksums', () => {
+    const e = loadError('security:\n  require_checksum: false\n');
+    expect(e.code).toBe('INVALID_CONFIG');
+    expect(e.message).toMatch(/config\.yaml:2:21: security\.require_checksum: cannot be disabled/);
+  });
+
+  it('an unknown on_signature_failure value', () => {
+    const e = loadError('security:\n  on_signature_failure: allow\n');
+    expect(e.message).toMatch(/config\.yaml:2:25: security\.on_signature_failure: must be one of warn, error, ignore \(got "allow"\)/);
+  });
+
+  it('an identity pattern that fits no row of SPEC §4', () => {
+    const e = loadError('security:\n  trusted_identities:\n    - "*@example.com"\n    - "alice*"\n');
+    expect(e.message).toMatch(/config\.yaml:4:7: security\.trusted_identities\.1: 'alice\*' is not an identity pattern/);
+  });
+
+  it('a short (key-id) fingerprint in trusted_keys', () => {
+    const e = loadError('security:\n  trusted_keys: ["ABCD1234EF567890"]\n');
+    expect(e.message).toMatch(/security\.trusted_keys\.0: 'ABCD1234EF567890' is not a full OpenPGP fingerprint/);
+  });
+
+  it('lists every problem, first line first', () => {
+    const e = loadError('security:\n  require_signature: 3\n  on_signature_failure: nope\n');
+    expect(e.message.split('\n').slice(1)).toEqual([
+      expect.stringMatching(/:2:\d+: security\.require_signature/),
+      expect.stringMatching(/:3:\d+: security\.on_signature_failure/),
+    ]);
+  });
+
+  it('unknown keys are warnings, not errors', () => {
+    const { env, projectDir } = homeWith('security:\n  require_signature: true\n  colour: blue\n');
+    const { warnings, config } = loadConfig({ env, projectDir });
+    expect(config.security.require_signature).toBe(true);
+    expect(warnings).toEqual([expect.objectContaining({ key: 'security.colour', line: 3, message: 'unknown key (ignored)' })]);
+  });
+});
+
+describe('identity patterns', () => {
+  it.each([
+    ['alice@example.com', 'email'],
+    ['*@example.com', 'email-domain'],
+    ['github:torvalds', 'github'],
+    ['github:sigstore/cosign', 'github'],
+    ['gitlab:group/sub/project', 'gitlab'],
+    ['https://github.com/o/r/.github/workflows/release.yml@refs/heads/main', 'uri'],
+  ])('%s is %s', (p, kind) => expect(identityPatternKind(p)).toBe(kind));
+  it.each(['*', '*@*', 'alice', 'github:', 'github:a/b/c', 'http://insecure.example/x', '*.example.com', 'a*@example.com'])('%s is refused', (p) => {
+    expect(identityPatternKind(p)).toBeUndefined();
+  });
+});
+
+describe('editing the global config', () => {
+  it('adds and removes registries, keeping comments; one default at a time', async () => {
+    const { home } = homeWith('# my settings\nsecurity:\n  require_signature: false # keep\n');
+    const file = join(home, 'config.yaml');
+    await addRegistryToConfig(file, { name: 'a', url: 'file:///tmp/a', default: true });
+    await addRegistryToConfig(file, { name: 'b', url: 'file:///tmp/b', default: true });
+    await expect(addRegistryToConfig(file, { name: 'b', url: 'file:///tmp/c' })).rejects.toThrow(/already configured/);
+    const { config } = loadConfig({ env: { AAM_HOME: home } });
+    expect(config.registries).toEqual([
+      { name: 'a', url: 'file:///tmp/a' },
+      { name: 'b', url: 'file:///tmp/b', default: true },
+    ]);
+    await removeRegistryFromConfig(file, 'a');
+    await expect(removeRegistryFromConfig(file, 'a')).rejects.toThrow(/Registry 'a' not found/);
+    const text = (await import('node:fs')).readFileSync(file, 'utf8');
+    expect(text).toContain('# my settings');
+    expect(text).toContain('# keep');
+  });
+});
