@@ -7,9 +7,10 @@ export const CLI_BIN = fileURLToPath(new URL('../../packages/cli/bin/run.js', im
 
 /** Throws a helpful error if the TypeScript build has not been run. */
 export function assertBuilt() {
-  const missing = [fileURLToPath(CORE_URL), fileURLToPath(new URL('../../packages/cli/dist', import.meta.url))].filter(
-    (p) => !existsSync(p),
-  );
+  const missing = [
+    fileURLToPath(CORE_URL),
+    fileURLToPath(new URL('../../packages/cli/dist', import.meta.url)),
+  ].filter((p) => !existsSync(p));
   if (missing.length) throw new Error(`Not built (missing ${missing.join(', ')}); run \`npx tsc -b\` first.`);
 }
 

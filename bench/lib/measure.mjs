@@ -37,7 +37,9 @@ export function runTimed(command, args, { cwd, env, input } = {}) {
   });
   const ms = elapsedMs(start);
   if (result.error || result.status !== 0) {
-    const how = result.error ? result.error.message : `exit code ${result.status ?? `signal ${result.signal}`}`;
+    const how = result.error
+      ? result.error.message
+      : `exit code ${result.status ?? `signal ${result.signal}`}`;
     throw new Error(
       `Command failed (${how}): ${[command, ...args].join(' ')}\n` +
         `cwd: ${cwd ?? process.cwd()}\n--- stderr ---\n${result.stderr ?? ''}\n--- stdout ---\n${result.stdout ?? ''}`,

@@ -6,7 +6,7 @@ import semver from 'semver';
 import type { AamConfig } from '../config/types.js';
 import { AamError } from '../errors.js';
 import type { Checksum } from '../integrity/checksum.js';
-import { emptyLock, readLock, sameLockedPackages, writeLock, type LockedPackage, type Lockfile } from '../lock/lockfile.js';
+import { emptyLock, readLock, sameLockedPackages, samePackageEntries, writeLock, type LockedPackage, type Lockfile } from '../lock/lockfile.js';
 import { extractArchive } from '../package/extract.js';
 import { packageDirName, parsePackageSpec, type VersionSelector } from '../package/name.js';
 import { openRegistry, registriesToSearch } from '../registry/open.js';
@@ -214,7 +214,7 @@ async function verifyAndStage(
       swapped.push(entry);
       await rename(staged.get(p.name)!, path);
     }
-    if (toWrite.length > 0 || !sameLockedPackages(lock, next) || !existsSync(result.lockfile)) await writeLock(target.aamDir, next);
+    if (!samePackageEntries(lock, next) || !existsSync(result.lockfile)) await writeLock(target.aamDir, next);
   } catch (e) {
     // Put back exactly what was there: a failed install leaves the project as it was.
     for (const s of swapped.reverse()) {

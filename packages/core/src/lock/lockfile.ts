@@ -97,3 +97,14 @@ export function sameLockedPackages(a: Lockfile, b: Lockfile): boolean {
     return x.version === y.version && x.checksum === y.checksum && x.source === y.source;
   });
 }
+
+function canonical(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(canonical);
+  if (v && typeof v === 'object') return Object.fromEntries(Object.keys(v).sort().map((k) => [k, canonical((v as Record<string, unknown>)[k])]));
+  return v;
+}
+
+/** True when two locks record exactly the same packages (ignoring `resolved_at`): no rewrite needed. */
+export function samePackageEntries(a: Lockfile, b: Lockfile): boolean {
+  return JSON.stringify(canonical(a.packages)) === JSON.stringify(canonical(b.packages));
+}
