@@ -185,8 +185,10 @@ async function verifyAndStage(
   if (req.dryRun) return result;
   req.onEvent?.({ $case: 'installing', count: toWrite.length });
 
-  // 2. Extract into a staging directory beside packages/ (same file system), then rename into place.
-  await mkdir(target.packagesDir, { recursive: true });
+  // 2. Extract into a staging directory inside .aam/ (same file system), then rename into place.
+  const createdAamDir = !existsSync(target.aamDir);
+  const createdPackagesDir = !existsSync(target.packagesDir);
+  await mkdir(target.aamDir, { recursive: true });
   const staging = join(target.aamDir, `.staging-${randomBytes(6).toString('hex')}`);
   await mkdir(staging);
   const swapped: { path: string; backup?: string }[] = [];
@@ -204,6 +206,7 @@ async function verifyAndStage(
       next.packages[p.name]!.file_checksums = fileChecksums;
       staged.set(p.name, dir);
     }
+    await mkdir(target.packagesDir, { recursive: true });
     for (const p of toWrite) {
       const path = join(target.packagesDir, packageDirName(p.name));
       const entry: { path: string; backup?: string } = { path };
@@ -222,6 +225,8 @@ async function verifyAndStage(
       if (s.backup) await rename(s.backup, s.path);
     }
     await rm(staging, { recursive: true, force: true });
+    if (createdAamDir) await rm(target.aamDir, { recursive: true, force: true });
+    else if (createdPackagesDir) await rm(target.packagesDir, { recursive: true, force: true });
     throw e;
   }
   await rm(staging, { recursive: true, force: true });
