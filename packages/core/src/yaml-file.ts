@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
-import { isNode, LineCounter, parseDocument, type Document } from 'yaml';
+import { isMap, isNode, isScalar, LineCounter, parseDocument, type Document } from 'yaml';
 import { AamError, type AamErrorCode } from './errors.js';
 
 /** A parsed YAML file that remembers where each value came from, so errors can name file, line and key. */
@@ -68,6 +68,20 @@ export function problemAt(src: YamlSource, path: (string | number)[], message: s
   return { file: src.file, ...locate(src, path), key: path.join('.'), message };
 }
 
+/** Like problemAt, but points at the key itself (for unknown keys) rather than its value. */
+export function problemAtKey(src: YamlSource, path: (string | number)[], message: string): SourceProblem {
+  const parent = path.length > 1 ? src.doc.getIn(path.slice(0, -1), true) : src.doc.contents;
+  const last = path[path.length - 1];
+  if (isMap(parent)) {
+    const pair = parent.items.find((p) => isScalar(p.key) && p.key.value === last);
+    if (pair && isNode(pair.key) && pair.key.range) {
+      const pos = src.lines.linePos(pair.key.range[0]);
+      return { file: src.file, line: pos.line, column: pos.col, key: path.join('.'), message };
+    }
+  }
+  return problemAt(src, path, message);
+}
+
 const ajv = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true, verbose: true });
 ajv.addVocabulary(['x-message']);
 const compiled = new WeakMap<object, ValidateFunction>();
@@ -110,7 +124,7 @@ export function checkSchema(src: YamlSource, schema: object): SchemaResult {
     const path = pointerToPath(e.instancePath);
     if (e.keyword === 'additionalProperties') {
       const extra = (e.params as { additionalProperty: string }).additionalProperty;
-      warnings.push(problemAt(src, [...path, extra], 'unknown key (ignored)'));
+      warnings.push(problemAtKey(src, [...path, extra], 'unknown key (ignored)'));
       continue;
     }
     // anyOf/oneOf wrappers repeat their branches' errors; keep the most specific line per key.

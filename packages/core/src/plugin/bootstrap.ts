@@ -20,11 +20,9 @@ function isPlugin(v: unknown): v is AamPlugin {
 export async function importPlugin(specifier: string, baseDir: string): Promise<AamPlugin> {
   let url: string;
   try {
-    if (specifier.startsWith('.') || isAbsolute(specifier)) {
-      url = pathToFileURL(resolve(baseDir, specifier)).href;
-    } else {
-      url = pathToFileURL(createRequire(resolve(baseDir, 'noop.js')).resolve(specifier)).href;
-    }
+    // Paths may name a file or a package directory (its package.json "main"); names resolve like require().
+    const target = specifier.startsWith('.') || isAbsolute(specifier) ? resolve(baseDir, specifier) : specifier;
+    url = pathToFileURL(createRequire(resolve(baseDir, 'noop.js')).resolve(target)).href;
   } catch {
     throw new AamError('PLUGIN_ERROR', `Plugin '${specifier}' not found (looked from ${baseDir}): install it or fix the 'plugins' entry`);
   }
