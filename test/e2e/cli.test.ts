@@ -9,13 +9,29 @@ const FAKE_PLUGIN = join(REPO, 'test/fixtures/plugins/aam-plugin-fake-verifier')
 describe('config errors through the CLI: file, line, key; exit 2; no stack trace', () => {
   it.each([
     ['bad YAML', 'security:\n  require_signature: [true\n', /config\.yaml:\d+:\d+: invalid YAML/],
-    ['a wrong type', 'security:\n  require_signature: 7\n', /config\.yaml:2:22: security\.require_signature: must be boolean \(got 7\)/],
-    ['require_checksum: false', 'security:\n  require_checksum: false\n', /config\.yaml:2:21: security\.require_checksum: cannot be disabled/],
-    ['an unknown on_signature_failure', 'security:\n  on_signature_failure: maybe\n', /config\.yaml:2:25: security\.on_signature_failure: must be one of warn, error, ignore/],
+    [
+      'a wrong type',
+      'security:\n  require_signature: 7\n',
+      /config\.yaml:2:22: security\.require_signature: must be boolean \(got 7\)/,
+    ],
+    [
+      'require_checksum: false',
+      'security:\n  require_checksum: false\n',
+      /config\.yaml:2:21: security\.require_checksum: cannot be disabled/,
+    ],
+    [
+      'an unknown on_signature_failure',
+      'security:\n  on_signature_failure: maybe\n',
+      /config\.yaml:2:25: security\.on_signature_failure: must be one of warn, error, ignore/,
+    ],
   ])('%s in the global config', async (_label, yaml, message) => {
     const w = new World();
     writeFileSync(join(w.home, 'config.yaml'), yaml);
-    for (const args of [['config', 'validate'], ['install', 'x'], ['registry', 'list']]) {
+    for (const args of [
+      ['config', 'validate'],
+      ['install', 'x'],
+      ['registry', 'list'],
+    ]) {
       const r = await w.aam(args);
       expect(r.code, args.join(' ')).toBe(2);
       expect(r.stderr).toMatch(message);
@@ -27,14 +43,19 @@ describe('config errors through the CLI: file, line, key; exit 2; no stack trace
     const w = new World();
     mkdirSync(join(w.project, '.aam'));
     writeFileSync(join(w.home, 'config.yaml'), 'security:\n  on_signature_failure: warn\n');
-    writeFileSync(join(w.project, '.aam', 'config.yaml'), 'security:\n  on_signature_failure: error\n  mystery: 1\n');
+    writeFileSync(
+      join(w.project, '.aam', 'config.yaml'),
+      'security:\n  on_signature_failure: error\n  mystery: 1\n',
+    );
     const r = must(await w.aam(['config', 'list', '--json']));
     expect(JSON.parse(r.stdout).config.security.on_signature_failure).toBe('error');
     expect(r.stderr).toMatch(/⚠ .*\.aam\/config\.yaml:3:3: security\.mystery: unknown key \(ignored\)/);
     writeFileSync(join(w.project, '.aam', 'config.yaml'), 'security:\n  trusted_identities: ["*"]\n');
     const bad = await w.aam(['config', 'validate']);
     expect(bad.code).toBe(2);
-    expect(bad.stderr).toMatch(/\.aam\/config\.yaml:2:24: security\.trusted_identities\.0: '\*' is not an identity pattern/);
+    expect(bad.stderr).toMatch(
+      /\.aam\/config\.yaml:2:24: security\.trusted_identities\.0: '\*' is not an identity pattern/,
+    );
   });
 
   it('AAM_CONFIG points at another global file', async () => {
@@ -50,11 +71,15 @@ describe('aam registry', () => {
   it('init, add, list, remove, with the documented errors', async () => {
     const w = new World();
     must(await w.aam(['registry', 'init', w.registry]));
-    const added = must(await w.aam(['registry', 'add', 'local', pathToFileURL(w.registry).href, '--default']));
+    const added = must(
+      await w.aam(['registry', 'add', 'local', pathToFileURL(w.registry).href, '--default']),
+    );
     expect(added.stdout).toContain("✓ Added registry 'local'");
     const dup = await w.aam(['registry', 'add', 'local', pathToFileURL(w.registry).href]);
     expect(dup.code).toBe(1);
-    expect(dup.stderr).toBe("Error: Registry 'local' already configured. Use 'aam registry remove local' first.\n");
+    expect(dup.stderr).toBe(
+      "Error: Registry 'local' already configured. Use 'aam registry remove local' first.\n",
+    );
     const missing = await w.aam(['registry', 'add', 'nope', 'file:///definitely/not/here']);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toBe('Error: Registry path does not exist: /definitely/not/here\n');
@@ -67,7 +92,9 @@ describe('aam registry', () => {
     must(await w.aam(['registry', 'remove', 'local']));
     const gone = await w.aam(['registry', 'remove', 'local']);
     expect(gone.code).toBe(1);
-    expect(gone.stderr).toBe("Error: Registry 'local' not found. Run 'aam registry list' to see configured registries.\n");
+    expect(gone.stderr).toBe(
+      "Error: Registry 'local' not found. Run 'aam registry list' to see configured registries.\n",
+    );
     expect(readFileSync(join(w.home, 'config.yaml'), 'utf8')).toContain('registries: []');
   });
 });
@@ -86,7 +113,8 @@ describe('usage and help', () => {
 
   it('--help explains install and its flags', async () => {
     const r = must(await new World().aam(['install', '--help']));
-    for (const s of ['checksum', '--frozen', '--dry-run', '--global', 'NAME@RANGE', 'EXAMPLES']) expect(r.stdout).toContain(s);
+    for (const s of ['checksum', '--frozen', '--dry-run', '--global', 'NAME@RANGE', 'EXAMPLES'])
+      expect(r.stdout).toContain(s);
   });
 });
 
@@ -95,11 +123,18 @@ describe('plugins', () => {
     const w = new World();
     writeFileSync(join(w.home, 'config.yaml'), `plugins:\n  - ${FAKE_PLUGIN}\n`);
     const r = JSON.parse(must(await w.aam(['plugin', 'list', '--json'])).stdout);
-    expect(r.plugins).toEqual(['@aam/plugin-sigstore', '@aam/plugin-gpg', '@aam/plugin-attestation', 'aam-plugin-fake-verifier']);
+    expect(r.plugins).toEqual([
+      '@aam/plugin-sigstore',
+      '@aam/plugin-gpg',
+      '@aam/plugin-attestation',
+      'aam-plugin-fake-verifier',
+    ]);
     expect(r.verifiers).toEqual(['fake-kms']);
     expect(r.signers).toEqual(['fake-kms']);
     // Relative paths resolve from the file that names them; $AAM_PLUGINS works too.
-    const viaEnv = JSON.parse(must(await w.aam(['plugin', 'list', '--json'], w.project, { AAM_PLUGINS: FAKE_PLUGIN })).stdout);
+    const viaEnv = JSON.parse(
+      must(await w.aam(['plugin', 'list', '--json'], w.project, { AAM_PLUGINS: FAKE_PLUGIN })).stdout,
+    );
     expect(viaEnv.verifiers).toEqual(['fake-kms', 'fake-kms']);
   });
 

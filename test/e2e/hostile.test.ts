@@ -3,7 +3,13 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { BASE, MANIFEST, rawArchive, rawTar, type RawEntry } from '../../packages/core/test/support/archives.js';
+import {
+  BASE,
+  MANIFEST,
+  rawArchive,
+  rawTar,
+  type RawEntry,
+} from '../../packages/core/test/support/archives.js';
 import { must, NO_STACK, snapshot, World } from './support/aam.js';
 
 /**
@@ -41,15 +47,44 @@ const withEntry = (...extra: RawEntry[]): Promise<Buffer> => rawArchive([...BASE
 describe('aam install refuses hostile archives and leaves no partial state', () => {
   it.each<[string, () => Promise<Buffer>, RegExp]>([
     ['an absolute path', () => withEntry({ name: '/tmp/aam-pwned-abs', content: 'x' }), /absolute path/],
-    ['a .. entry', () => withEntry({ name: '../../../aam-pwned-dotdot', content: 'x' }), /escapes the target/],
-    ['a symlink escaping the target', () => withEntry({ name: 'l', type: 'symlink', linkname: '../../../../../etc' }), /points outside/],
-    ['a hardlink escaping the target', () => withEntry({ name: 'h', type: 'link', linkname: '../../../../etc/passwd' }), /escapes the target|points outside/],
-    ['a character device', () => withEntry({ name: 'tty', type: 'character-device' }), /is a character-device/],
+    [
+      'a .. entry',
+      () => withEntry({ name: '../../../aam-pwned-dotdot', content: 'x' }),
+      /escapes the target/,
+    ],
+    [
+      'a symlink escaping the target',
+      () => withEntry({ name: 'l', type: 'symlink', linkname: '../../../../../etc' }),
+      /points outside/,
+    ],
+    [
+      'a hardlink escaping the target',
+      () => withEntry({ name: 'h', type: 'link', linkname: '../../../../etc/passwd' }),
+      /escapes the target|points outside/,
+    ],
+    [
+      'a character device',
+      () => withEntry({ name: 'tty', type: 'character-device' }),
+      /is a character-device/,
+    ],
     ['a FIFO', () => withEntry({ name: 'pipe', type: 'fifo' }), /is a fifo/],
     ['a duplicate path', () => withEntry({ name: 'aam.yaml', content: MANIFEST }), /duplicate entry/],
-    ['a case-fold collision', () => withEntry({ name: 'AAM.yaml', content: 'x' }), /collide on a case-insensitive/],
-    ['a truncated archive', async () => (await withEntry({ name: 'big', content: 'q'.repeat(100_000) })).subarray(0, 300), /truncated|corrupt/],
-    ['an archive for another package', async () => rawArchive([{ name: 'aam.yaml', content: MANIFEST.replace('@evil/pkg', '@evil/other') }, BASE[1]!]), /contains @evil\/other@1\.0\.0/],
+    [
+      'a case-fold collision',
+      () => withEntry({ name: 'AAM.yaml', content: 'x' }),
+      /collide on a case-insensitive/,
+    ],
+    [
+      'a truncated archive',
+      async () => (await withEntry({ name: 'big', content: 'q'.repeat(100_000) })).subarray(0, 300),
+      /truncated|corrupt/,
+    ],
+    [
+      'an archive for another package',
+      async () =>
+        rawArchive([{ name: 'aam.yaml', content: MANIFEST.replace('@evil/pkg', '@evil/other') }, BASE[1]!]),
+      /contains @evil\/other@1\.0\.0/,
+    ],
   ])('%s', async (_label, build, message) => {
     const w = await new World().withRegistry();
     await serveHostile(w, await build());
@@ -59,8 +94,13 @@ describe('aam install refuses hostile archives and leaves no partial state', () 
 
   it('a gzip bomb: unpacked bytes are capped (limits.max_unpacked_size)', async () => {
     const w = await new World().withRegistry();
-    writeFileSync(join(w.home, 'config.yaml'), `${readFileSync(join(w.home, 'config.yaml'), 'utf8')}limits:\n  max_unpacked_size: 4194304\n`);
-    const bomb = gzipSync(await rawTar([...BASE, { name: 'zeros', content: Buffer.alloc(48 << 20) }]), { level: 9 });
+    writeFileSync(
+      join(w.home, 'config.yaml'),
+      `${readFileSync(join(w.home, 'config.yaml'), 'utf8')}limits:\n  max_unpacked_size: 4194304\n`,
+    );
+    const bomb = gzipSync(await rawTar([...BASE, { name: 'zeros', content: Buffer.alloc(48 << 20) }]), {
+      level: 9,
+    });
     expect(bomb.length).toBeLessThan(100_000);
     await serveHostile(w, bomb);
     await expectInstallRefused(w, /unpacks to more than/);
@@ -68,8 +108,14 @@ describe('aam install refuses hostile archives and leaves no partial state', () 
 
   it('a gzip bomb of many entries is capped (limits.max_entries)', async () => {
     const w = await new World().withRegistry();
-    writeFileSync(join(w.home, 'config.yaml'), `${readFileSync(join(w.home, 'config.yaml'), 'utf8')}limits:\n  max_entries: 50\n`);
-    await serveHostile(w, await withEntry(...Array.from({ length: 60 }, (_, i) => ({ name: `f${i}`, content: '' }))));
+    writeFileSync(
+      join(w.home, 'config.yaml'),
+      `${readFileSync(join(w.home, 'config.yaml'), 'utf8')}limits:\n  max_entries: 50\n`,
+    );
+    await serveHostile(
+      w,
+      await withEntry(...Array.from({ length: 60 }, (_, i) => ({ name: `f${i}`, content: '' }))),
+    );
     await expectInstallRefused(w, /more than 50 entries/);
   });
 
@@ -77,11 +123,16 @@ describe('aam install refuses hostile archives and leaves no partial state', () 
     const w = await new World().withRegistry();
     await w.publish('x', '1.0.0');
     const metaFile = join(w.registry, 'packages', 'x', 'metadata.yaml');
-    writeFileSync(metaFile, readFileSync(metaFile, 'utf8').replace(/checksum: sha256:[0-9a-f]{64}/, 'checksum: md5:abc'));
+    writeFileSync(
+      metaFile,
+      readFileSync(metaFile, 'utf8').replace(/checksum: sha256:[0-9a-f]{64}/, 'checksum: md5:abc'),
+    );
     const before = snapshot(w.project);
     const r = await w.aam(['install', 'x']);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/^Error: Malformed checksum of x@1\.0\.0 in .*metadata\.yaml: expected 'sha256:' followed by 64 hex digits, got "md5:abc"/);
+    expect(r.stderr).toMatch(
+      /^Error: Malformed checksum of x@1\.0\.0 in .*metadata\.yaml: expected 'sha256:' followed by 64 hex digits, got "md5:abc"/,
+    );
     expect(snapshot(w.project)).toEqual(before);
   });
 
@@ -89,7 +140,10 @@ describe('aam install refuses hostile archives and leaves no partial state', () 
     const w = await new World().withRegistry();
     await w.publish('x', '1.0.0');
     const metaFile = join(w.registry, 'packages', 'x', 'metadata.yaml');
-    writeFileSync(metaFile, readFileSync(metaFile, 'utf8').replace('version: 1.0.0', 'version: ../../../../tmp/x'));
+    writeFileSync(
+      metaFile,
+      readFileSync(metaFile, 'utf8').replace('version: 1.0.0', 'version: ../../../../tmp/x'),
+    );
     const r = await w.aam(['install', 'x']);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/Invalid version '\.\.\/\.\.\/\.\.\/\.\.\/tmp\/x'/);

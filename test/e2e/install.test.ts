@@ -17,21 +17,32 @@ const SEED_BLOCK = (pkg: string, expected: string, got: string): string =>
     '  3. Check registry integrity',
   ].join('\n');
 
-const archiveIn = (w: World, dir: string, version: string): string => join(w.registry, 'packages', dir, 'versions', `${version}.aam`);
+const archiveIn = (w: World, dir: string, version: string): string =>
+  join(w.registry, 'packages', dir, 'versions', `${version}.aam`);
 
 describe('aam install: Layer 1 end to end (separate processes)', () => {
   it('packs, publishes, installs with the checksum verified, and writes the lock', async () => {
     const w = await new World().withRegistry();
-    const dir = await w.makePackage('@author/my-package', '1.0.0', { files: { 'skills/my-package/extra.md': 'extra\n' } });
+    const dir = await w.makePackage('@author/my-package', '1.0.0', {
+      files: { 'skills/my-package/extra.md': 'extra\n' },
+    });
     must(await w.aam(['pkg', 'validate', dir]));
     const pack = must(await w.aam(['pkg', 'pack', dir]));
-    expect(pack.stdout).toMatch(/^✓ Built author-my-package-1\.0\.0\.aam \(\d+(\.\d)? (B|KB)\)\nChecksum: sha256:[0-9a-f]{64}\n$/);
+    expect(pack.stdout).toMatch(
+      /^✓ Built author-my-package-1\.0\.0\.aam \(\d+(\.\d)? (B|KB)\)\nChecksum: sha256:[0-9a-f]{64}\n$/,
+    );
     const checksum = /Checksum: (sha256:[0-9a-f]{64})/.exec(pack.stdout)![1]!;
     must(await w.aam(['pkg', 'publish', dir]));
 
     const r = must(await w.aam(['install', '@author/my-package']));
     expect(r.stdout).toBe(
-      ['Resolving @author/my-package@1.0.0...', `✓ Checksum verified: ${checksum}`, 'Installing...', '✓ Installed @author/my-package@1.0.0', ''].join('\n'),
+      [
+        'Resolving @author/my-package@1.0.0...',
+        `✓ Checksum verified: ${checksum}`,
+        'Installing...',
+        '✓ Installed @author/my-package@1.0.0',
+        '',
+      ].join('\n'),
     );
     const installed = join(w.project, '.aam', 'packages', 'author--my-package');
     expect(readFileSync(join(installed, 'skills/my-package/extra.md'), 'utf8')).toBe('extra\n');
@@ -40,7 +51,11 @@ describe('aam install: Layer 1 end to end (separate processes)', () => {
       lockfile_version: 1,
       packages: { '@author/my-package': { version: '1.0.0', source: 'registry', checksum, signatures: [] } },
     });
-    expect(Object.keys(lock.packages['@author/my-package'].file_checksums).sort()).toEqual(['aam.yaml', 'skills/my-package/SKILL.md', 'skills/my-package/extra.md']);
+    expect(Object.keys(lock.packages['@author/my-package'].file_checksums).sort()).toEqual([
+      'aam.yaml',
+      'skills/my-package/SKILL.md',
+      'skills/my-package/extra.md',
+    ]);
 
     const info = must(await w.aam(['info', '@author/my-package']));
     expect(info.stdout).toContain(`Checksum: ${checksum}`);
@@ -53,7 +68,9 @@ describe('aam install: Layer 1 end to end (separate processes)', () => {
     const w = await new World().withRegistry();
     await w.publish('@author/my-package', '1.0.0');
     const file = archiveIn(w, 'author--my-package', '1.0.0');
-    const expected = /checksum: (sha256:[0-9a-f]{64})/.exec(readFileSync(join(w.registry, 'packages/author--my-package/metadata.yaml'), 'utf8'))![1]!;
+    const expected = /checksum: (sha256:[0-9a-f]{64})/.exec(
+      readFileSync(join(w.registry, 'packages/author--my-package/metadata.yaml'), 'utf8'),
+    )![1]!;
     const bytes = readFileSync(file);
     bytes[bytes.length - 5]! ^= 0xff;
     writeFileSync(file, bytes);
@@ -66,7 +83,12 @@ describe('aam install: Layer 1 end to end (separate processes)', () => {
     expect(snapshot(w.project)).toEqual(before);
     const json = await w.aam(['install', '@author/my-package', '--json']);
     expect(json.code).toBe(1);
-    expect(JSON.parse(json.stdout).error).toMatchObject({ code: 'CHECKSUM_MISMATCH', expected, actual, package: '@author/my-package@1.0.0' });
+    expect(JSON.parse(json.stdout).error).toMatchObject({
+      code: 'CHECKSUM_MISMATCH',
+      expected,
+      actual,
+      package: '@author/my-package@1.0.0',
+    });
   });
 
   it('installing again from the lock re-verifies; a swapped archive fails and the lock stays byte-identical', async () => {
@@ -87,7 +109,10 @@ describe('aam install: Layer 1 end to end (separate processes)', () => {
     const evilSum = /Checksum: (sha256:[0-9a-f]{64})/.exec(packed.stdout)![1]!;
     copyFileSync(join(src, 'author-my-package-1.0.0.aam'), archiveIn(w, 'author--my-package', '1.0.0'));
     const metaFile = join(w.registry, 'packages/author--my-package/metadata.yaml');
-    writeFileSync(metaFile, readFileSync(metaFile, 'utf8').replace(/checksum: sha256:[0-9a-f]{64}/, `checksum: ${evilSum}`));
+    writeFileSync(
+      metaFile,
+      readFileSync(metaFile, 'utf8').replace(/checksum: sha256:[0-9a-f]{64}/, `checksum: ${evilSum}`),
+    );
     const before = snapshot(join(w.project, '.aam'));
     const r = await w.aam(['install']);
     expect(r.code).toBe(1);
@@ -106,13 +131,18 @@ describe('aam install: Layer 1 end to end (separate processes)', () => {
     await w.publish('@a/app', '1.1.0-beta.1', { tag: 'beta', dependencies: { dep: '~1.0' } });
     const r = must(await w.aam(['install', '@a/app', '--json']));
     const out = JSON.parse(r.stdout);
-    expect(out.packages.map((p: { name: string; version: string }) => `${p.name}@${p.version}`)).toEqual(['@a/app@1.0.0', 'dep@1.4.0']);
+    expect(out.packages.map((p: { name: string; version: string }) => `${p.name}@${p.version}`)).toEqual([
+      '@a/app@1.0.0',
+      'dep@1.4.0',
+    ]);
     const lock = parse(readFileSync(join(w.project, '.aam', 'aam-lock.yaml'), 'utf8'));
     expect(lock.packages['@a/app'].dependencies).toEqual({ dep: '1.4.0' });
 
     const frozen = await w.aam(['install', '@a/app@beta', '--frozen']);
     expect(frozen.code).toBe(1);
-    expect(frozen.stderr).toMatch(/--frozen: the lock file would change \(@a\/app@1\.1\.0-beta\.1, dep@1\.0\.0\)/);
+    expect(frozen.stderr).toMatch(
+      /--frozen: the lock file would change \(@a\/app@1\.1\.0-beta\.1, dep@1\.0\.0\)/,
+    );
     must(await w.aam(['install', '--frozen']));
 
     const beta = must(await w.aam(['install', '@a/app@beta']));
@@ -122,7 +152,9 @@ describe('aam install: Layer 1 end to end (separate processes)', () => {
     expect(range.stdout).toContain('dep@2.0.0');
     const conflict = await w.aam(['install', 'dep@^2.0.0', '@a/app@1.0.0']);
     expect(conflict.code).toBe(1);
-    expect(conflict.stderr).toMatch(/Conflicting versions of dep: 2\.0\.0 is selected, but @a\/app@1\.0\.0 needs \^1\.0\.0/);
+    expect(conflict.stderr).toMatch(
+      /Conflicting versions of dep: 2\.0\.0 is selected, but @a\/app@1\.0\.0 needs \^1\.0\.0/,
+    );
   });
 
   it('--dry-run downloads and verifies but writes nothing', async () => {

@@ -27,7 +27,12 @@ describe('aam pkg init / validate / pack', () => {
   it('validate checks SemVer and artifact paths once the shape is right', async () => {
     const w = new World();
     const dir = await w.makePackage('x', '1.0.0');
-    writeFileSync(join(dir, 'aam.yaml'), readFileSync(join(dir, 'aam.yaml'), 'utf8').replace('version: 1.0.0', 'version: v1.0.0').replace('path: skills/x', 'path: ../x'));
+    writeFileSync(
+      join(dir, 'aam.yaml'),
+      readFileSync(join(dir, 'aam.yaml'), 'utf8')
+        .replace('version: 1.0.0', 'version: v1.0.0')
+        .replace('path: skills/x', 'path: ../x'),
+    );
     const r = await w.aam(['pkg', 'validate', dir, '--json']);
     expect(r.code).toBe(2);
     const err = JSON.parse(r.stdout).error;
@@ -58,7 +63,9 @@ describe('aam pkg publish to a local registry', () => {
     const before = snapshot(w.registry);
     const again = await w.aam(['pkg', 'publish', dir]);
     expect(again.code).toBe(1);
-    expect(again.stderr).toMatch(/x@1\.0\.0 is already published in 'registry' \(with identical content\); published versions are immutable/);
+    expect(again.stderr).toMatch(
+      /x@1\.0\.0 is already published in 'registry' \(with identical content\); published versions are immutable/,
+    );
     expect((await w.aam(['pkg', 'publish', dir, '--dry-run'])).code).toBe(1);
     expect(snapshot(w.registry)).toEqual(before);
   });
@@ -66,14 +73,21 @@ describe('aam pkg publish to a local registry', () => {
   it('two (and more) publishes at once all land intact', async () => {
     const w = await new World().withRegistry();
     const versions = ['1.0.0', '1.1.0', '1.2.0', '2.0.0', '2.1.0', '3.0.0'];
-    const dirs = await Promise.all(versions.map((v) => w.makePackage('@team/pkg', v, { files: { 'v.txt': v } })));
+    const dirs = await Promise.all(
+      versions.map((v) => w.makePackage('@team/pkg', v, { files: { 'v.txt': v } })),
+    );
     const other = await w.makePackage('@team/other', '1.0.0');
     const runs = await Promise.all([...dirs, other].map((d) => w.aam(['pkg', 'publish', d, '--json'])));
     for (const r of runs) expect(r.code, r.stderr).toBe(0);
     const meta = parse(readFileSync(join(w.registry, 'packages', 'team--pkg', 'metadata.yaml'), 'utf8'));
     expect(meta.versions.map((v: { version: string }) => v.version).sort()).toEqual(versions);
-    const published = runs.slice(0, versions.length).map((r) => JSON.parse(r.stdout) as { version: string; checksum: string });
-    for (const p of published) expect(meta.versions.find((v: { version: string }) => v.version === p.version).checksum).toBe(p.checksum);
+    const published = runs
+      .slice(0, versions.length)
+      .map((r) => JSON.parse(r.stdout) as { version: string; checksum: string });
+    for (const p of published)
+      expect(meta.versions.find((v: { version: string }) => v.version === p.version).checksum).toBe(
+        p.checksum,
+      );
     const index = parse(readFileSync(join(w.registry, 'index.yaml'), 'utf8'));
     expect(index.packages.map((p: { name: string }) => p.name)).toEqual(['@team/other', '@team/pkg']);
     // Every archive installs, i.e. its bytes match the checksum recorded for it.
@@ -96,6 +110,8 @@ describe('aam pkg publish to a local registry', () => {
     const w = new World();
     const r = await w.aam(['pkg', 'publish', await w.makePackage('x', '1.0.0')]);
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/No registries configured\. Add one with 'aam registry add NAME file:\/\/PATH --default'\./);
+    expect(r.stderr).toMatch(
+      /No registries configured\. Add one with 'aam registry add NAME file:\/\/PATH --default'\./,
+    );
   });
 });

@@ -23,7 +23,10 @@ export abstract class AamCommand extends Command {
   /** Merged config (global < project), warnings for unknown keys printed once to stderr. */
   protected config_(overrides?: unknown): LoadedConfig {
     if (!this.loaded) {
-      this.loaded = loadConfig({ projectDir: process.cwd(), ...(overrides !== undefined ? { overrides } : {}) });
+      this.loaded = loadConfig({
+        projectDir: process.cwd(),
+        ...(overrides !== undefined ? { overrides } : {}),
+      });
       for (const w of this.loaded.warnings) process.stderr.write(warn(formatProblem(w)) + '\n');
     }
     return this.loaded;
@@ -42,7 +45,10 @@ export abstract class AamCommand extends Command {
     for (const spec of loaded.config.plugins) {
       plugins.push(await importPlugin(spec, declaring ? dirname(declaring.file) : process.cwd()));
     }
-    for (const spec of (process.env.AAM_PLUGINS ?? '').split(',').map((s) => s.trim()).filter(Boolean)) {
+    for (const spec of (process.env.AAM_PLUGINS ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean)) {
       plugins.push(await importPlugin(spec, resolve('.')));
     }
     return createPluginContainer(plugins);
@@ -53,7 +59,9 @@ export abstract class AamCommand extends Command {
     this.log(line);
   }
 
-  protected override async catch(err: Error & { exitCode?: number; oclif?: { exit?: number } }): Promise<unknown> {
+  protected override async catch(
+    err: Error & { exitCode?: number; oclif?: { exit?: number } },
+  ): Promise<unknown> {
     if (err instanceof Errors.ExitError) throw err;
     const json = this.jsonEnabled();
     if (isAamError(err)) {
@@ -71,12 +79,18 @@ export abstract class AamCommand extends Command {
       const exit = err.oclif?.exit ?? 2;
       if (exit === 0) throw err;
       if (json) this.logJson({ error: { code: 'USAGE', message: err.message } });
-      else process.stderr.write(`${red('Error:')} ${err.message}\nSee '${this.config.bin} ${this.id?.replace(/:/g, ' ') ?? ''} --help'.\n`);
+      else
+        process.stderr.write(
+          `${red('Error:')} ${err.message}\nSee '${this.config.bin} ${this.id?.replace(/:/g, ' ') ?? ''} --help'.\n`,
+        );
       this.exit(exit === 1 ? 2 : exit);
     }
     const message = err instanceof Error ? err.message : String(err);
     if (json) this.logJson({ error: { code: 'INTERNAL', message } });
-    else process.stderr.write(`${red('Error:')} internal error: ${message}\n${process.env.AAM_DEBUG ? (err.stack ?? '') + '\n' : 'Run with AAM_DEBUG=1 for details.\n'}`);
+    else
+      process.stderr.write(
+        `${red('Error:')} internal error: ${message}\n${process.env.AAM_DEBUG ? (err.stack ?? '') + '\n' : 'Run with AAM_DEBUG=1 for details.\n'}`,
+      );
     this.exit(1);
   }
 }

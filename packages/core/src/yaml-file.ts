@@ -96,7 +96,8 @@ function pointerToPath(pointer: string): (string | number)[] {
 }
 
 function describe(e: ErrorObject): string {
-  if (e.keyword === 'enum') return `must be one of ${(e.params as { allowedValues: unknown[] }).allowedValues.join(', ')}`;
+  if (e.keyword === 'enum')
+    return `must be one of ${(e.params as { allowedValues: unknown[] }).allowedValues.join(', ')}`;
   if (e.parentSchema && 'x-message' in e.parentSchema) {
     return String((e.parentSchema as Record<string, unknown>)['x-message']);
   }
@@ -144,6 +145,9 @@ export function checkSchema(src: YamlSource, schema: object): SchemaResult {
 export function throwProblems(code: AamErrorCode, what: string, problems: SourceProblem[]): never {
   const sorted = [...problems].sort((a, b) => a.line - b.line || a.column - b.column);
   const first = sorted[0];
-  const head = sorted.length === 1 && first ? formatProblem(first) : `${what}:\n${sorted.map((p) => '  ' + formatProblem(p)).join('\n')}`;
+  const head =
+    sorted.length === 1 && first
+      ? formatProblem(first)
+      : `${what}:\n${sorted.map((p) => '  ' + formatProblem(p)).join('\n')}`;
   throw new AamError(code, head, { problems: sorted });
 }

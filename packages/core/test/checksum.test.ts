@@ -7,7 +7,9 @@ import { checksumsEqual, parseChecksum, sha256, sha256File } from '../src/integr
 
 describe('checksums', () => {
   it('hashes the RFC/NIST "abc" vector', () => {
-    expect(sha256(Buffer.from('abc'))).toBe('sha256:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
+    expect(sha256(Buffer.from('abc'))).toBe(
+      'sha256:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad',
+    );
   });
   it('streams a multi-chunk file to the same digest as a one-shot hash', async () => {
     const data = randomBytes(3 * 1024 * 1024 + 17);
@@ -21,10 +23,14 @@ describe('checksums', () => {
     expect(checksumsEqual(upper, `sha256:${'ab'.repeat(32)}`)).toBe(true);
     expect(checksumsEqual(`sha256:${'ab'.repeat(32)}`, `sha256:${'ac'.repeat(32)}`)).toBe(false);
   });
-  it.each([`sha256:${'a'.repeat(63)}`, `sha1:${'a'.repeat(64)}`, `${'a'.repeat(64)}`, `sha256:${'g'.repeat(64)}`, 42, null])(
-    'refuses malformed %j',
-    (v) => {
-      expect(() => parseChecksum(v)).toThrow(/Malformed checksum/);
-    },
-  );
+  it.each([
+    `sha256:${'a'.repeat(63)}`,
+    `sha1:${'a'.repeat(64)}`,
+    `${'a'.repeat(64)}`,
+    `sha256:${'g'.repeat(64)}`,
+    42,
+    null,
+  ])('refuses malformed %j', (v) => {
+    expect(() => parseChecksum(v)).toThrow(/Malformed checksum/);
+  });
 });

@@ -6,7 +6,10 @@ import { loadConfig, mergeConfig } from '../src/config/load.js';
 import { addRegistryToConfig, removeRegistryFromConfig } from '../src/config/edit.js';
 import { identityPatternKind } from '../src/config/identity-pattern.js';
 
-function homeWith(global?: string, project?: string): { env: NodeJS.ProcessEnv; projectDir: string; home: string } {
+function homeWith(
+  global?: string,
+  project?: string,
+): { env: NodeJS.ProcessEnv; projectDir: string; home: string } {
   const root = mkdtempSync(join(tmpdir(), 'aam-config-'));
   const home = join(root, 'home');
   const projectDir = join(root, 'proj');
@@ -31,7 +34,11 @@ describe('config loading and merging', () => {
   it('uses the defaults when there are no files', () => {
     const { env, projectDir } = homeWith();
     const { config } = loadConfig({ env, projectDir });
-    expect(config.security).toMatchObject({ require_checksum: true, require_signature: false, on_signature_failure: 'warn' });
+    expect(config.security).toMatchObject({
+      require_checksum: true,
+      require_signature: false,
+      on_signature_failure: 'warn',
+    });
     expect(config.limits.max_archive_size).toBe(50 * 1024 * 1024);
   });
 
@@ -40,7 +47,11 @@ describe('config loading and merging', () => {
       'security:\n  on_signature_failure: error\n  trusted_keys: ["AAAA AAAA AAAA AAAA AAAA AAAA AAAA AAAA AAAA AAAA"]\n  trusted_identities: ["*@corp.example"]\n',
       'security:\n  require_signature: true\n  trusted_identities: ["alice@example.com"]\n',
     );
-    const { config, layers } = loadConfig({ env, projectDir, overrides: { security: { on_signature_failure: 'warn' } } });
+    const { config, layers } = loadConfig({
+      env,
+      projectDir,
+      overrides: { security: { on_signature_failure: 'warn' } },
+    });
     expect(layers.map((l) => l.scope)).toEqual(['global', 'project']);
     expect(config.security.require_signature).toBe(true);
     expect(config.security.trusted_identities).toEqual(['alice@example.com']); // replaced, not unioned
@@ -52,12 +63,19 @@ describe('config loading and merging', () => {
     const { env, projectDir, home } = homeWith('security:\n  require_signature: false\n');
     const other = join(home, 'other.yaml');
     writeFileSync(other, 'security:\n  require_signature: true\n');
-    expect(loadConfig({ env: { ...env, AAM_CONFIG: other }, projectDir }).config.security.require_signature).toBe(true);
-    expect(() => loadConfig({ env: { ...env, AAM_CONFIG: join(home, 'missing.yaml') }, projectDir })).toThrow(/does not exist/);
+    expect(
+      loadConfig({ env: { ...env, AAM_CONFIG: other }, projectDir }).config.security.require_signature,
+    ).toBe(true);
+    expect(() => loadConfig({ env: { ...env, AAM_CONFIG: join(home, 'missing.yaml') }, projectDir })).toThrow(
+      /does not exist/,
+    );
   });
 
   it('mergeConfig replaces arrays and scalars, merges objects', () => {
-    expect(mergeConfig({ a: { b: 1, c: [1, 2] }, d: 1 }, { a: { c: [3] }, d: 2 })).toEqual({ a: { b: 1, c: [3] }, d: 2 });
+    expect(mergeConfig({ a: { b: 1, c: [1, 2] }, d: 1 }, { a: { c: [3] }, d: 2 })).toEqual({
+      a: { b: 1, c: [3] },
+      d: 2,
+    });
   });
 });
 
@@ -70,7 +88,9 @@ describe('config errors name file, line and key (exit 2)', () => {
 
   it('a wrong type', () => {
     const e = loadError('security:\n  require_signature: "yes please"\n');
-    expect(e.message).toMatch(/config\.yaml:2:22: security\.require_signature: must be boolean \(got "yes please"\)/);
+    expect(e.message).toMatch(
+      /config\.yaml:2:22: security\.require_signature: must be boolean \(got "yes please"\)/,
+    );
   });
 
   it('require_checksum: false cannot disable checksums', () => {
@@ -81,17 +101,23 @@ describe('config errors name file, line and key (exit 2)', () => {
 
   it('an unknown on_signature_failure value', () => {
     const e = loadError('security:\n  on_signature_failure: allow\n');
-    expect(e.message).toMatch(/config\.yaml:2:25: security\.on_signature_failure: must be one of warn, error, ignore \(got "allow"\)/);
+    expect(e.message).toMatch(
+      /config\.yaml:2:25: security\.on_signature_failure: must be one of warn, error, ignore \(got "allow"\)/,
+    );
   });
 
   it('an identity pattern that fits no row of SPEC §4', () => {
     const e = loadError('security:\n  trusted_identities:\n    - "*@example.com"\n    - "alice*"\n');
-    expect(e.message).toMatch(/config\.yaml:4:7: security\.trusted_identities\.1: 'alice\*' is not an identity pattern/);
+    expect(e.message).toMatch(
+      /config\.yaml:4:7: security\.trusted_identities\.1: 'alice\*' is not an identity pattern/,
+    );
   });
 
   it('a short (key-id) fingerprint in trusted_keys', () => {
     const e = loadError('security:\n  trusted_keys: ["ABCD1234EF567890"]\n');
-    expect(e.message).toMatch(/security\.trusted_keys\.0: 'ABCD1234EF567890' is not a full OpenPGP fingerprint/);
+    expect(e.message).toMatch(
+      /security\.trusted_keys\.0: 'ABCD1234EF567890' is not a full OpenPGP fingerprint/,
+    );
   });
 
   it('lists every problem, first line first', () => {
@@ -106,7 +132,9 @@ describe('config errors name file, line and key (exit 2)', () => {
     const { env, projectDir } = homeWith('security:\n  require_signature: true\n  colour: blue\n');
     const { warnings, config } = loadConfig({ env, projectDir });
     expect(config.security.require_signature).toBe(true);
-    expect(warnings).toEqual([expect.objectContaining({ key: 'security.colour', line: 3, message: 'unknown key (ignored)' })]);
+    expect(warnings).toEqual([
+      expect.objectContaining({ key: 'security.colour', line: 3, message: 'unknown key (ignored)' }),
+    ]);
   });
 });
 
@@ -119,7 +147,16 @@ describe('identity patterns', () => {
     ['gitlab:group/sub/project', 'gitlab'],
     ['https://github.com/o/r/.github/workflows/release.yml@refs/heads/main', 'uri'],
   ])('%s is %s', (p, kind) => expect(identityPatternKind(p)).toBe(kind));
-  it.each(['*', '*@*', 'alice', 'github:', 'github:a/b/c', 'http://insecure.example/x', '*.example.com', 'a*@example.com'])('%s is refused', (p) => {
+  it.each([
+    '*',
+    '*@*',
+    'alice',
+    'github:',
+    'github:a/b/c',
+    'http://insecure.example/x',
+    '*.example.com',
+    'a*@example.com',
+  ])('%s is refused', (p) => {
     expect(identityPatternKind(p)).toBeUndefined();
   });
 });
@@ -130,7 +167,9 @@ describe('editing the global config', () => {
     const file = join(home, 'config.yaml');
     await addRegistryToConfig(file, { name: 'a', url: 'file:///tmp/a', default: true });
     await addRegistryToConfig(file, { name: 'b', url: 'file:///tmp/b', default: true });
-    await expect(addRegistryToConfig(file, { name: 'b', url: 'file:///tmp/c' })).rejects.toThrow(/already configured/);
+    await expect(addRegistryToConfig(file, { name: 'b', url: 'file:///tmp/c' })).rejects.toThrow(
+      /already configured/,
+    );
     const { config } = loadConfig({ env: { AAM_HOME: home } });
     expect(config.registries).toEqual([
       { name: 'a', url: 'file:///tmp/a' },

@@ -1,4 +1,12 @@
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, statSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  statSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -19,7 +27,10 @@ function sandbox(): { root: string; target: string } {
 async function expectRefused(archive: Buffer, message: RegExp, limits = LIMITS): Promise<void> {
   const { root, target } = sandbox();
   const outDir = join(root, 'out');
-  await expect(extractArchive(archive, target, limits)).rejects.toMatchObject({ code: 'INVALID_ARCHIVE', message: expect.stringMatching(message) });
+  await expect(extractArchive(archive, target, limits)).rejects.toMatchObject({
+    code: 'INVALID_ARCHIVE',
+    message: expect.stringMatching(message),
+  });
   expect(existsSync(target)).toBe(false);
   expect(readdirSync(outDir)).toEqual([]);
   expect(readdirSync(root)).toEqual(['out']);
@@ -32,7 +43,11 @@ const withEntry = (...extra: RawEntry[]): Promise<Buffer> => rawArchive([...BASE
 describe('safe extraction of hostile archives', () => {
   it('extracts a well-formed archive and records per-file checksums', async () => {
     const { target } = sandbox();
-    const r = await extractArchive(await withEntry({ name: 'skills/s/run.sh', content: 'echo', mode: 0o4755 }), target, LIMITS);
+    const r = await extractArchive(
+      await withEntry({ name: 'skills/s/run.sh', content: 'echo', mode: 0o4755 }),
+      target,
+      LIMITS,
+    );
     expect(r.manifest.name).toBe('@evil/pkg');
     expect(Object.keys(r.fileChecksums).sort()).toEqual(['aam.yaml', 'skills/s/SKILL.md', 'skills/s/run.sh']);
     expect(readFileSync(join(target, 'skills/s/SKILL.md'), 'utf8')).toBe('# s\n');
@@ -54,32 +69,58 @@ describe('safe extraction of hostile archives', () => {
   });
 
   it('refuses a symlink pointing outside, absolute or relative', async () => {
-    await expectRefused(await withEntry({ name: 'evil', type: 'symlink', linkname: '/etc/passwd' }), /symlink evil points outside/);
-    await expectRefused(await withEntry({ name: 'skills/evil', type: 'symlink', linkname: '../../..' }), /points outside/);
+    await expectRefused(
+      await withEntry({ name: 'evil', type: 'symlink', linkname: '/etc/passwd' }),
+      /symlink evil points outside/,
+    );
+    await expectRefused(
+      await withEntry({ name: 'skills/evil', type: 'symlink', linkname: '../../..' }),
+      /points outside/,
+    );
   });
 
   it('refuses a file written through a symlink, even one that points inside', async () => {
     await expectRefused(
-      await withEntry({ name: 'dir-link', type: 'symlink', linkname: 'skills' }, { name: 'dir-link/x', content: 'x' }),
+      await withEntry(
+        { name: 'dir-link', type: 'symlink', linkname: 'skills' },
+        { name: 'dir-link/x', content: 'x' },
+      ),
       /passes through the symlink/,
     );
   });
 
   it('keeps a symlink that points inside the package', async () => {
     const { target } = sandbox();
-    await extractArchive(await withEntry({ name: 'readme-link', type: 'symlink', linkname: 'skills/s/SKILL.md' }), target, LIMITS);
+    await extractArchive(
+      await withEntry({ name: 'readme-link', type: 'symlink', linkname: 'skills/s/SKILL.md' }),
+      target,
+      LIMITS,
+    );
     expect(readlinkSync(join(target, 'readme-link'))).toBe('skills/s/SKILL.md');
   });
 
   it('refuses a hardlink escaping the target or to a file not in the archive', async () => {
-    await expectRefused(await withEntry({ name: 'hl', type: 'link', linkname: '../../../etc/passwd' }), /escapes the target|points outside/);
-    await expectRefused(await withEntry({ name: 'hl', type: 'link', linkname: '/etc/passwd' }), /absolute path|points outside/);
-    await expectRefused(await withEntry({ name: 'hl', type: 'link', linkname: 'not-there' }), /earlier regular file/);
+    await expectRefused(
+      await withEntry({ name: 'hl', type: 'link', linkname: '../../../etc/passwd' }),
+      /escapes the target|points outside/,
+    );
+    await expectRefused(
+      await withEntry({ name: 'hl', type: 'link', linkname: '/etc/passwd' }),
+      /absolute path|points outside/,
+    );
+    await expectRefused(
+      await withEntry({ name: 'hl', type: 'link', linkname: 'not-there' }),
+      /earlier regular file/,
+    );
   });
 
   it('copies a hardlink to an earlier file in the archive', async () => {
     const { target } = sandbox();
-    const r = await extractArchive(await withEntry({ name: 'copy.md', type: 'link', linkname: 'skills/s/SKILL.md' }), target, LIMITS);
+    const r = await extractArchive(
+      await withEntry({ name: 'copy.md', type: 'link', linkname: 'skills/s/SKILL.md' }),
+      target,
+      LIMITS,
+    );
     expect(readFileSync(join(target, 'copy.md'), 'utf8')).toBe('# s\n');
     expect(r.fileChecksums['copy.md']).toBe(r.fileChecksums['skills/s/SKILL.md']);
   });
@@ -94,9 +135,15 @@ describe('safe extraction of hostile archives', () => {
   });
 
   it('refuses names that collide after case folding', async () => {
-    await expectRefused(await withEntry({ name: 'skills/s/skill.md', content: 'x' }), /collide on a case-insensitive/);
+    await expectRefused(
+      await withEntry({ name: 'skills/s/skill.md', content: 'x' }),
+      /collide on a case-insensitive/,
+    );
     // NFC vs NFD spellings of the same name collide on macOS too.
-    await expectRefused(await withEntry({ name: 'caf\u00e9.md', content: '1' }, { name: 'cafe\u0301.md', content: '2' }), /collide/);
+    await expectRefused(
+      await withEntry({ name: 'caf\u00e9.md', content: '1' }, { name: 'cafe\u0301.md', content: '2' }),
+      /collide/,
+    );
   });
 
   it('refuses a file below another file', async () => {
@@ -121,7 +168,10 @@ describe('safe extraction of hostile archives', () => {
 
   it('refuses a tar cut off after a header (gzip intact)', async () => {
     const tarBytes = await rawTar([...BASE, { name: 'big.txt', content: 'z'.repeat(10_000) }]);
-    await expectRefused(gzipSync(tarBytes.subarray(0, 1536 + 512 + 100)), /truncated|corrupt|not a valid|no aam.yaml/);
+    await expectRefused(
+      gzipSync(tarBytes.subarray(0, 1536 + 512 + 100)),
+      /truncated|corrupt|not a valid|no aam.yaml/,
+    );
   });
 
   it('refuses bytes that are not gzip at all', async () => {
@@ -134,7 +184,9 @@ describe('safe extraction of hostile archives', () => {
 
   it('refuses an archive whose manifest names a path as the package', async () => {
     const manifest = String(BASE[0]!.content).replace('"@evil/pkg"', '"../../x"');
-    await expect(inspectArchive(await rawArchive([{ name: 'aam.yaml', content: manifest }, BASE[1]!]), LIMITS)).rejects.toMatchObject({
+    await expect(
+      inspectArchive(await rawArchive([{ name: 'aam.yaml', content: manifest }, BASE[1]!]), LIMITS),
+    ).rejects.toMatchObject({
       code: 'INVALID_MANIFEST',
     });
   });

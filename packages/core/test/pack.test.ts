@@ -1,4 +1,12 @@
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  symlinkSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -66,7 +74,10 @@ describe('reproducible packing', () => {
   it('gives the same bytes whatever the mtimes, umask or file creation order', async () => {
     const a = await packPackage(writeTree(ORDER, 1_000_000, 0o022), LIMIT);
     const b = await packPackage(writeTree([...ORDER].reverse(), 1_700_000_000, 0o002), LIMIT);
-    const c = await packPackage(writeTree([ORDER[3]!, ORDER[0]!, ORDER[4]!, ORDER[2]!, ORDER[1]!], 5, 0o077), LIMIT);
+    const c = await packPackage(
+      writeTree([ORDER[3]!, ORDER[0]!, ORDER[4]!, ORDER[2]!, ORDER[1]!], 5, 0o077),
+      LIMIT,
+    );
     expect(a.checksum).toMatch(/^sha256:[0-9a-f]{64}$/);
     expect(b.checksum).toBe(a.checksum);
     expect(c.checksum).toBe(a.checksum);
@@ -76,7 +87,13 @@ describe('reproducible packing', () => {
   it('normalises every header: sorted, uid/gid 0, no owner names, mtime 0, 0644/0755', async () => {
     const r = await packPackage(writeTree(ORDER, 1_234_567, 0o022), LIMIT);
     const hs = await headers(r.file);
-    expect(hs.map((h) => h.name)).toEqual(['README.md', 'aam.yaml', 'prompts/a.md', 'skills/review/SKILL.md', 'skills/review/run.sh']);
+    expect(hs.map((h) => h.name)).toEqual([
+      'README.md',
+      'aam.yaml',
+      'prompts/a.md',
+      'skills/review/SKILL.md',
+      'skills/review/run.sh',
+    ]);
     for (const h of hs) {
       expect([h.uid, h.gid, h.uname, h.gname]).toEqual([0, 0, '', '']);
       expect(h.mtime?.getTime()).toBe(0);
@@ -95,13 +112,31 @@ describe('reproducible packing', () => {
 
   it('leaves out the always-excluded paths and .aamignore patterns', async () => {
     const dir = writeTree(ORDER, 1, 0o022);
-    for (const f of ['.git/HEAD', 'node_modules/x/index.js', '__pycache__/a.pyc', '.DS_Store', 'notes.tmp', 'x.temp', 'old-1.0.0.aam', '.aam/config.yaml', 'secret/key.pem', 'drafts/a.md']) {
+    for (const f of [
+      '.git/HEAD',
+      'node_modules/x/index.js',
+      '__pycache__/a.pyc',
+      '.DS_Store',
+      'notes.tmp',
+      'x.temp',
+      'old-1.0.0.aam',
+      '.aam/config.yaml',
+      'secret/key.pem',
+      'drafts/a.md',
+    ]) {
       mkdirSync(join(dir, f, '..'), { recursive: true });
       writeFileSync(join(dir, f), 'x');
     }
     writeFileSync(join(dir, '.aamignore'), 'secret/\ndrafts/*.md\n');
     const paths = (await collectPackEntries(dir)).map((e) => e.path);
-    expect(paths).toEqual(['.aamignore', 'README.md', 'aam.yaml', 'prompts/a.md', 'skills/review/SKILL.md', 'skills/review/run.sh']);
+    expect(paths).toEqual([
+      '.aamignore',
+      'README.md',
+      'aam.yaml',
+      'prompts/a.md',
+      'skills/review/SKILL.md',
+      'skills/review/run.sh',
+    ]);
   });
 
   it('refuses to pack a symlink that points outside the package', async () => {

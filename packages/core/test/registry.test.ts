@@ -9,7 +9,14 @@ import { initLocalRegistry, LocalRegistry, localRegistryUrl } from '../src/regis
 import { selectVersion } from '../src/registry/resolve.js';
 import type { PackageMetadata } from '../src/registry/types.js';
 
-async function setup(): Promise<{ root: string; registry: LocalRegistry; pack: (version: string, extra?: string) => Promise<{ file: string; checksum: `sha256:${string}`; size: number }> }> {
+async function setup(): Promise<{
+  root: string;
+  registry: LocalRegistry;
+  pack: (
+    version: string,
+    extra?: string,
+  ) => Promise<{ file: string; checksum: `sha256:${string}`; size: number }>;
+}> {
   const root = mkdtempSync(join(tmpdir(), 'aam-registry-'));
   await initLocalRegistry(join(root, 'reg'));
   const registry = LocalRegistry.open('reg', localRegistryUrl(join(root, 'reg')));
@@ -23,7 +30,11 @@ async function setup(): Promise<{ root: string; registry: LocalRegistry; pack: (
   return { root, registry, pack };
 }
 
-const publishReq = (r: { file: string; checksum: `sha256:${string}`; size: number }, version: string, tag = 'latest') => ({
+const publishReq = (
+  r: { file: string; checksum: `sha256:${string}`; size: number },
+  version: string,
+  tag = 'latest',
+) => ({
   archivePath: r.file,
   name: '@author/my-package',
   version,
@@ -65,24 +76,39 @@ describe('local registry', () => {
     const { registry, pack } = await setup();
     const p = await pack('1.0.0');
     await registry.publish(publishReq(p, '1.0.0'));
-    await expect(registry.publish(publishReq(p, '1.0.0'))).rejects.toMatchObject({ code: 'VERSION_EXISTS', message: expect.stringMatching(/identical content/) });
+    await expect(registry.publish(publishReq(p, '1.0.0'))).rejects.toMatchObject({
+      code: 'VERSION_EXISTS',
+      message: expect.stringMatching(/identical content/),
+    });
     const q = await pack('1.0.0', 'different');
-    await expect(registry.publish(publishReq(q, '1.0.0'))).rejects.toMatchObject({ code: 'VERSION_EXISTS', message: expect.stringMatching(/different content/) });
+    await expect(registry.publish(publishReq(q, '1.0.0'))).rejects.toMatchObject({
+      code: 'VERSION_EXISTS',
+      message: expect.stringMatching(/different content/),
+    });
   });
 
   it('a non-latest tag leaves latest alone once it exists', async () => {
     const { registry, pack } = await setup();
     await registry.publish(publishReq(await pack('1.0.0'), '1.0.0'));
     await registry.publish(publishReq(await pack('2.0.0-beta.1'), '2.0.0-beta.1', 'beta'));
-    expect((await registry.metadata('@author/my-package'))!.dist_tags).toEqual({ latest: '1.0.0', beta: '2.0.0-beta.1' });
+    expect((await registry.metadata('@author/my-package'))!.dist_tags).toEqual({
+      latest: '1.0.0',
+      beta: '2.0.0-beta.1',
+    });
   });
 
   it('refuses a metadata.yaml whose checksum is malformed', async () => {
     const { root, registry, pack } = await setup();
     await registry.publish(publishReq(await pack('1.0.0'), '1.0.0'));
     const file = join(root, 'reg', 'packages', 'author--my-package', 'metadata.yaml');
-    writeFileSync(file, readFileSync(file, 'utf8').replace(/checksum: sha256:[0-9a-f]+/, 'checksum: sha256:abc123'));
-    await expect(registry.metadata('@author/my-package')).rejects.toMatchObject({ code: 'INVALID_CHECKSUM', message: expect.stringMatching(/Malformed checksum of @author\/my-package@1\.0\.0/) });
+    writeFileSync(
+      file,
+      readFileSync(file, 'utf8').replace(/checksum: sha256:[0-9a-f]+/, 'checksum: sha256:abc123'),
+    );
+    await expect(registry.metadata('@author/my-package')).rejects.toMatchObject({
+      code: 'INVALID_CHECKSUM',
+      message: expect.stringMatching(/Malformed checksum of @author\/my-package@1\.0\.0/),
+    });
   });
 
   it('refuses a metadata.yaml with a non-SemVer version or another package name', async () => {
@@ -99,8 +125,12 @@ describe('local registry', () => {
   it('refuses package names that are paths before touching the file system', async () => {
     const { registry } = await setup();
     await expect(registry.metadata('../../x')).rejects.toMatchObject({ code: 'INVALID_NAME' });
-    await expect(registry.openArchive('@author/my-package', '../../1.0.0')).rejects.toMatchObject({ code: 'INVALID_VERSION' });
-    await expect(registry.readSignature('@author/my-package', '1.0.0', { type: 'gpg', file: '../../../etc/passwd' })).rejects.toMatchObject({
+    await expect(registry.openArchive('@author/my-package', '../../1.0.0')).rejects.toMatchObject({
+      code: 'INVALID_VERSION',
+    });
+    await expect(
+      registry.readSignature('@author/my-package', '1.0.0', { type: 'gpg', file: '../../../etc/passwd' }),
+    ).rejects.toMatchObject({
       code: 'INVALID_REGISTRY',
     });
   });
@@ -129,7 +159,9 @@ describe('version selection', () => {
     expect(selectVersion(meta, { $case: 'version', version: '1.3.0' }).version).toBe('1.3.0');
   });
   it('explains what is available when nothing matches', () => {
-    expect(() => selectVersion(meta, { $case: 'range', range: '>=3' })).toThrow(/No range >=3 of x \(available: 1\.0\.0, 1\.2\.0, 1\.3\.0 \(yanked\), 2\.0\.0-beta\.1\)/);
+    expect(() => selectVersion(meta, { $case: 'range', range: '>=3' })).toThrow(
+      /No range >=3 of x \(available: 1\.0\.0, 1\.2\.0, 1\.3\.0 \(yanked\), 2\.0\.0-beta\.1\)/,
+    );
     expect(() => selectVersion(meta, { $case: 'tag', tag: 'stable' })).toThrow(/No tag 'stable'/);
   });
 });

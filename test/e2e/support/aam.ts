@@ -58,7 +58,11 @@ export class World {
   }
 
   /** Creates a package directory with `aam pkg init`, plus extra files and dependencies. */
-  async makePackage(name: string, version: string, opts: { files?: Record<string, string>; dependencies?: Record<string, string> } = {}): Promise<string> {
+  async makePackage(
+    name: string,
+    version: string,
+    opts: { files?: Record<string, string>; dependencies?: Record<string, string> } = {},
+  ): Promise<string> {
     const dir = join(this.root, 'src', `${name.replace(/[@/]/g, '_')}-${version}-${++this.made}`);
     mkdirSync(dir, { recursive: true });
     must(await this.aam(['pkg', 'init', dir, '--name', name, '--version', version]));
@@ -67,13 +71,19 @@ export class World {
       writeFileSync(join(dir, f), body);
     }
     if (opts.dependencies) {
-      const deps = Object.entries(opts.dependencies).map(([d, r]) => `  "${d}": "${r}"`).join('\n');
+      const deps = Object.entries(opts.dependencies)
+        .map(([d, r]) => `  "${d}": "${r}"`)
+        .join('\n');
       writeFileSync(join(dir, 'aam.yaml'), `${readText(join(dir, 'aam.yaml'))}dependencies:\n${deps}\n`);
     }
     return dir;
   }
 
-  async publish(name: string, version: string, opts: Parameters<World['makePackage']>[2] & { tag?: string } = {}): Promise<void> {
+  async publish(
+    name: string,
+    version: string,
+    opts: Parameters<World['makePackage']>[2] & { tag?: string } = {},
+  ): Promise<void> {
     const dir = await this.makePackage(name, version, opts);
     must(await this.aam(['pkg', 'publish', dir, ...(opts.tag ? ['--tag', opts.tag] : [])]));
   }

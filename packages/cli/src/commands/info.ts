@@ -5,9 +5,14 @@ import { bold } from '../style.js';
 
 export default class Info extends AamCommand {
   static override summary = 'Show a package: checksum, versions, dist-tags.';
-  static override examples = ['<%= config.bin %> info @author/my-package', '<%= config.bin %> info @author/my-package@1.0.0 --json'];
+  static override examples = [
+    '<%= config.bin %> info @author/my-package',
+    '<%= config.bin %> info @author/my-package@1.0.0 --json',
+  ];
   static override args = { spec: Args.string({ description: 'NAME[@VERSION|@RANGE|@TAG]', required: true }) };
-  static override flags = { registry: Flags.string({ char: 'r', description: 'only look in this registry' }) };
+  static override flags = {
+    registry: Flags.string({ char: 'r', description: 'only look in this registry' }),
+  };
 
   async run() {
     const { args, flags } = await this.parse(Info);
@@ -23,7 +28,16 @@ export default class Info extends AamCommand {
     this.log(`Registry: ${r.registry}`);
     const tags = Object.entries(r.metadata.dist_tags);
     if (tags.length) this.log(`Dist-tags: ${tags.map(([t, ver]) => `${t}: ${ver}`).join(', ')}`);
-    this.log(`Versions: ${r.metadata.versions.map((x) => x.version + (x.yanked ? ' (yanked)' : '')).join(', ')}`);
-    return { registry: r.registry, name: r.metadata.name, description: r.metadata.description, selected: v, dist_tags: r.metadata.dist_tags, versions: r.metadata.versions };
+    this.log(
+      `Versions: ${r.metadata.versions.map((x) => x.version + (x.yanked ? ' (yanked)' : '')).join(', ')}`,
+    );
+    return {
+      registry: r.registry,
+      name: r.metadata.name,
+      description: r.metadata.description,
+      selected: v,
+      dist_tags: r.metadata.dist_tags,
+      versions: r.metadata.versions,
+    };
   }
 }

@@ -41,7 +41,10 @@ A checksum mismatch exits 1 with nothing installed and the lock untouched.`;
       onEvent: (e) => this.render(e),
     });
     if (result.dryRun) {
-      for (const p of result.packages) this.log(`Dry run: ${p.action === 'unchanged' ? 'already installed' : 'would install'} ${p.name}@${p.version}`);
+      for (const p of result.packages)
+        this.log(
+          `Dry run: ${p.action === 'unchanged' ? 'already installed' : 'would install'} ${p.name}@${p.version}`,
+        );
     } else if (result.packages.every((p) => p.action === 'unchanged')) {
       this.log(ok('Everything is up to date'));
     }

@@ -7,7 +7,10 @@ export default class Verify extends AamCommand {
   static override summary = 'Re-check installed packages against the lock file.';
   static override description = `Re-hashes every installed file and compares it with the SHA-256 recorded in
 aam-lock.yaml at install time. Each file is ok, modified, missing or untracked; anything but ok exits 1.`;
-  static override examples = ['<%= config.bin %> verify', '<%= config.bin %> verify @author/my-package --json'];
+  static override examples = [
+    '<%= config.bin %> verify',
+    '<%= config.bin %> verify @author/my-package --json',
+  ];
   static override strict = false;
   static override args = { name: Args.string({ description: 'installed package name (default: all)' }) };
   static override flags = {
@@ -16,7 +19,11 @@ aam-lock.yaml at install time. Each file is ok, modified, missing or untracked; 
 
   async run() {
     const { argv, flags } = await this.parse(Verify);
-    const results = await verifyInstalledFlow({ projectDir: process.cwd(), names: argv as string[], global: flags.global });
+    const results = await verifyInstalledFlow({
+      projectDir: process.cwd(),
+      names: argv as string[],
+      global: flags.global,
+    });
     if (results.length === 0) this.log('No packages installed.');
     for (const r of results) {
       const id = `${r.name}@${r.version}`;

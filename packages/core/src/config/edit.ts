@@ -35,11 +35,18 @@ export async function addRegistryToConfig(file: string, reg: RegistryConfig): Pr
     const seq = registriesSeq(doc);
     for (const item of seq.items) {
       if (isMap(item) && item.get('name') === reg.name) {
-        throw new AamError('REGISTRY_EXISTS', `Registry '${reg.name}' already configured. Use 'aam registry remove ${reg.name}' first.`);
+        throw new AamError(
+          'REGISTRY_EXISTS',
+          `Registry '${reg.name}' already configured. Use 'aam registry remove ${reg.name}' first.`,
+        );
       }
     }
     if (reg.default) for (const item of seq.items) if (isMap(item)) (item as YAMLMap).delete('default');
-    seq.add(doc.createNode(reg.default ? { name: reg.name, url: reg.url, default: true } : { name: reg.name, url: reg.url }));
+    seq.add(
+      doc.createNode(
+        reg.default ? { name: reg.name, url: reg.url, default: true } : { name: reg.name, url: reg.url },
+      ),
+    );
   });
 }
 
@@ -48,7 +55,10 @@ export async function removeRegistryFromConfig(file: string, name: string): Prom
     const seq = registriesSeq(doc);
     const index = seq.items.findIndex((item) => isMap(item) && item.get('name') === name);
     if (index < 0) {
-      throw new AamError('NOT_FOUND', `Registry '${name}' not found. Run 'aam registry list' to see configured registries.`);
+      throw new AamError(
+        'NOT_FOUND',
+        `Registry '${name}' not found. Run 'aam registry list' to see configured registries.`,
+      );
     }
     seq.items.splice(index, 1);
   });

@@ -1,7 +1,15 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { AamError } from '../errors.js';
-import { checkSchema, parseYaml, problemAt, readYamlFile, throwProblems, type SourceProblem, type YamlSource } from '../yaml-file.js';
+import {
+  checkSchema,
+  parseYaml,
+  problemAt,
+  readYamlFile,
+  throwProblems,
+  type SourceProblem,
+  type YamlSource,
+} from '../yaml-file.js';
 import { identityPatternKind } from './identity-pattern.js';
 import { globalConfigPath, projectConfigPath } from './paths.js';
 import { DEFAULT_CONFIG, type AamConfig } from './types.js';
@@ -29,7 +37,10 @@ function semanticProblems(src: YamlSource): SourceProblem[] {
   sec?.trusted_identities?.forEach((entry, i) => {
     const pattern = typeof entry === 'string' ? entry : (entry as { identity?: unknown })?.identity;
     if (typeof pattern === 'string' && identityPatternKind(pattern) === undefined) {
-      const path = typeof entry === 'string' ? ['security', 'trusted_identities', i] : ['security', 'trusted_identities', i, 'identity'];
+      const path =
+        typeof entry === 'string'
+          ? ['security', 'trusted_identities', i]
+          : ['security', 'trusted_identities', i, 'identity'];
       problems.push(
         problemAt(
           src,
@@ -45,14 +56,21 @@ function semanticProblems(src: YamlSource): SourceProblem[] {
     const hex = k.replace(/\s+/g, '');
     if (!/^([0-9a-fA-F]{40}|[0-9a-fA-F]{64})$/.test(hex) && !/^sha256:[0-9a-fA-F]{64}$/.test(k)) {
       problems.push(
-        problemAt(src, ['security', 'trusted_keys', i], `'${k}' is not a full OpenPGP fingerprint (40 or 64 hex digits) nor sha256:<64 hex>`),
+        problemAt(
+          src,
+          ['security', 'trusted_keys', i],
+          `'${k}' is not a full OpenPGP fingerprint (40 or 64 hex digits) nor sha256:<64 hex>`,
+        ),
       );
     }
   });
   const regs = (src.value as { registries?: { name?: unknown }[] } | null)?.registries;
   const names = new Set<unknown>();
   regs?.forEach((r, i) => {
-    if (names.has(r?.name)) problems.push(problemAt(src, ['registries', i, 'name'], `duplicate registry name '${String(r?.name)}'`));
+    if (names.has(r?.name))
+      problems.push(
+        problemAt(src, ['registries', i, 'name'], `duplicate registry name '${String(r?.name)}'`),
+      );
     names.add(r?.name);
   });
   return problems;
@@ -64,7 +82,10 @@ export function loadConfigFile(file: string): { value: Partial<AamConfig>; warni
 }
 
 /** Validates config text (e.g. an edit about to be written) exactly as a file on disk would be. */
-export function validateConfigText(text: string, file: string): { value: Partial<AamConfig>; warnings: SourceProblem[] } {
+export function validateConfigText(
+  text: string,
+  file: string,
+): { value: Partial<AamConfig>; warnings: SourceProblem[] } {
   return validateConfigSource(parseYaml(text, file, 'INVALID_CONFIG'));
 }
 

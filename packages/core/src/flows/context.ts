@@ -10,13 +10,21 @@ export interface InstallTarget {
   global: boolean;
 }
 
-export function installTarget(projectDir: string, global: boolean, env: NodeJS.ProcessEnv = process.env): InstallTarget {
+export function installTarget(
+  projectDir: string,
+  global: boolean,
+  env: NodeJS.ProcessEnv = process.env,
+): InstallTarget {
   const aamDir = global ? aamHome(env) : join(projectDir, '.aam');
   return { aamDir, packagesDir: join(aamDir, 'packages'), global };
 }
 
 export function archiveLimits(limits: LimitsConfig): ArchiveLimits {
-  return { maxArchiveSize: limits.max_archive_size, maxUnpackedSize: limits.max_unpacked_size, maxEntries: limits.max_entries };
+  return {
+    maxArchiveSize: limits.max_archive_size,
+    maxUnpackedSize: limits.max_unpacked_size,
+    maxEntries: limits.max_entries,
+  };
 }
 
 export type ConfigOf = Pick<AamConfig, 'limits' | 'registries'>;

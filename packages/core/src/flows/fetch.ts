@@ -36,9 +36,15 @@ export async function fetchVerifiedArchive(
   } catch (e) {
     if (e instanceof AamError) throw e;
     if (e instanceof RangeError) {
-      throw new AamError('ARCHIVE_TOO_LARGE', `${name}@${version} is larger than the ${maxArchiveSize}-byte archive limit`);
+      throw new AamError(
+        'ARCHIVE_TOO_LARGE',
+        `${name}@${version} is larger than the ${maxArchiveSize}-byte archive limit`,
+      );
     }
-    throw new AamError('IO_ERROR', `Downloading ${name}@${version} from '${registry.name}' failed: ${e instanceof Error ? e.message : String(e)}`);
+    throw new AamError(
+      'IO_ERROR',
+      `Downloading ${name}@${version} from '${registry.name}' failed: ${e instanceof Error ? e.message : String(e)}`,
+    );
   }
   const actual = tap.checksum();
   for (const want of expected) {

@@ -17,7 +17,10 @@ export async function infoFlow(spec: string, config: AamConfig, registryName?: s
   for (const cfg of registriesToSearch(config.registries, registryName)) {
     const registry = openRegistry(cfg);
     const metadata = await registry.metadata(parsed.name);
-    if (metadata) return { registry: registry.name, metadata, selected: selectVersion(metadata, parsed.selector) };
+    if (metadata)
+      return { registry: registry.name, metadata, selected: selectVersion(metadata, parsed.selector) };
   }
-  throw new AamError('NOT_FOUND', `Package ${parsed.name} not found in any configured registry`, { package: parsed.name });
+  throw new AamError('NOT_FOUND', `Package ${parsed.name} not found in any configured registry`, {
+    package: parsed.name,
+  });
 }

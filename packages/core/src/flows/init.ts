@@ -15,13 +15,20 @@ export interface InitRequest {
 }
 
 /** Writes a starter `aam.yaml` and one example skill, so `aam pkg pack` works straight away. */
-export async function initPackageFlow(req: InitRequest): Promise<{ manifestPath: string; manifest: Manifest; created: string[] }> {
+export async function initPackageFlow(
+  req: InitRequest,
+): Promise<{ manifestPath: string; manifest: Manifest; created: string[] }> {
   const dir = resolve(req.dir);
   const manifestPath = join(dir, MANIFEST_FILE);
   if (existsSync(manifestPath) && !req.force) {
     throw new AamError('USAGE', `${manifestPath} already exists (use --force to overwrite it)`);
   }
-  const name = req.name ?? basename(dir).toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+|-+$/g, '');
+  const name =
+    req.name ??
+    basename(dir)
+      .toLowerCase()
+      .replace(/[^a-z0-9-]+/g, '-')
+      .replace(/^-+|-+$/g, '');
   assertPackageName(name);
   const version = req.version ?? '0.1.0';
   assertVersion(version);

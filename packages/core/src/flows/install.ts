@@ -6,7 +6,15 @@ import semver from 'semver';
 import type { AamConfig } from '../config/types.js';
 import { AamError } from '../errors.js';
 import type { Checksum } from '../integrity/checksum.js';
-import { emptyLock, readLock, sameLockedPackages, samePackageEntries, writeLock, type LockedPackage, type Lockfile } from '../lock/lockfile.js';
+import {
+  emptyLock,
+  readLock,
+  sameLockedPackages,
+  samePackageEntries,
+  writeLock,
+  type LockedPackage,
+  type Lockfile,
+} from '../lock/lockfile.js';
 import { extractArchive } from '../package/extract.js';
 import { packageDirName, parsePackageSpec, type VersionSelector } from '../package/name.js';
 import { openRegistry, registriesToSearch } from '../registry/open.js';
@@ -70,9 +78,16 @@ export async function installFlow(req: InstallRequest): Promise<InstallResult> {
 async function resolvePlan(req: InstallRequest, lock: Lockfile): Promise<Map<string, PlannedPackage>> {
   const roots: { name: string; selector: VersionSelector; fromLock: boolean }[] = req.specs.length
     ? req.specs.map((s) => ({ ...parsePackageSpec(s), fromLock: false }))
-    : Object.entries(lock.packages).map(([name, p]) => ({ name, selector: { $case: 'version', version: p.version } as const, fromLock: true }));
+    : Object.entries(lock.packages).map(([name, p]) => ({
+        name,
+        selector: { $case: 'version', version: p.version } as const,
+        fromLock: true,
+      }));
   if (roots.length === 0) {
-    throw new AamError('USAGE', 'Nothing to install: give a package (aam install NAME[@VERSION]) or run it where an aam-lock.yaml lists packages');
+    throw new AamError(
+      'USAGE',
+      'Nothing to install: give a package (aam install NAME[@VERSION]) or run it where an aam-lock.yaml lists packages',
+    );
   }
   const candidates = registriesToSearch(req.config.registries, req.registry);
   const opened = new Map<string, Registry>();
@@ -83,18 +98,25 @@ async function resolvePlan(req: InstallRequest, lock: Lockfile): Promise<Map<str
     if (!r) opened.set(name, (r = openRegistry(cfg)));
     return r;
   };
-  const findPackage = async (name: string, lockedSource?: string): Promise<{ registry: Registry; meta: PackageMetadata }> => {
+  const findPackage = async (
+    name: string,
+    lockedSource?: string,
+  ): Promise<{ registry: Registry; meta: PackageMetadata }> => {
     const names = lockedSource && req.registry === undefined ? [lockedSource] : candidates.map((c) => c.name);
     for (const n of names) {
       const registry = open(n);
       const meta = await registry.metadata(name);
       if (meta) return { registry, meta };
     }
-    throw new AamError('NOT_FOUND', `Package ${name} not found in ${names.map((n) => `'${n}'`).join(', ')}`, { package: name });
+    throw new AamError('NOT_FOUND', `Package ${name} not found in ${names.map((n) => `'${n}'`).join(', ')}`, {
+      package: name,
+    });
   };
 
   const plan = new Map<string, PlannedPackage>();
-  const queue: { name: string; selector: VersionSelector; requiredBy?: string; fromLock: boolean }[] = [...roots];
+  const queue: { name: string; selector: VersionSelector; requiredBy?: string; fromLock: boolean }[] = [
+    ...roots,
+  ];
   while (queue.length > 0) {
     const item = queue.shift()!;
     const locked = lock.packages[item.name];
@@ -110,14 +132,23 @@ async function resolvePlan(req: InstallRequest, lock: Lockfile): Promise<Map<str
     }
     const { registry, meta } = await findPackage(item.name, locked?.source);
     // Keep the locked version whenever the request allows it (a bare name, a range it satisfies, a dependency).
-    const keepLocked = locked !== undefined && (item.fromLock || implicit(item.selector) || (item.selector.$case === 'range' && accepts(item.selector, locked.version)));
+    const keepLocked =
+      locked !== undefined &&
+      (item.fromLock ||
+        implicit(item.selector) ||
+        (item.selector.$case === 'range' && accepts(item.selector, locked.version)));
     const record = keepLocked
       ? selectVersion(meta, { $case: 'version', version: locked.version })
       : selectVersion(meta, item.selector);
     req.onEvent?.({ $case: 'resolved', name: item.name, version: record.version, registry: registry.name });
     plan.set(item.name, { name: item.name, record, registry, ...(locked ? { locked } : {}) });
     for (const [dep, range] of Object.entries(record.dependencies ?? {})) {
-      queue.push({ name: dep, selector: { $case: 'range', range }, requiredBy: `${item.name}@${record.version}`, fromLock: false });
+      queue.push({
+        name: dep,
+        selector: { $case: 'range', range },
+        requiredBy: `${item.name}@${record.version}`,
+        fromLock: false,
+      });
     }
   }
   return plan;
@@ -155,10 +186,18 @@ async function verifyAndStage(
   for (const p of plan.values()) {
     const expected: Checksum[] = [p.record.checksum];
     if (p.locked && p.locked.version === p.record.version) expected.unshift(p.locked.checksum);
-    const { bytes, actual } = await fetchVerifiedArchive(p.registry, p.name, p.record.version, expected, limits.maxArchiveSize);
+    const { bytes, actual } = await fetchVerifiedArchive(
+      p.registry,
+      p.name,
+      p.record.version,
+      expected,
+      limits.maxArchiveSize,
+    );
     req.onEvent?.({ $case: 'checksum-verified', name: p.name, version: p.record.version, checksum: actual });
     fetched.set(p.name, bytes);
-    const deps = Object.fromEntries(Object.keys(p.record.dependencies ?? {}).map((d) => [d, plan.get(d)!.record.version]));
+    const deps = Object.fromEntries(
+      Object.keys(p.record.dependencies ?? {}).map((d) => [d, plan.get(d)!.record.version]),
+    );
     next.packages[p.name] = {
       version: p.record.version,
       source: p.registry.name,
@@ -169,18 +208,44 @@ async function verifyAndStage(
     };
   }
   if (req.frozen && !sameLockedPackages(lock, next)) {
-    const changed = [...plan.values()].filter((p) => lock.packages[p.name]?.version !== p.record.version).map((p) => `${p.name}@${p.record.version}`);
-    throw new AamError('LOCK_OUT_OF_DATE', `--frozen: the lock file would change (${changed.join(', ') || 'entries differ'}); run aam install without --frozen and commit the lock`);
+    const changed = [...plan.values()]
+      .filter((p) => lock.packages[p.name]?.version !== p.record.version)
+      .map((p) => `${p.name}@${p.record.version}`);
+    throw new AamError(
+      'LOCK_OUT_OF_DATE',
+      `--frozen: the lock file would change (${changed.join(', ') || 'entries differ'}); run aam install without --frozen and commit the lock`,
+    );
   }
-  const result: InstallResult = { target, lockfile: join(target.aamDir, 'aam-lock.yaml'), packages: [], dryRun: req.dryRun ?? false };
+  const result: InstallResult = {
+    target,
+    lockfile: join(target.aamDir, 'aam-lock.yaml'),
+    packages: [],
+    dryRun: req.dryRun ?? false,
+  };
   const toWrite: PlannedPackage[] = [];
   for (const p of plan.values()) {
     const path = join(target.packagesDir, packageDirName(p.name));
-    const upToDate = p.locked?.version === p.record.version && p.locked.checksum === next.packages[p.name]!.checksum && existsSync(path);
-    let action: PackageAction = upToDate ? (req.force ? 'reinstalled' : 'unchanged') : p.locked ? 'updated' : 'installed';
+    const upToDate =
+      p.locked?.version === p.record.version &&
+      p.locked.checksum === next.packages[p.name]!.checksum &&
+      existsSync(path);
+    let action: PackageAction = upToDate
+      ? req.force
+        ? 'reinstalled'
+        : 'unchanged'
+      : p.locked
+        ? 'updated'
+        : 'installed';
     if (req.dryRun && action !== 'unchanged') action = 'would-install';
     if (action !== 'unchanged') toWrite.push(p);
-    result.packages.push({ name: p.name, version: p.record.version, source: p.registry.name, checksum: next.packages[p.name]!.checksum, action, path });
+    result.packages.push({
+      name: p.name,
+      version: p.record.version,
+      source: p.registry.name,
+      checksum: next.packages[p.name]!.checksum,
+      action,
+      path,
+    });
   }
   if (req.dryRun) return result;
   req.onEvent?.({ $case: 'installing', count: toWrite.length });
@@ -230,6 +295,12 @@ async function verifyAndStage(
     throw e;
   }
   await rm(staging, { recursive: true, force: true });
-  for (const p of toWrite) req.onEvent?.({ $case: 'installed', name: p.name, version: p.record.version, action: result.packages.find((x) => x.name === p.name)!.action });
+  for (const p of toWrite)
+    req.onEvent?.({
+      $case: 'installed',
+      name: p.name,
+      version: p.record.version,
+      action: result.packages.find((x) => x.name === p.name)!.action,
+    });
   return result;
 }

@@ -74,7 +74,10 @@ export async function publishFlow(req: PublishRequest): Promise<PublishResult> {
   if (req.dryRun) {
     const meta = await registry.metadata(manifest.name);
     if (meta?.versions.some((v) => v.version === manifest.version)) {
-      throw new AamError('VERSION_EXISTS', `${manifest.name}@${manifest.version} is already published in '${registry.name}'; published versions are immutable: bump the version`);
+      throw new AamError(
+        'VERSION_EXISTS',
+        `${manifest.name}@${manifest.version} is already published in '${registry.name}'; published versions are immutable: bump the version`,
+      );
     }
     return base;
   }

@@ -47,7 +47,11 @@ export async function verifyInstalledFlow(opts: {
   const out: PackageVerification[] = [];
   for (const name of names) {
     const entry = lock.packages[name];
-    if (!entry) throw new AamError('NOT_FOUND', `${name} is not installed (not in ${join(target.aamDir, 'aam-lock.yaml')})`);
+    if (!entry)
+      throw new AamError(
+        'NOT_FOUND',
+        `${name} is not installed (not in ${join(target.aamDir, 'aam-lock.yaml')})`,
+      );
     const dir = join(target.packagesDir, packageDirName(name));
     const expected = entry.file_checksums;
     const checksumsAvailable = Object.keys(expected).length > 0;
@@ -65,7 +69,13 @@ export async function verifyInstalledFlow(opts: {
     if (checksumsAvailable) {
       for (const path of onDisk) if (!(path in expected)) files.push({ path, status: 'untracked' });
     }
-    out.push({ name, version: entry.version, checksumsAvailable, files, ok: files.every((f) => f.status === 'ok') });
+    out.push({
+      name,
+      version: entry.version,
+      checksumsAvailable,
+      files,
+      ok: files.every((f) => f.status === 'ok'),
+    });
   }
   return out;
 }

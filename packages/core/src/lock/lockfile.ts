@@ -46,9 +46,15 @@ const lockSchema = {
           version: { type: 'string' },
           source: { type: 'string' },
           checksum: { type: 'string' },
-          signatures: { type: 'array', items: { type: 'object', required: ['type'], properties: { type: { type: 'string' } } } },
+          signatures: {
+            type: 'array',
+            items: { type: 'object', required: ['type'], properties: { type: { type: 'string' } } },
+          },
           dependencies: { type: 'object', additionalProperties: { type: 'string' } },
-          file_checksums: { type: 'object', additionalProperties: { type: 'string', pattern: '^[0-9a-f]{64}$' } },
+          file_checksums: {
+            type: 'object',
+            additionalProperties: { type: 'string', pattern: '^[0-9a-f]{64}$' },
+          },
         },
       },
     },
@@ -83,8 +89,16 @@ export function readLock(aamDir: string): Lockfile {
 
 /** Writes the lock atomically, packages sorted by name so diffs stay small. */
 export async function writeLock(aamDir: string, lock: Lockfile): Promise<void> {
-  const packages = Object.fromEntries(Object.keys(lock.packages).sort().map((k) => [k, lock.packages[k]]));
-  await writeYamlAtomic(lockPath(aamDir), { ...lock, packages }, '# Written by aam. Do not edit: aam install updates it.');
+  const packages = Object.fromEntries(
+    Object.keys(lock.packages)
+      .sort()
+      .map((k) => [k, lock.packages[k]]),
+  );
+  await writeYamlAtomic(
+    lockPath(aamDir),
+    { ...lock, packages },
+    '# Written by aam. Do not edit: aam install updates it.',
+  );
 }
 
 export function sameLockedPackages(a: Lockfile, b: Lockfile): boolean {
@@ -100,7 +114,12 @@ export function sameLockedPackages(a: Lockfile, b: Lockfile): boolean {
 
 function canonical(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(canonical);
-  if (v && typeof v === 'object') return Object.fromEntries(Object.keys(v).sort().map((k) => [k, canonical((v as Record<string, unknown>)[k])]));
+  if (v && typeof v === 'object')
+    return Object.fromEntries(
+      Object.keys(v)
+        .sort()
+        .map((k) => [k, canonical((v as Record<string, unknown>)[k])]),
+    );
   return v;
 }
 

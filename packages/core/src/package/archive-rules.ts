@@ -21,17 +21,24 @@ export function refuse(message: string, details: Record<string, unknown> = {}): 
  */
 export function safeEntryPath(raw: string): string {
   if (raw.includes('\0')) refuse(`Archive entry name contains a NUL byte: ${JSON.stringify(raw)}`);
-  if (raw.startsWith('/') || /^[A-Za-z]:/.test(raw)) refuse(`Archive entry has an absolute path: ${raw}`, { entry: raw });
+  if (raw.startsWith('/') || /^[A-Za-z]:/.test(raw))
+    refuse(`Archive entry has an absolute path: ${raw}`, { entry: raw });
   if (raw.includes('\\')) refuse(`Archive entry uses a backslash separator: ${raw}`, { entry: raw });
   const segments = raw.split('/').filter((s) => s !== '' && s !== '.');
-  if (segments.some((s) => s === '..')) refuse(`Archive entry escapes the target with '..': ${raw}`, { entry: raw });
+  if (segments.some((s) => s === '..'))
+    refuse(`Archive entry escapes the target with '..': ${raw}`, { entry: raw });
   if (segments.length === 0) refuse(`Archive entry has an empty name: ${JSON.stringify(raw)}`);
   return segments.join('/');
 }
 
 /** A symlink is allowed only when its target, resolved from the link's directory, stays inside. */
 export function assertLinkInside(entry: string, linkname: string, kind: 'symlink' | 'hardlink'): string {
-  if (linkname.startsWith('/') || /^[A-Za-z]:/.test(linkname) || linkname.includes('\\') || linkname.includes('\0')) {
+  if (
+    linkname.startsWith('/') ||
+    /^[A-Za-z]:/.test(linkname) ||
+    linkname.includes('\\') ||
+    linkname.includes('\0')
+  ) {
     refuse(`Archive ${kind} ${entry} points outside the package: ${linkname}`, { entry, linkname });
   }
   const base = kind === 'symlink' ? posix.dirname(entry) : '.';

@@ -18,7 +18,8 @@ async function readAll(stream: AsyncIterable<Buffer>, cap: number): Promise<Buff
   let n = 0;
   for await (const c of stream) {
     n += c.length;
-    if (n > cap) throw new AamError('INVALID_ARCHIVE', `${MANIFEST_FILE} in the archive is larger than ${cap} bytes`);
+    if (n > cap)
+      throw new AamError('INVALID_ARCHIVE', `${MANIFEST_FILE} in the archive is larger than ${cap} bytes`);
     chunks.push(c);
   }
   return Buffer.concat(chunks);
@@ -30,14 +31,19 @@ const MAX_MANIFEST_BYTES = 1024 * 1024;
  * Extracts a verified archive into `dir`, which must not exist yet (a fresh temp directory on the same
  * file system as the final place). On any refusal the directory is removed: nothing half-written stays.
  */
-export async function extractArchive(source: Buffer | Readable, dir: string, limits: ArchiveLimits): Promise<ExtractResult> {
+export async function extractArchive(
+  source: Buffer | Readable,
+  dir: string,
+  limits: ArchiveLimits,
+): Promise<ExtractResult> {
   const root = resolve(dir);
   await mkdir(root, { recursive: false });
   const fileChecksums: Record<string, string> = {};
   let manifestText: string | undefined;
   const inside = (p: string): string => {
     const abs = resolve(root, p);
-    if (abs !== root && !abs.startsWith(root + sep)) throw new AamError('INVALID_ARCHIVE', `Archive entry escapes the target: ${p}`);
+    if (abs !== root && !abs.startsWith(root + sep))
+      throw new AamError('INVALID_ARCHIVE', `Archive entry escapes the target: ${p}`);
     return abs;
   };
   try {
@@ -61,7 +67,10 @@ export async function extractArchive(source: Buffer | Readable, dir: string, lim
               if (isManifest) {
                 keptBytes += chunk.length;
                 if (keptBytes > MAX_MANIFEST_BYTES) {
-                  throw new AamError('INVALID_ARCHIVE', `${MANIFEST_FILE} in the archive is larger than ${MAX_MANIFEST_BYTES} bytes`);
+                  throw new AamError(
+                    'INVALID_ARCHIVE',
+                    `${MANIFEST_FILE} in the archive is larger than ${MAX_MANIFEST_BYTES} bytes`,
+                  );
                 }
                 kept.push(chunk);
               }
@@ -96,11 +105,15 @@ export async function extractArchive(source: Buffer | Readable, dir: string, lim
 }
 
 /** Validates every entry of an archive and returns its manifest, writing nothing to disk. */
-export async function inspectArchive(source: Buffer | Readable, limits: ArchiveLimits): Promise<{ manifest: Manifest; files: string[] }> {
+export async function inspectArchive(
+  source: Buffer | Readable,
+  limits: ArchiveLimits,
+): Promise<{ manifest: Manifest; files: string[] }> {
   let manifestText: string | undefined;
   const files: string[] = [];
   await walkArchive(source, limits, async (entry) => {
-    if (entry.$case === 'file' || entry.$case === 'hardlink' || entry.$case === 'symlink') files.push(entry.path);
+    if (entry.$case === 'file' || entry.$case === 'hardlink' || entry.$case === 'symlink')
+      files.push(entry.path);
     if (entry.$case === 'file' && entry.path === MANIFEST_FILE) {
       manifestText = (await readAll(entry.stream, MAX_MANIFEST_BYTES)).toString('utf8');
     }
@@ -110,13 +123,20 @@ export async function inspectArchive(source: Buffer | Readable, limits: ArchiveL
 
 /** The archive's own `aam.yaml`, validated, with every artifact path present among the entries. */
 function manifestFromArchive(text: string | undefined, files: string[]): Manifest {
-  if (text === undefined) throw new AamError('INVALID_ARCHIVE', `Archive has no ${MANIFEST_FILE} at its root`);
+  if (text === undefined)
+    throw new AamError('INVALID_ARCHIVE', `Archive has no ${MANIFEST_FILE} at its root`);
   const manifest = parseManifestText(text, `${MANIFEST_FILE} (in archive)`);
   for (const list of Object.values(manifest.artifacts)) {
     for (const a of list ?? []) {
-      const p = a.path.split('/').filter((s) => s !== '' && s !== '.').join('/');
+      const p = a.path
+        .split('/')
+        .filter((s) => s !== '' && s !== '.')
+        .join('/');
       if (!files.some((f) => f === p || f.startsWith(p + '/'))) {
-        throw new AamError('INVALID_ARCHIVE', `Artifact '${a.name}' points to '${a.path}', which is not in the archive`);
+        throw new AamError(
+          'INVALID_ARCHIVE',
+          `Artifact '${a.name}' points to '${a.path}', which is not in the archive`,
+        );
       }
     }
   }

@@ -2,7 +2,15 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import semver from 'semver';
 import { AamError } from '../errors.js';
-import { checkSchema, problemAt, parseYaml, readYamlFile, throwProblems, type SourceProblem, type YamlSource } from '../yaml-file.js';
+import {
+  checkSchema,
+  problemAt,
+  parseYaml,
+  readYamlFile,
+  throwProblems,
+  type SourceProblem,
+  type YamlSource,
+} from '../yaml-file.js';
 import { isSemver, PACKAGE_NAME_RE } from './name.js';
 
 export const MANIFEST_FILE = 'aam.yaml';
@@ -51,7 +59,8 @@ export const manifestSchema = {
     name: {
       type: 'string',
       pattern: PACKAGE_NAME_RE.source,
-      'x-message': "must be 'name' or '@scope/name': lowercase letters, digits and '-' (scope may also use '_')",
+      'x-message':
+        "must be 'name' or '@scope/name': lowercase letters, digits and '-' (scope may also use '_')",
     },
     version: { type: 'string', minLength: 1 },
     description: { type: 'string', minLength: 1, maxLength: 256 },
@@ -81,23 +90,46 @@ function semanticProblems(src: YamlSource, root?: string): SourceProblem[] {
   const m = src.value as Manifest;
   const problems: SourceProblem[] = [];
   if (!isSemver(m.version)) {
-    problems.push(problemAt(src, ['version'], `'${m.version}' is not SemVer 2.0 (MAJOR.MINOR.PATCH[-PRE][+BUILD], no 'v')`));
+    problems.push(
+      problemAt(
+        src,
+        ['version'],
+        `'${m.version}' is not SemVer 2.0 (MAJOR.MINOR.PATCH[-PRE][+BUILD], no 'v')`,
+      ),
+    );
   }
   let count = 0;
   for (const kind of ARTIFACT_KINDS) {
     (m.artifacts[kind] ?? []).forEach((a, i) => {
       count++;
       if (!isInside(a.path)) {
-        problems.push(problemAt(src, ['artifacts', kind, i, 'path'], `'${a.path}' must be a relative path inside the package`));
+        problems.push(
+          problemAt(
+            src,
+            ['artifacts', kind, i, 'path'],
+            `'${a.path}' must be a relative path inside the package`,
+          ),
+        );
       } else if (root && !existsSync(join(root, a.path))) {
-        problems.push(problemAt(src, ['artifacts', kind, i, 'path'], `'${a.path}' does not exist in the package`));
+        problems.push(
+          problemAt(src, ['artifacts', kind, i, 'path'], `'${a.path}' does not exist in the package`),
+        );
       }
     });
   }
-  if (count === 0) problems.push(problemAt(src, ['artifacts'], 'declare at least one artifact (agents, skills, prompts or instructions)'));
+  if (count === 0)
+    problems.push(
+      problemAt(
+        src,
+        ['artifacts'],
+        'declare at least one artifact (agents, skills, prompts or instructions)',
+      ),
+    );
   for (const [dep, range] of Object.entries(m.dependencies ?? {})) {
-    if (!PACKAGE_NAME_RE.test(dep)) problems.push(problemAt(src, ['dependencies', dep], `'${dep}' is not a package name`));
-    else if (semver.validRange(range) === null) problems.push(problemAt(src, ['dependencies', dep], `'${range}' is not a version range`));
+    if (!PACKAGE_NAME_RE.test(dep))
+      problems.push(problemAt(src, ['dependencies', dep], `'${dep}' is not a package name`));
+    else if (semver.validRange(range) === null)
+      problems.push(problemAt(src, ['dependencies', dep], `'${range}' is not a version range`));
   }
   return problems;
 }
@@ -105,7 +137,9 @@ function semanticProblems(src: YamlSource, root?: string): SourceProblem[] {
 /** Validates manifest YAML; with `root`, also checks that artifact paths exist. Throws INVALID_MANIFEST. */
 export function validateManifestSource(src: YamlSource, root?: string): Manifest {
   if (typeof src.value !== 'object' || src.value === null || Array.isArray(src.value)) {
-    throwProblems('INVALID_MANIFEST', 'Invalid manifest', [problemAt(src, [], 'the manifest must be a YAML mapping')]);
+    throwProblems('INVALID_MANIFEST', 'Invalid manifest', [
+      problemAt(src, [], 'the manifest must be a YAML mapping'),
+    ]);
   }
   // Unknown manifest keys are errors too: a typo in `dependencies` must not pass silently.
   const { errors, warnings } = checkSchema(src, manifestSchema);

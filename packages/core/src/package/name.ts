@@ -60,9 +60,7 @@ export function archiveFileName(name: string, version: string): string {
 }
 
 export type VersionSelector =
-  | { $case: 'version'; version: string }
-  | { $case: 'range'; range: string }
-  | { $case: 'tag'; tag: string };
+  { $case: 'version'; version: string } | { $case: 'range'; range: string } | { $case: 'tag'; tag: string };
 
 export interface PackageSpec {
   name: string;

@@ -12,7 +12,16 @@ import { archiveFileName } from './name.js';
 import { loadManifest, type Manifest } from './manifest.js';
 
 /** Always left out of an archive (SPEC §1), whatever `.aamignore` says. */
-export const ALWAYS_EXCLUDED = ['.git/', '.aam/', 'node_modules/', '__pycache__/', '.DS_Store', '*.tmp', '*.temp', '*.aam'];
+export const ALWAYS_EXCLUDED = [
+  '.git/',
+  '.aam/',
+  'node_modules/',
+  '__pycache__/',
+  '.DS_Store',
+  '*.tmp',
+  '*.temp',
+  '*.aam',
+];
 
 export type PackEntry =
   | { $case: 'file'; path: string; abs: string; size: number; mode: 0o644 | 0o755 }
@@ -39,13 +48,19 @@ export async function collectPackEntries(root: string): Promise<PackEntry[]> {
         const linkname = await readlink(abs);
         const target = posix.normalize(posix.join(posix.dirname(path), linkname));
         if (linkname.startsWith('/') || target === '..' || target.startsWith('../')) {
-          throw new AamError('INVALID_ARCHIVE', `Cannot pack ${path}: it is a symlink pointing outside the package (${linkname})`);
+          throw new AamError(
+            'INVALID_ARCHIVE',
+            `Cannot pack ${path}: it is a symlink pointing outside the package (${linkname})`,
+          );
         }
         out.push({ $case: 'symlink', path, linkname });
       } else if (st.isFile()) {
         out.push({ $case: 'file', path, abs, size: st.size, mode: (st.mode & 0o111) !== 0 ? 0o755 : 0o644 });
       } else {
-        throw new AamError('INVALID_ARCHIVE', `Cannot pack ${path}: only regular files and symlinks can be packed`);
+        throw new AamError(
+          'INVALID_ARCHIVE',
+          `Cannot pack ${path}: only regular files and symlinks can be packed`,
+        );
       }
     }
   };
@@ -79,7 +94,8 @@ export function formatSize(bytes: number): string {
 function sourceDateEpoch(): number {
   const v = process.env.SOURCE_DATE_EPOCH;
   if (v === undefined || v === '') return 0;
-  if (!/^\d+$/.test(v)) throw new AamError('USAGE', `SOURCE_DATE_EPOCH must be a whole number of seconds, got '${v}'`);
+  if (!/^\d+$/.test(v))
+    throw new AamError('USAGE', `SOURCE_DATE_EPOCH must be a whole number of seconds, got '${v}'`);
   return Number(v);
 }
 

@@ -26,7 +26,10 @@ class InflateCap extends Transform {
     this.total += chunk.length;
     if (this.total > this.cap) {
       cb(
-        new AamError('INVALID_ARCHIVE', `Archive unpacks to more than ${this.cap} bytes (limit); refusing it as a possible gzip bomb`),
+        new AamError(
+          'INVALID_ARCHIVE',
+          `Archive unpacks to more than ${this.cap} bytes (limit); refusing it as a possible gzip bomb`,
+        ),
       );
       return;
     }
@@ -39,7 +42,11 @@ class InflateCap extends Transform {
  * entry: safe relative paths, no devices or FIFOs, links that stay inside, no duplicates, no case-fold
  * collisions, no path through a symlink, and caps on entries and unpacked bytes.
  */
-export async function walkArchive(source: Buffer | Readable, limits: ArchiveLimits, visit: EntryVisitor): Promise<void> {
+export async function walkArchive(
+  source: Buffer | Readable,
+  limits: ArchiveLimits,
+  visit: EntryVisitor,
+): Promise<void> {
   const input = Buffer.isBuffer(source) ? Readable.from([source]) : source;
   const extract = tar.extract();
   const gunzip = createGunzip();
@@ -63,11 +70,15 @@ export async function walkArchive(source: Buffer | Readable, limits: ArchiveLimi
       if (exact.has(path)) refuse(`Archive has a duplicate entry: ${path}`, { entry: path });
       const key = foldKey(path);
       const other = folded.get(key);
-      if (other !== undefined) refuse(`Archive entries ${other} and ${path} collide on a case-insensitive file system`, { entry: path });
+      if (other !== undefined)
+        refuse(`Archive entries ${other} and ${path} collide on a case-insensitive file system`, {
+          entry: path,
+        });
       const parts = path.split('/');
       for (let i = 1; i < parts.length; i++) {
         const prefix = parts.slice(0, i).join('/');
-        if (symlinks.has(prefix)) refuse(`Archive entry ${path} passes through the symlink ${prefix}`, { entry: path });
+        if (symlinks.has(prefix))
+          refuse(`Archive entry ${path} passes through the symlink ${prefix}`, { entry: path });
         if (files.has(prefix)) refuse(`Archive entry ${path} is below the file ${prefix}`, { entry: path });
       }
       exact.add(path);
@@ -77,7 +88,8 @@ export async function walkArchive(source: Buffer | Readable, limits: ArchiveLimi
         case 'contiguous-file': {
           const size = h.size ?? 0;
           unpacked += size;
-          if (unpacked > limits.maxUnpackedSize) refuse(`Archive unpacks to more than ${limits.maxUnpackedSize} bytes (limit)`);
+          if (unpacked > limits.maxUnpackedSize)
+            refuse(`Archive unpacks to more than ${limits.maxUnpackedSize} bytes (limit)`);
           files.add(path);
           const mode = ((h.mode ?? 0o644) & 0o111) !== 0 ? 0o755 : 0o644;
           await visit({ $case: 'file', path, mode, size, stream: entry as AsyncIterable<Buffer> });
@@ -98,16 +110,23 @@ export async function walkArchive(source: Buffer | Readable, limits: ArchiveLimi
         }
         case 'link': {
           const target = assertLinkInside(path, safeEntryPath(h.linkname ?? ''), 'hardlink');
-          if (!files.has(target)) refuse(`Archive hardlink ${path} does not point to an earlier regular file: ${h.linkname ?? ''}`, { entry: path });
+          if (!files.has(target))
+            refuse(
+              `Archive hardlink ${path} does not point to an earlier regular file: ${h.linkname ?? ''}`,
+              { entry: path },
+            );
           files.add(path);
           entry.resume();
           await visit({ $case: 'hardlink', path, target });
           break;
         }
         default:
-          refuse(`Archive entry ${path} is a ${h.type ?? 'unknown type'}; only files, directories and links are allowed`, {
-            entry: path,
-          });
+          refuse(
+            `Archive entry ${path} is a ${h.type ?? 'unknown type'}; only files, directories and links are allowed`,
+            {
+              entry: path,
+            },
+          );
       }
     }
   })();

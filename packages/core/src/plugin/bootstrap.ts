@@ -21,32 +21,48 @@ export async function importPlugin(specifier: string, baseDir: string): Promise<
   let url: string;
   try {
     // Paths may name a file or a package directory (its package.json "main"); names resolve like require().
-    const target = specifier.startsWith('.') || isAbsolute(specifier) ? resolve(baseDir, specifier) : specifier;
+    const target =
+      specifier.startsWith('.') || isAbsolute(specifier) ? resolve(baseDir, specifier) : specifier;
     url = pathToFileURL(createRequire(resolve(baseDir, 'noop.js')).resolve(target)).href;
   } catch {
-    throw new AamError('PLUGIN_ERROR', `Plugin '${specifier}' not found (looked from ${baseDir}): install it or fix the 'plugins' entry`);
+    throw new AamError(
+      'PLUGIN_ERROR',
+      `Plugin '${specifier}' not found (looked from ${baseDir}): install it or fix the 'plugins' entry`,
+    );
   }
   let mod: Record<string, unknown>;
   try {
     mod = (await import(url)) as Record<string, unknown>;
   } catch (e) {
-    throw new AamError('PLUGIN_ERROR', `Plugin '${specifier}' failed to load: ${e instanceof Error ? e.message : String(e)}`);
+    throw new AamError(
+      'PLUGIN_ERROR',
+      `Plugin '${specifier}' failed to load: ${e instanceof Error ? e.message : String(e)}`,
+    );
   }
   const candidate = mod.default ?? mod.plugin;
   if (!isPlugin(candidate)) {
-    throw new AamError('PLUGIN_ERROR', `Plugin '${specifier}' does not export an AamPlugin ({ name, register(container) }) as default or 'plugin'`);
+    throw new AamError(
+      'PLUGIN_ERROR',
+      `Plugin '${specifier}' does not export an AamPlugin ({ name, register(container) }) as default or 'plugin'`,
+    );
   }
   return candidate;
 }
 
 /** A child container holding every plugin's signers and verifiers; built-ins first, then third-party. */
-export function createPluginContainer(plugins: AamPlugin[], parent: DependencyContainer = rootContainer): DependencyContainer {
+export function createPluginContainer(
+  plugins: AamPlugin[],
+  parent: DependencyContainer = rootContainer,
+): DependencyContainer {
   const c = parent.createChildContainer();
   for (const plugin of plugins) {
     try {
       plugin.register(c);
     } catch (e) {
-      throw new AamError('PLUGIN_ERROR', `Plugin '${plugin.name}' failed to register: ${e instanceof Error ? e.message : String(e)}`);
+      throw new AamError(
+        'PLUGIN_ERROR',
+        `Plugin '${plugin.name}' failed to register: ${e instanceof Error ? e.message : String(e)}`,
+      );
     }
     c.register(LOADED_PLUGINS, { useValue: plugin });
   }
@@ -57,6 +73,8 @@ function resolveAllOrEmpty<T>(c: DependencyContainer, token: symbol): T[] {
   return c.isRegistered(token, true) ? c.resolveAll<T>(token) : [];
 }
 
-export const verifiersOf = (c: DependencyContainer): SignatureVerifier[] => resolveAllOrEmpty(c, SIGNATURE_VERIFIER as symbol);
+export const verifiersOf = (c: DependencyContainer): SignatureVerifier[] =>
+  resolveAllOrEmpty(c, SIGNATURE_VERIFIER as symbol);
 export const signersOf = (c: DependencyContainer): Signer[] => resolveAllOrEmpty(c, SIGNER as symbol);
-export const pluginsOf = (c: DependencyContainer): AamPlugin[] => resolveAllOrEmpty(c, LOADED_PLUGINS as symbol);
+export const pluginsOf = (c: DependencyContainer): AamPlugin[] =>
+  resolveAllOrEmpty(c, LOADED_PLUGINS as symbol);

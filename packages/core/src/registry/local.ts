@@ -12,7 +12,13 @@ import { Sha256Tap } from '../integrity/sha256-tap.js';
 import { assertPackageName, assertVersion, packageDirName } from '../package/name.js';
 import { readYamlFile } from '../yaml-file.js';
 import { readPackageMetadata } from './metadata.js';
-import type { PackageMetadata, PublishOutcome, RegistryPublishRequest, Registry, SignatureRecord } from './types.js';
+import type {
+  PackageMetadata,
+  PublishOutcome,
+  RegistryPublishRequest,
+  Registry,
+  SignatureRecord,
+} from './types.js';
 
 export interface LocalRegistryInfo {
   name: string;
@@ -24,7 +30,10 @@ export interface LocalRegistryInfo {
 const SIGNATURE_FILE_RE = /^[0-9A-Za-z.+_-]+\.aam\.[a-z0-9-]+\.json$/;
 
 /** Creates the directory layout of SPEC §1. Refuses a directory that already holds a registry. */
-export async function initLocalRegistry(path: string, name?: string): Promise<{ root: string; info: LocalRegistryInfo }> {
+export async function initLocalRegistry(
+  path: string,
+  name?: string,
+): Promise<{ root: string; info: LocalRegistryInfo }> {
   const root = resolve(path);
   if (existsSync(join(root, 'registry.yaml'))) {
     throw new AamError('REGISTRY_EXISTS', `${root} already holds a registry (registry.yaml exists)`);
@@ -41,14 +50,18 @@ export async function initLocalRegistry(path: string, name?: string): Promise<{ 
     await writeYamlAtomic(join(root, 'registry.yaml'), info);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    throw new AamError('IO_ERROR', `Cannot write to ${root}: ${code === 'EACCES' ? 'Permission denied' : (code ?? String(e))}.`);
+    throw new AamError(
+      'IO_ERROR',
+      `Cannot write to ${root}: ${code === 'EACCES' ? 'Permission denied' : (code ?? String(e))}.`,
+    );
   }
   return { root, info };
 }
 
 /** `file:///abs/path` -> `/abs/path`; refuses other schemes. */
 export function localRegistryPath(url: string): string {
-  if (!url.startsWith('file://')) throw new AamError('INVALID_REGISTRY', `Not a local registry URL: ${url} (expected file://PATH)`);
+  if (!url.startsWith('file://'))
+    throw new AamError('INVALID_REGISTRY', `Not a local registry URL: ${url} (expected file://PATH)`);
   try {
     return fileURLToPath(url);
   } catch {
@@ -74,11 +87,18 @@ export class LocalRegistry implements Registry {
   static open(name: string, url: string): LocalRegistry {
     const root = localRegistryPath(url);
     if (!existsSync(join(root, 'registry.yaml'))) {
-      throw new AamError('NOT_FOUND', `Registry '${name}' at ${root} is not a registry (no registry.yaml): run 'aam registry init ${root}'`);
+      throw new AamError(
+        'NOT_FOUND',
+        `Registry '${name}' at ${root} is not a registry (no registry.yaml): run 'aam registry init ${root}'`,
+      );
     }
-    const info = readYamlFile(join(root, 'registry.yaml'), 'INVALID_REGISTRY').value as Partial<LocalRegistryInfo> | null;
+    const info = readYamlFile(join(root, 'registry.yaml'), 'INVALID_REGISTRY')
+      .value as Partial<LocalRegistryInfo> | null;
     if (info?.api_version !== 1) {
-      throw new AamError('INVALID_REGISTRY', `${join(root, 'registry.yaml')}: unsupported api_version ${String(info?.api_version)} (expected 1)`);
+      throw new AamError(
+        'INVALID_REGISTRY',
+        `${join(root, 'registry.yaml')}: unsupported api_version ${String(info?.api_version)} (expected 1)`,
+      );
     }
     return new LocalRegistry(name, root);
   }
@@ -101,14 +121,21 @@ export class LocalRegistry implements Registry {
 
   async openArchive(name: string, version: string): Promise<Readable> {
     const file = this.archivePath(name, version);
-    if (!existsSync(file)) throw new AamError('NOT_FOUND', `${name}@${version}: archive missing from registry '${this.name}' (${file})`);
+    if (!existsSync(file))
+      throw new AamError(
+        'NOT_FOUND',
+        `${name}@${version}: archive missing from registry '${this.name}' (${file})`,
+      );
     return createReadStream(file, { highWaterMark: 1 << 20 });
   }
 
   async readSignature(name: string, version: string, record: SignatureRecord): Promise<Uint8Array> {
     assertVersion(version);
     if (!SIGNATURE_FILE_RE.test(record.file)) {
-      throw new AamError('INVALID_REGISTRY', `Signature file name '${record.file}' of ${name}@${version} is not a plain file name`);
+      throw new AamError(
+        'INVALID_REGISTRY',
+        `Signature file name '${record.file}' of ${name}@${version} is not a plain file name`,
+      );
     }
     return readFile(join(this.packageDir(name), 'versions', record.file));
   }
@@ -122,7 +149,9 @@ export class LocalRegistry implements Registry {
       const current = await this.metadata(req.name);
       const existing = current?.versions.find((v) => v.version === req.version);
       if (existing) {
-        const same = checksumsEqual(existing.checksum, req.checksum) ? ' (with identical content)' : ' with different content';
+        const same = checksumsEqual(existing.checksum, req.checksum)
+          ? ' (with identical content)'
+          : ' with different content';
         throw new AamError(
           'VERSION_EXISTS',
           `${req.name}@${req.version} is already published in '${this.name}'${same}; published versions are immutable: bump the version`,
@@ -134,11 +163,18 @@ export class LocalRegistry implements Registry {
       const target = this.archivePath(req.name, req.version);
       const tmp = `${target}.${process.pid}.partial`;
       const tap = new Sha256Tap();
-      await pipeline(createReadStream(req.archivePath, { highWaterMark: 1 << 20 }), tap, createWriteStream(tmp, { mode: 0o644 }));
+      await pipeline(
+        createReadStream(req.archivePath, { highWaterMark: 1 << 20 }),
+        tap,
+        createWriteStream(tmp, { mode: 0o644 }),
+      );
       const copied = tap.checksum();
       if (!checksumsEqual(copied, req.checksum)) {
         await rm(tmp, { force: true });
-        throw new AamError('CHECKSUM_MISMATCH', `${req.archivePath} changed while publishing (expected ${req.checksum}, copied ${copied})`);
+        throw new AamError(
+          'CHECKSUM_MISMATCH',
+          `${req.archivePath} changed while publishing (expected ${req.checksum}, copied ${copied})`,
+        );
       }
       const signatures: SignatureRecord[] = [];
       for (const s of req.signatures ?? []) {
@@ -146,7 +182,12 @@ export class LocalRegistry implements Registry {
         signatures.push(s.record);
       }
       await rename(tmp, target);
-      const meta: PackageMetadata = current ?? { name: req.name, description: req.description, dist_tags: {}, versions: [] };
+      const meta: PackageMetadata = current ?? {
+        name: req.name,
+        description: req.description,
+        dist_tags: {},
+        versions: [],
+      };
       meta.description = req.description;
       meta.versions.push({
         version: req.version,
@@ -155,7 +196,9 @@ export class LocalRegistry implements Registry {
         size: req.size,
         yanked: false,
         signatures,
-        ...(req.dependencies && Object.keys(req.dependencies).length ? { dependencies: req.dependencies } : {}),
+        ...(req.dependencies && Object.keys(req.dependencies).length
+          ? { dependencies: req.dependencies }
+          : {}),
       });
       const tags = [req.tag];
       meta.dist_tags[req.tag] = req.version;
@@ -179,13 +222,18 @@ export class LocalRegistry implements Registry {
         retries: { retries: 200, factor: 1.2, minTimeout: 10, maxTimeout: 250 },
       });
     } catch (e) {
-      throw new AamError('LOCK_BUSY', `Registry '${this.name}' is locked by another publisher: ${e instanceof Error ? e.message : String(e)}`);
+      throw new AamError(
+        'LOCK_BUSY',
+        `Registry '${this.name}' is locked by another publisher: ${e instanceof Error ? e.message : String(e)}`,
+      );
     }
   }
 
   /** `index.yaml`: one line per package, regenerated from every metadata.yaml. */
   private async rebuildIndex(): Promise<void> {
-    const dirs = (await readdir(join(this.root, 'packages'), { withFileTypes: true })).filter((d) => d.isDirectory());
+    const dirs = (await readdir(join(this.root, 'packages'), { withFileTypes: true })).filter((d) =>
+      d.isDirectory(),
+    );
     const packages = [];
     for (const d of dirs.map((x) => x.name).sort()) {
       const file = join(this.root, 'packages', d, 'metadata.yaml');

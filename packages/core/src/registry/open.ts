@@ -17,12 +17,18 @@ export function registriesToSearch(all: RegistryConfig[], name?: string): Regist
   if (name !== undefined) {
     const found = all.find((r) => r.name === name);
     if (!found) {
-      throw new AamError('NOT_FOUND', `Registry '${name}' not found. Run 'aam registry list' to see configured registries.`);
+      throw new AamError(
+        'NOT_FOUND',
+        `Registry '${name}' not found. Run 'aam registry list' to see configured registries.`,
+      );
     }
     return [found];
   }
   if (all.length === 0) {
-    throw new AamError('NOT_FOUND', "No registries configured. Add one with 'aam registry add NAME file://PATH --default'.");
+    throw new AamError(
+      'NOT_FOUND',
+      "No registries configured. Add one with 'aam registry add NAME file://PATH --default'.",
+    );
   }
   return [...all.filter((r) => r.default), ...all.filter((r) => !r.default)];
 }

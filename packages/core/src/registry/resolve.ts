@@ -22,7 +22,11 @@ export function selectVersion(meta: PackageMetadata, selector: VersionSelector):
         throw noMatch(meta, `tag '${selector.tag}'`);
       }
       const v = byVersion.get(target);
-      if (!v) throw new AamError('INVALID_REGISTRY', `Tag '${selector.tag}' of ${meta.name} points to ${target}, which is not published`);
+      if (!v)
+        throw new AamError(
+          'INVALID_REGISTRY',
+          `Tag '${selector.tag}' of ${meta.name} points to ${target}, which is not published`,
+        );
       return v;
     }
     case 'range':
@@ -39,5 +43,7 @@ function highest(meta: PackageMetadata, range: string): VersionRecord {
 
 function noMatch(meta: PackageMetadata, what: string): AamError {
   const available = meta.versions.map((v) => v.version + (v.yanked ? ' (yanked)' : '')).join(', ') || 'none';
-  return new AamError('NO_MATCHING_VERSION', `No ${what} of ${meta.name} (available: ${available})`, { package: meta.name });
+  return new AamError('NO_MATCHING_VERSION', `No ${what} of ${meta.name} (available: ${available})`, {
+    package: meta.name,
+  });
 }

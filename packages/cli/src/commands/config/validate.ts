@@ -13,6 +13,11 @@ The schema lives at @aam/core/schema/config.schema.json for editors.`;
     const loaded = this.config_();
     for (const l of loaded.layers) this.log(ok(`${l.file} (${l.scope}) is valid`));
     if (loaded.layers.length === 0) this.log('No config files found; using defaults.');
-    return { valid: true, files: loaded.layers.map((l) => l.file), warnings: loaded.warnings, schema: CONFIG_SCHEMA_PATH };
+    return {
+      valid: true,
+      files: loaded.layers.map((l) => l.file),
+      warnings: loaded.warnings,
+      schema: CONFIG_SCHEMA_PATH,
+    };
   }
 }

@@ -9,10 +9,16 @@ export default class PkgPack extends AamCommand {
   static override description = `The same tree always gives the same bytes: entries sorted, owners and times zeroed
 (or SOURCE_DATE_EPOCH), modes 0644/0755. Excluded: .git/ .aam/ node_modules/ __pycache__/ .DS_Store *.tmp *.temp
 *.aam and the patterns in .aamignore. Archives over the size limit (50 MB) are refused.`;
-  static override examples = ['<%= config.bin %> pkg pack', '<%= config.bin %> pkg pack ./my-package --output dist'];
+  static override examples = [
+    '<%= config.bin %> pkg pack',
+    '<%= config.bin %> pkg pack ./my-package --output dist',
+  ];
   static override args = { path: Args.directory({ description: 'package directory', default: '.' }) };
   static override flags = {
-    output: Flags.directory({ char: 'o', description: 'directory for the archive (default: the package directory)' }),
+    output: Flags.directory({
+      char: 'o',
+      description: 'directory for the archive (default: the package directory)',
+    }),
   };
 
   async run() {
@@ -24,6 +30,13 @@ export default class PkgPack extends AamCommand {
     });
     this.log(ok(`Built ${basename(r.file)} (${formatSize(r.size)})`));
     this.log(`Checksum: ${r.checksum}`);
-    return { file: r.file, size: r.size, checksum: r.checksum, name: r.manifest.name, version: r.manifest.version, entries: r.entries };
+    return {
+      file: r.file,
+      size: r.size,
+      checksum: r.checksum,
+      name: r.manifest.name,
+      version: r.manifest.version,
+      entries: r.entries,
+    };
   }
 }

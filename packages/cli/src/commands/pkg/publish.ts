@@ -14,7 +14,9 @@ registry's metadata.yaml. A published version is immutable: publishing it again 
     '<%= config.bin %> pkg publish ./my-package --registry local --tag beta',
     '<%= config.bin %> pkg publish my-package-1.0.0.aam --dry-run',
   ];
-  static override args = { path: Args.string({ description: 'package directory or .aam archive', default: '.' }) };
+  static override args = {
+    path: Args.string({ description: 'package directory or .aam archive', default: '.' }),
+  };
   static override flags = {
     registry: Flags.string({ char: 'r', description: 'registry name (default: the default registry)' }),
     tag: Flags.string({ char: 't', description: 'dist-tag to point at this version', default: 'latest' }),
@@ -33,8 +35,21 @@ registry's metadata.yaml. A published version is immutable: publishing it again 
     });
     if (r.packed) this.log(ok(`Built ${basename(r.packed.file)} (${formatSize(r.packed.size)})`));
     this.log(`Checksum: ${r.checksum}`);
-    if (r.dryRun) this.log(`Dry run: would publish ${r.name}@${r.version} to '${r.registry}' (tag: ${flags.tag})`);
-    else this.log(ok(`Published ${r.name}@${r.version} to '${r.registry}' (tags: ${r.outcome!.tags.join(', ')})`));
-    return { name: r.name, version: r.version, checksum: r.checksum, size: r.size, registry: r.registry, archive: r.archive, dryRun: r.dryRun, tags: r.outcome?.tags ?? [] };
+    if (r.dryRun)
+      this.log(`Dry run: would publish ${r.name}@${r.version} to '${r.registry}' (tag: ${flags.tag})`);
+    else
+      this.log(
+        ok(`Published ${r.name}@${r.version} to '${r.registry}' (tags: ${r.outcome!.tags.join(', ')})`),
+      );
+    return {
+      name: r.name,
+      version: r.version,
+      checksum: r.checksum,
+      size: r.size,
+      registry: r.registry,
+      archive: r.archive,
+      dryRun: r.dryRun,
+      tags: r.outcome?.tags ?? [],
+    };
   }
 }

@@ -7,7 +7,8 @@ import { ok } from '../../style.js';
 
 export default class RegistryAdd extends AamCommand {
   static override summary = 'Add a registry to the global config.';
-  static override description = 'URL is file://PATH for a local registry. Registries are searched in config order, the default first.';
+  static override description =
+    'URL is file://PATH for a local registry. Registries are searched in config order, the default first.';
   static override examples = ['<%= config.bin %> registry add local file:///home/me/aam-registry --default'];
   static override args = {
     name: Args.string({ description: 'registry name', required: true }),
@@ -18,15 +19,25 @@ export default class RegistryAdd extends AamCommand {
   async run() {
     const { args, flags } = await this.parse(RegistryAdd);
     if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(args.name)) {
-      throw new AamError('USAGE', `Invalid registry name '${args.name}': letters, digits, '.', '_' and '-', at most 64`);
+      throw new AamError(
+        'USAGE',
+        `Invalid registry name '${args.name}': letters, digits, '.', '_' and '-', at most 64`,
+      );
     }
     if (args.url.startsWith('file://')) {
       const path = localRegistryPath(args.url);
       if (!existsSync(path)) throw new AamError('USAGE', `Registry path does not exist: ${path}`);
-      if (!existsSync(join(path, 'registry.yaml'))) throw new AamError('USAGE', `${path} is not a registry (no registry.yaml): run 'aam registry init ${path}'`);
+      if (!existsSync(join(path, 'registry.yaml')))
+        throw new AamError(
+          'USAGE',
+          `${path} is not a registry (no registry.yaml): run 'aam registry init ${path}'`,
+        );
       LocalRegistry.open(args.name, args.url);
     } else {
-      throw new AamError('USAGE', `Unsupported registry URL '${args.url}': this build supports file:// registries`);
+      throw new AamError(
+        'USAGE',
+        `Unsupported registry URL '${args.url}': this build supports file:// registries`,
+      );
     }
     const file = globalConfigPath();
     await addRegistryToConfig(file, { name: args.name, url: args.url, default: flags.default });
