@@ -20,4 +20,4 @@ fi
 echo "==> pnpm install --frozen-lockfile"
 pnpm install --frozen-lockfile --reporter=silent
 echo "==> build (tsc -b)"
-pnpm exec tsc -b
+pnpm run --silent build

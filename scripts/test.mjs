@@ -5,7 +5,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 const report = join(mkdtempSync(join(tmpdir(), 'aam-test-')), 'vitest.json');
-const args = ['exec', 'vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${report}`, ...process.argv.slice(2)];
+const args = [
+  'exec',
+  'vitest',
+  'run',
+  '--reporter=default',
+  '--reporter=json',
+  `--outputFile.json=${report}`,
+  ...process.argv.slice(2),
+];
 const run = spawnSync('pnpm', args, { stdio: 'inherit', env: { ...process.env, NO_COLOR: '1' } });
 let passed = 0;
 let failed = 0;

@@ -1,5 +1,3 @@
-import 'reflect-metadata';
-
 export * from './errors.js';
 export * from './yaml-file.js';
 export * from './integrity/checksum.js';

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import { createRequire } from 'node:module';
+import type { Ajv as AjvType, ErrorObject, ValidateFunction } from 'ajv';
 import { isMap, isNode, isScalar, LineCounter, parseDocument, type Document } from 'yaml';
 import { AamError, type AamErrorCode } from './errors.js';
 
@@ -82,8 +83,16 @@ export function problemAtKey(src: YamlSource, path: (string | number)[], message
   return problemAt(src, path, message);
 }
 
-const ajv = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true, verbose: true });
-ajv.addVocabulary(['x-message']);
+let ajv: AjvType | undefined;
+/** Ajv is loaded on first use: `aam --version` and commands without config files never pay for it. */
+function validator(): AjvType {
+  if (!ajv) {
+    const { Ajv } = createRequire(import.meta.url)('ajv') as typeof import('ajv');
+    ajv = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true, verbose: true });
+    ajv.addVocabulary(['x-message']);
+  }
+  return ajv;
+}
 const compiled = new WeakMap<object, ValidateFunction>();
 
 function pointerToPath(pointer: string): (string | number)[] {
@@ -114,7 +123,7 @@ export interface SchemaResult {
 export function checkSchema(src: YamlSource, schema: object): SchemaResult {
   let validate = compiled.get(schema);
   if (!validate) {
-    validate = ajv.compile(schema);
+    validate = validator().compile(schema);
     compiled.set(schema, validate);
   }
   const errors: SourceProblem[] = [];

@@ -1,8 +1,7 @@
-import 'reflect-metadata';
 import { isAbsolute, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { createRequire } from 'node:module';
-import { container as rootContainer, type DependencyContainer } from 'tsyringe';
+import type { DependencyContainer } from 'tsyringe';
 import { AamError } from '../errors.js';
 import type { AamPlugin, SignatureVerifier, Signer } from './contracts.js';
 import { LOADED_PLUGINS, SIGNATURE_VERIFIER, SIGNER } from './tokens.js';
@@ -49,12 +48,17 @@ export async function importPlugin(specifier: string, baseDir: string): Promise<
   return candidate;
 }
 
-/** A child container holding every plugin's signers and verifiers; built-ins first, then third-party. */
-export function createPluginContainer(
+/**
+ * A child container holding every plugin's signers and verifiers; built-ins first, then third-party.
+ * tsyringe (and its reflect polyfill) load only here, so commands that need no plugin start faster.
+ */
+export async function createPluginContainer(
   plugins: AamPlugin[],
-  parent: DependencyContainer = rootContainer,
-): DependencyContainer {
-  const c = parent.createChildContainer();
+  parent?: DependencyContainer,
+): Promise<DependencyContainer> {
+  await import('reflect-metadata');
+  const { container: rootContainer } = await import('tsyringe');
+  const c = (parent ?? rootContainer).createChildContainer();
   for (const plugin of plugins) {
     try {
       plugin.register(c);
