@@ -51,7 +51,7 @@ export function printSummary(rows) {
       r.aam,
       r.peer ?? '-',
       r.ratio === undefined ? '-' : formatRatio(r.ratio),
-      r.target ? `${r.target} ${r.met ? 'ok' : 'MISSED'}` : '',
+      r.target ? `${r.target} ${r.met ? 'ok' : `MISSED (${fixed(r.ratio, 3)})`}` : '',
     ]),
   );
   console.log(table);

@@ -89,6 +89,23 @@ describe('safe extraction of hostile archives', () => {
     );
   });
 
+  it('refuses a chain of links that escapes although each link alone stays inside', async () => {
+    await expectRefused(
+      await withEntry(
+        { name: 'd/e/up', type: 'symlink', linkname: '..' },
+        { name: 'escape', type: 'symlink', linkname: 'd/e/up/../..' },
+      ),
+      /symlink escape points outside the package through other links/,
+    );
+    await expectRefused(
+      await withEntry(
+        { name: 'a', type: 'symlink', linkname: 'b' },
+        { name: 'b', type: 'symlink', linkname: 'a' },
+      ),
+      /through other links/,
+    );
+  });
+
   it('keeps a symlink that points inside the package', async () => {
     const { target } = sandbox();
     await extractArchive(

@@ -59,7 +59,7 @@ export async function walkArchive(
     const exact = new Set<string>();
     const folded = new Map<string, string>();
     const files = new Set<string>();
-    const symlinks = new Set<string>();
+    const symlinks = new Map<string, string>();
     let entries = 0;
     let unpacked = 0;
     for await (const entry of extract) {
@@ -103,7 +103,7 @@ export async function walkArchive(
         case 'symlink': {
           const linkname = h.linkname ?? '';
           const target = assertLinkInside(path, linkname, 'symlink');
-          symlinks.add(path);
+          symlinks.set(path, linkname);
           entry.resume();
           await visit({ $case: 'symlink', path, target, linkname });
           break;
@@ -129,12 +129,43 @@ export async function walkArchive(
           );
       }
     }
+    // Each link was checked on its own; now follow them together, as the OS would, so that a chain of
+    // individually harmless links (`d/e/l -> ..`, `x -> d/e/l/../..`) cannot reach outside either.
+    for (const path of symlinks.keys()) {
+      if (followLinks(path.split('/'), symlinks, 0) === undefined) {
+        refuse(`Archive symlink ${path} points outside the package through other links`, { entry: path });
+      }
+    }
   })();
   const [walked, piped] = await Promise.allSettled([consume, done]);
   // A refusal from the walker is the most specific reason; else the stream's own failure.
   if (walked.status === 'rejected' && walked.reason instanceof AamError) throw walked.reason;
   if (piped.status === 'rejected') throw normalise(piped.reason);
   if (walked.status === 'rejected') throw normalise(walked.reason);
+}
+
+const MAX_LINK_DEPTH = 40;
+
+/** Resolves path segments inside the package, following the archive's symlinks; undefined if it escapes or loops. */
+function followLinks(segments: string[], links: Map<string, string>, depth: number): string[] | undefined {
+  let stack: string[] = [];
+  for (const seg of segments) {
+    if (seg === '' || seg === '.') continue;
+    if (seg === '..') {
+      if (stack.length === 0) return undefined;
+      stack.pop();
+      continue;
+    }
+    stack.push(seg);
+    const link = links.get(stack.join('/'));
+    if (link !== undefined) {
+      if (depth >= MAX_LINK_DEPTH) return undefined;
+      const resolved = followLinks([...stack.slice(0, -1), ...link.split('/')], links, depth + 1);
+      if (resolved === undefined) return undefined;
+      stack = resolved;
+    }
+  }
+  return stack;
 }
 
 function normalise(e: unknown): AamError {
