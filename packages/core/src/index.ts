@@ -30,3 +30,4 @@ export * from './flows/install.js';
 export * from './flows/publish.js';
 export * from './flows/info.js';
 export * from './flows/verify-installed.js';
+export * from './schemas.js';

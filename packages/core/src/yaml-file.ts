@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import type { Ajv as AjvType, ErrorObject, ValidateFunction } from 'ajv';
+import type { ErrorObject } from 'ajv';
 import { isMap, isNode, isScalar, LineCounter, parseDocument, type Document } from 'yaml';
 import { AamError, type AamErrorCode } from './errors.js';
+import { validatorFor, type SchemaName } from './schemas.js';
 
 /** A parsed YAML file that remembers where each value came from, so errors can name file, line and key. */
 export interface YamlSource {
@@ -83,18 +83,6 @@ export function problemAtKey(src: YamlSource, path: (string | number)[], message
   return problemAt(src, path, message);
 }
 
-let ajv: AjvType | undefined;
-/** Ajv is loaded on first use: `aam --version` and commands without config files never pay for it. */
-function validator(): AjvType {
-  if (!ajv) {
-    const { Ajv } = createRequire(import.meta.url)('ajv') as typeof import('ajv');
-    ajv = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true, verbose: true });
-    ajv.addVocabulary(['x-message']);
-  }
-  return ajv;
-}
-const compiled = new WeakMap<object, ValidateFunction>();
-
 function pointerToPath(pointer: string): (string | number)[] {
   if (pointer === '') return [];
   return pointer
@@ -120,12 +108,8 @@ export interface SchemaResult {
 }
 
 /** Validates the parsed value against a JSON Schema, mapping each error to its file/line/key. */
-export function checkSchema(src: YamlSource, schema: object): SchemaResult {
-  let validate = compiled.get(schema);
-  if (!validate) {
-    validate = validator().compile(schema);
-    compiled.set(schema, validate);
-  }
+export function checkSchema(src: YamlSource, schema: SchemaName): SchemaResult {
+  const validate = validatorFor(schema);
   const errors: SourceProblem[] = [];
   const warnings: SourceProblem[] = [];
   if (validate(src.value)) return { errors, warnings };

@@ -1,6 +1,6 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { existsSync } from 'node:fs';
 import { AamError } from '../errors.js';
+import { schemaPath } from '../schemas.js';
 import {
   checkSchema,
   parseYaml,
@@ -14,10 +14,8 @@ import { identityPatternKind } from './identity-pattern.js';
 import { globalConfigPath, projectConfigPath } from './paths.js';
 import { DEFAULT_CONFIG, type AamConfig } from './types.js';
 
-const require = createRequire(import.meta.url);
-/** The published JSON Schema (`@aam/core/schema/config.schema.json`). */
-export const CONFIG_SCHEMA_PATH: string = require.resolve('../../schema/config.schema.json');
-export const configSchema: object = JSON.parse(readFileSync(CONFIG_SCHEMA_PATH, 'utf8')) as object;
+/** The published JSON Schema (`@aam/core/schema/config.schema.json`), for editors. */
+export const CONFIG_SCHEMA_PATH: string = schemaPath('config');
 
 export interface ConfigLayer {
   file: string;
@@ -92,7 +90,7 @@ export function validateConfigText(
 function validateConfigSource(src: YamlSource): { value: Partial<AamConfig>; warnings: SourceProblem[] } {
   const file = src.file;
   if (src.value === null || src.value === undefined) return { value: {}, warnings: [] };
-  const { errors, warnings } = checkSchema(src, configSchema);
+  const { errors, warnings } = checkSchema(src, 'config');
   if (errors.length === 0) errors.push(...semanticProblems(src));
   if (errors.length > 0) throwProblems('INVALID_CONFIG', `Invalid configuration in ${file}`, errors);
   return { value: src.value as Partial<AamConfig>, warnings };

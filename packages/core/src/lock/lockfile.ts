@@ -31,36 +31,6 @@ export interface Lockfile {
   packages: Record<string, LockedPackage>;
 }
 
-const lockSchema = {
-  type: 'object',
-  required: ['lockfile_version', 'packages'],
-  properties: {
-    lockfile_version: { const: 1 },
-    resolved_at: { type: 'string' },
-    packages: {
-      type: 'object',
-      additionalProperties: {
-        type: 'object',
-        required: ['version', 'source', 'checksum'],
-        properties: {
-          version: { type: 'string' },
-          source: { type: 'string' },
-          checksum: { type: 'string' },
-          signatures: {
-            type: 'array',
-            items: { type: 'object', required: ['type'], properties: { type: { type: 'string' } } },
-          },
-          dependencies: { type: 'object', additionalProperties: { type: 'string' } },
-          file_checksums: {
-            type: 'object',
-            additionalProperties: { type: 'string', pattern: '^[0-9a-f]{64}$' },
-          },
-        },
-      },
-    },
-  },
-} as const;
-
 export function lockPath(aamDir: string): string {
   return join(aamDir, LOCK_FILE);
 }
@@ -74,7 +44,7 @@ export function readLock(aamDir: string): Lockfile {
   const file = lockPath(aamDir);
   if (!existsSync(file)) return emptyLock();
   const src = readYamlFile(file, 'INVALID_LOCK');
-  const { errors } = checkSchema(src, lockSchema);
+  const { errors } = checkSchema(src, 'lock');
   if (errors.length > 0) throwProblems('INVALID_LOCK', `Invalid lock file ${file}`, errors);
   const lock = src.value as Lockfile;
   for (const [name, p] of Object.entries(lock.packages)) {

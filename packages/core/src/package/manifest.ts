@@ -36,51 +36,6 @@ export interface Manifest {
   dependencies?: Record<string, string>;
 }
 
-const artifactList = {
-  type: 'array',
-  items: {
-    type: 'object',
-    required: ['name', 'path', 'description'],
-    additionalProperties: false,
-    properties: {
-      name: { type: 'string', pattern: '^[a-z0-9][a-z0-9-]{0,63}$' },
-      path: { type: 'string', minLength: 1 },
-      description: { type: 'string', minLength: 1, maxLength: 1024 },
-    },
-  },
-};
-
-export const manifestSchema = {
-  $schema: 'http://json-schema.org/draft-07/schema#',
-  type: 'object',
-  required: ['name', 'version', 'description', 'artifacts'],
-  additionalProperties: false,
-  properties: {
-    name: {
-      type: 'string',
-      pattern: PACKAGE_NAME_RE.source,
-      'x-message':
-        "must be 'name' or '@scope/name': lowercase letters, digits and '-' (scope may also use '_')",
-    },
-    version: { type: 'string', minLength: 1 },
-    description: { type: 'string', minLength: 1, maxLength: 256 },
-    artifacts: {
-      type: 'object',
-      additionalProperties: false,
-      properties: Object.fromEntries(ARTIFACT_KINDS.map((k) => [k, artifactList])),
-    },
-    author: { type: 'string' },
-    license: { type: 'string' },
-    repository: { type: 'string' },
-    homepage: { type: 'string' },
-    keywords: { type: 'array', items: { type: 'string' } },
-    dependencies: {
-      type: 'object',
-      additionalProperties: { type: 'string', minLength: 1 },
-    },
-  },
-} as const;
-
 function isInside(rel: string): boolean {
   if (rel.startsWith('/') || rel.startsWith('\\') || /^[A-Za-z]:/.test(rel)) return false;
   return !rel.split(/[\\/]+/).some((seg) => seg === '..');
@@ -142,7 +97,7 @@ export function validateManifestSource(src: YamlSource, root?: string): Manifest
     ]);
   }
   // Unknown manifest keys are errors too: a typo in `dependencies` must not pass silently.
-  const { errors, warnings } = checkSchema(src, manifestSchema);
+  const { errors, warnings } = checkSchema(src, 'manifest');
   const all = [...errors, ...warnings.map((w) => ({ ...w, message: 'unknown key' }))];
   if (all.length === 0) all.push(...semanticProblems(src, root));
   if (all.length > 0) throwProblems('INVALID_MANIFEST', `Invalid manifest ${src.file}`, all);

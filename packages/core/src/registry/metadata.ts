@@ -4,46 +4,13 @@ import { assertPackageName, assertVersion } from '../package/name.js';
 import { checkSchema, readYamlFile, throwProblems } from '../yaml-file.js';
 import type { PackageMetadata } from './types.js';
 
-const metadataSchema = {
-  type: 'object',
-  required: ['name', 'versions'],
-  properties: {
-    name: { type: 'string' },
-    description: { type: 'string' },
-    dist_tags: { type: 'object', additionalProperties: { type: 'string' } },
-    versions: {
-      type: 'array',
-      items: {
-        type: 'object',
-        required: ['version', 'checksum', 'size'],
-        properties: {
-          version: { type: 'string' },
-          published: { type: 'string' },
-          checksum: { type: 'string' },
-          size: { type: 'integer', minimum: 0 },
-          yanked: { type: 'boolean' },
-          signatures: {
-            type: 'array',
-            items: {
-              type: 'object',
-              required: ['type', 'file'],
-              properties: { type: { type: 'string' }, file: { type: 'string' } },
-            },
-          },
-          dependencies: { type: 'object', additionalProperties: { type: 'string' } },
-        },
-      },
-    },
-  },
-} as const;
-
 /**
  * Reads a registry's `metadata.yaml`. Registry data is untrusted input: a malformed checksum, a name that
  * is a path, or a version that is not SemVer is refused here, before anything acts on it.
  */
 export function readPackageMetadata(file: string, expectedName: string): PackageMetadata {
   const src = readYamlFile(file, 'INVALID_REGISTRY');
-  const { errors } = checkSchema(src, metadataSchema);
+  const { errors } = checkSchema(src, 'metadata');
   if (errors.length > 0) throwProblems('INVALID_REGISTRY', `Invalid registry metadata ${file}`, errors);
   const raw = src.value as PackageMetadata;
   assertPackageName(raw.name);
