@@ -207,14 +207,16 @@ describe('aam verify', () => {
     const w = await new World().withRegistry();
     await w.publish('x', '1.0.0', { files: { 'a.md': 'a', 'b.md': 'b' } });
     must(await w.aam(['install', 'x']));
-    expect(must(await w.aam(['verify'])).stdout).toBe('✓ x@1.0.0: 4 files ok\n');
+    expect(must(await w.aam(['verify'])).stdout).toMatch(
+      /^✓ x@1\.0\.0: 4 files ok\n✓ Checksum verified: sha256:[0-9a-f]{64}\n {2}Note: x@1\.0\.0 is not signed\n$/,
+    );
     const dir = join(w.project, '.aam/packages/x');
     writeFileSync(join(dir, 'a.md'), 'changed');
     rmSync(join(dir, 'b.md'));
     writeFileSync(join(dir, 'new.md'), 'new');
     const r = await w.aam(['verify', 'x']);
     expect(r.code).toBe(1);
-    expect(r.stdout).toBe('✗ x@1.0.0\n  modified: a.md\n  missing: b.md\n  untracked: new.md\n');
+    expect(r.stdout).toMatch(/^✗ x@1\.0\.0\n {2}modified: a\.md\n {2}missing: b\.md\n {2}untracked: new\.md\n✓ Checksum verified/);
     const json = JSON.parse((await w.aam(['verify', '--json'])).stdout);
     expect(json.packages[0].files).toEqual(
       expect.arrayContaining([

@@ -1,15 +1,21 @@
-import { dirname, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { Command, Errors } from '@oclif/core';
 import {
   AamError,
   ChecksumMismatchError,
   createPluginContainer,
   formatProblem,
+  declaringDir,
   importPlugin,
   isAamError,
   loadConfig,
+  PolicyEngine,
+  PolicyRefusedError,
+  resolvePolicy,
+  verifiersOf,
   type AamPlugin,
   type LoadedConfig,
+  type TrustContext,
 } from '@aam/core';
 import type { DependencyContainer } from 'tsyringe';
 import { red, warn } from './style.js';
@@ -41,9 +47,9 @@ export abstract class AamCommand extends Command {
       import('@aam/plugin-attestation'),
     ]);
     const plugins: AamPlugin[] = builtins.map((m) => m.plugin);
-    const declaring = [...loaded.layers].reverse().find((l) => l.value.plugins !== undefined);
+    const base = declaringDir(loaded.layers, (v) => v.plugins !== undefined);
     for (const spec of loaded.config.plugins) {
-      plugins.push(await importPlugin(spec, declaring ? dirname(declaring.file) : process.cwd()));
+      plugins.push(await importPlugin(spec, base));
     }
     for (const spec of (process.env.AAM_PLUGINS ?? '')
       .split(',')
@@ -52,6 +58,20 @@ export abstract class AamCommand extends Command {
       plugins.push(await importPlugin(spec, resolve('.')));
     }
     return createPluginContainer(plugins);
+  }
+
+  /**
+   * What a judging command needs: the signature verifiers from the plugins, the trust policy (prebuilt,
+   * compiled with enterprise modules, or a bundle) loaded once, and the request flags as facts.
+   */
+  protected async trustContext(request: TrustContext['request']): Promise<TrustContext> {
+    const loaded = this.config_();
+    const [container, source] = await Promise.all([
+      this.pluginContainer(),
+      resolvePolicy({ config: loaded.config, layers: loaded.layers }),
+    ]);
+    const engine = await PolicyEngine.load(source, loaded.config.security);
+    return { engine, verifiers: verifiersOf(container), request };
   }
 
   /** Prints a line unless `--json` is on. */
@@ -69,6 +89,8 @@ export abstract class AamCommand extends Command {
         this.logJson({ error: { code: err.code, message: err.message, ...err.details } });
       } else if (err instanceof ChecksumMismatchError) {
         process.stderr.write(checksumMismatchBlock(err));
+      } else if (err instanceof PolicyRefusedError) {
+        process.stderr.write(`${red('✗')} ${err.message}\n`);
       } else {
         process.stderr.write(`${red('Error:')} ${err.message}\n`);
       }

@@ -19,7 +19,12 @@ export type AamErrorCode =
   | 'LOCK_OUT_OF_DATE'
   | 'LOCK_BUSY'
   | 'PLUGIN_ERROR'
-  | 'IO_ERROR';
+  | 'IO_ERROR'
+  | 'OPA_MISSING'
+  | 'INVALID_POLICY'
+  | 'INVALID_FACTS'
+  | 'POLICY_ERROR'
+  | 'POLICY_REFUSED';
 
 /** Codes that mean "the input was bad" (exit 2) rather than "the check refused" (exit 1). */
 const BAD_INPUT: ReadonlySet<AamErrorCode> = new Set([
@@ -33,6 +38,9 @@ const BAD_INPUT: ReadonlySet<AamErrorCode> = new Set([
   'INVALID_LOCK',
   'INVALID_REGISTRY',
   'PLUGIN_ERROR',
+  'OPA_MISSING',
+  'INVALID_POLICY',
+  'INVALID_FACTS',
 ]);
 
 /** The one error type of the engine: a stable `code`, a message saying what was expected and found. */

@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import type { ValidateFunction } from 'ajv';
 
 /** The published JSON Schemas, in `@aam/core/schema/<name>.schema.json`. */
-export type SchemaName = 'config' | 'manifest' | 'metadata' | 'lock';
+export type SchemaName = 'config' | 'manifest' | 'metadata' | 'lock' | 'facts.v1';
 
 const require = createRequire(import.meta.url);
 

@@ -1,6 +1,7 @@
 import { Args, Flags } from '@oclif/core';
-import { installFlow, type InstallEvent } from '@aam/core';
+import { AamError, installFlow, type InstallEvent } from '@aam/core';
 import { AamCommand } from '../base-command.js';
+import { decisionLines } from '../render-decision.js';
 import { dim, ok } from '../style.js';
 
 export default class Install extends AamCommand {
@@ -23,11 +24,32 @@ A checksum mismatch exits 1 with nothing installed and the lock untouched.`;
     frozen: Flags.boolean({ description: 'fail if the lock file would change (for CI)' }),
     force: Flags.boolean({ char: 'f', description: 're-extract packages that are already installed' }),
     'dry-run': Flags.boolean({ description: 'resolve, download and verify; write nothing' }),
+    verify: Flags.boolean({
+      aliases: ['verify-signature'],
+      description: 'judge signatures with the trust policy (also when require_signature is false)',
+    }),
+    'require-signature': Flags.boolean({ description: 'fail packages that are not signed (as require_signature: true)' }),
+    'no-verify': Flags.boolean({
+      description: 'do not judge signatures; refused when signatures are required',
+      exclusive: ['verify', 'require-signature'],
+    }),
   };
 
   async run() {
     const { argv, flags } = await this.parse(Install);
-    const { config } = this.config_();
+    const overrides = flags['require-signature'] ? { security: { require_signature: true } } : undefined;
+    const { config } = this.config_(overrides);
+    if (flags['no-verify'] && config.security.require_signature) {
+      throw new AamError(
+        'USAGE',
+        '--no-verify is refused: require_signature is true, and a policy must not be bypassable from the command line',
+      );
+    }
+    const trust = await this.trustContext({
+      verify: flags.verify,
+      require_signature: config.security.require_signature,
+      no_verify: flags['no-verify'],
+    });
     if (flags.global) this.log(dim('Operating in global mode (~/.aam/)'));
     const result = await installFlow({
       specs: argv as string[],
@@ -38,6 +60,7 @@ A checksum mismatch exits 1 with nothing installed and the lock untouched.`;
       force: flags.force,
       dryRun: flags['dry-run'],
       ...(flags.registry ? { registry: flags.registry } : {}),
+      trust,
       onEvent: (e) => this.render(e),
     });
     if (result.dryRun) {
@@ -62,6 +85,9 @@ A checksum mismatch exits 1 with nothing installed and the lock untouched.`;
         return;
       case 'checksum-verified':
         this.log(ok(`Checksum verified: ${e.checksum}`));
+        return;
+      case 'decided':
+        for (const line of decisionLines(e.decision, e.facts)) this.log(line);
         return;
       case 'installing':
         if (e.count > 0) this.log('Installing...');

@@ -1,12 +1,15 @@
 import { Args, Flags } from '@oclif/core';
 import { verifyInstalledFlow } from '@aam/core';
 import { AamCommand } from '../base-command.js';
+import { decisionLines } from '../render-decision.js';
 import { fail, ok, warn } from '../style.js';
 
 export default class Verify extends AamCommand {
   static override summary = 'Re-check installed packages against the lock file.';
   static override description = `Re-hashes every installed file and compares it with the SHA-256 recorded in
-aam-lock.yaml at install time. Each file is ok, modified, missing or untracked; anything but ok exits 1.`;
+aam-lock.yaml at install time: each file is ok, modified, missing or untracked. Then re-judges the archive the
+lock names (from the archive cache, else downloaded again): its checksum, its signatures and the trust policy,
+with signatures always judged. Anything but ok, or a policy failure, exits 1.`;
   static override examples = [
     '<%= config.bin %> verify',
     '<%= config.bin %> verify @author/my-package --json',
@@ -19,24 +22,33 @@ aam-lock.yaml at install time. Each file is ok, modified, missing or untracked; 
 
   async run() {
     const { argv, flags } = await this.parse(Verify);
+    const { config } = this.config_();
+    const trust = await this.trustContext({ verify: true, require_signature: config.security.require_signature, no_verify: false });
     const results = await verifyInstalledFlow({
       projectDir: process.cwd(),
       names: argv as string[],
       global: flags.global,
+      trust,
+      registries: config.registries,
+      maxArchiveSize: config.limits.max_archive_size,
     });
     if (results.length === 0) this.log('No packages installed.');
     for (const r of results) {
       const id = `${r.name}@${r.version}`;
-      if (!r.checksumsAvailable) {
-        this.log(warn(`${id}: no checksums available`));
-        continue;
+      const bad = r.files.filter((f) => f.status !== 'ok');
+      if (!r.checksumsAvailable) this.log(warn(`${id}: no checksums available`));
+      else if (bad.length === 0) this.log(ok(`${id}: ${r.files.length} file${r.files.length === 1 ? '' : 's'} ok`));
+      else {
+        this.log(fail(id));
+        for (const f of bad) this.log(`  ${f.status}: ${f.path}`);
       }
-      if (r.ok) {
-        this.log(ok(`${id}: ${r.files.length} file${r.files.length === 1 ? '' : 's'} ok`));
-        continue;
+      if (r.policyError) this.log(fail(`${id}: cannot judge the archive: ${r.policyError}`));
+      if (r.decision && r.facts) {
+        const { expected, actual } = r.facts.checksum;
+        if (expected.toLowerCase() === actual.toLowerCase()) this.log(ok(`Checksum verified: ${actual}`));
+        else this.log(fail(`Checksum verification failed: expected ${expected}, got ${actual}`));
+        for (const line of decisionLines(r.decision, r.facts)) this.log(line);
       }
-      this.log(fail(`${id}`));
-      for (const f of r.files) if (f.status !== 'ok') this.log(`  ${f.status}: ${f.path}`);
     }
     const failed = results.filter((r) => !r.ok);
     if (failed.length > 0) {

@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { AamError } from '../errors.js';
 import { schemaPath } from '../schemas.js';
 import {
@@ -113,6 +114,12 @@ export interface LoadConfigOptions {
   env?: NodeJS.ProcessEnv;
   /** Highest precedence: values from command-line flags. */
   overrides?: unknown;
+}
+
+/** The directory of the highest config layer that set a key (relative paths resolve from there), else the cwd. */
+export function declaringDir(layers: ConfigLayer[], has: (v: Partial<AamConfig>) => boolean): string {
+  const layer = [...layers].reverse().find((l) => has(l.value));
+  return layer ? dirname(layer.file) : process.cwd();
 }
 
 /** Loads defaults < global (`$AAM_CONFIG` or `$AAM_HOME/config.yaml`) < project (`.aam/config.yaml`) < flags. */

@@ -13,13 +13,12 @@ export interface FetchedArchive {
 
 /**
  * Downloads an archive into memory (bounded by the archive size limit), hashing it as it arrives, so an
- * install reads each archive once. Then compares with every expected checksum (registry, lock).
+ * install reads each archive once.
  */
-export async function fetchVerifiedArchive(
+export async function fetchArchive(
   registry: Registry,
   name: string,
   version: string,
-  expected: Checksum[],
   maxArchiveSize: number,
 ): Promise<FetchedArchive> {
   const chunks: Buffer[] = [];
@@ -46,9 +45,12 @@ export async function fetchVerifiedArchive(
       `Downloading ${name}@${version} from '${registry.name}' failed: ${e instanceof Error ? e.message : String(e)}`,
     );
   }
-  const actual = tap.checksum();
+  return { bytes: Buffer.concat(chunks), actual: tap.checksum() };
+}
+
+/** Layer 1, enforced by the host whatever the policy says: every expected checksum must equal the actual one. */
+export function assertChecksums(packageId: string, expected: Checksum[], actual: Checksum): void {
   for (const want of expected) {
-    if (!checksumsEqual(want, actual)) throw new ChecksumMismatchError(`${name}@${version}`, want, actual);
+    if (!checksumsEqual(want, actual)) throw new ChecksumMismatchError(packageId, want, actual);
   }
-  return { bytes: Buffer.concat(chunks), actual };
 }

@@ -21,7 +21,11 @@ import { openRegistry, registriesToSearch } from '../registry/open.js';
 import { selectVersion } from '../registry/resolve.js';
 import type { PackageMetadata, Registry, VersionRecord } from '../registry/types.js';
 import { archiveLimits, installTarget, type InstallTarget } from './context.js';
-import { fetchVerifiedArchive } from './fetch.js';
+import { cacheArchive } from './archive-cache.js';
+import { assertChecksums, fetchArchive } from './fetch.js';
+import type { Decision, Facts } from '../policy/facts.js';
+import { buildFacts, PolicyRefusedError, trustedSigners, verifySignature, type TrustContext } from '../policy/gather.js';
+import type { SignatureFact } from '../plugin/contracts.js';
 
 export interface InstallRequest {
   specs: string[];
@@ -33,12 +37,15 @@ export interface InstallRequest {
   force?: boolean;
   dryRun?: boolean;
   env?: NodeJS.ProcessEnv;
+  /** Verifiers, the policy engine and the request flags: every package is judged by the policy. */
+  trust: TrustContext;
   onEvent?: (event: InstallEvent) => void;
 }
 
 export type InstallEvent =
   | { $case: 'resolved'; name: string; version: string; registry: string }
   | { $case: 'checksum-verified'; name: string; version: string; checksum: Checksum }
+  | { $case: 'decided'; name: string; version: string; facts: Facts; decision: Decision }
   | { $case: 'installing'; count: number }
   | { $case: 'installed'; name: string; version: string; action: PackageAction };
 
@@ -51,6 +58,7 @@ export interface InstalledPackage {
   checksum: Checksum;
   action: PackageAction;
   path: string;
+  decision: Decision;
 }
 
 export interface InstallResult {
@@ -181,28 +189,42 @@ async function verifyAndStage(
 ): Promise<InstallResult> {
   const limits = archiveLimits(req.config.limits);
   const next: Lockfile = { ...emptyLock(), packages: { ...lock.packages } };
-  // 1. Every archive is downloaded and verified before anything is written.
+  // 1. Every archive is downloaded, hashed and judged by the policy before anything is written.
   const fetched = new Map<string, Buffer>();
+  const decisions = new Map<string, Decision>();
   for (const p of plan.values()) {
-    const expected: Checksum[] = [p.record.checksum];
-    if (p.locked && p.locked.version === p.record.version) expected.unshift(p.locked.checksum);
-    const { bytes, actual } = await fetchVerifiedArchive(
-      p.registry,
-      p.name,
-      p.record.version,
-      expected,
-      limits.maxArchiveSize,
-    );
+    const id = `${p.name}@${p.record.version}`;
+    const { bytes, actual } = await fetchArchive(p.registry, p.name, p.record.version, limits.maxArchiveSize);
+    const sameVersionLocked = p.locked?.version === p.record.version ? p.locked : undefined;
+    const facts = buildFacts({
+      name: p.name,
+      version: p.record.version,
+      registry: p.registry.name,
+      yanked: p.record.yanked,
+      expected: p.record.checksum,
+      actual,
+      signatures: await signatureFacts(req.trust, p, actual, bytes),
+      request: req.trust.request,
+      ...(p.locked ? { locked: p.locked } : {}),
+    });
+    const decision = req.trust.engine.decide(facts);
+    // Layer 1 is the host's own rule too: no policy, bundle or module can turn a mismatch into a pass.
+    assertChecksums(id, sameVersionLocked ? [sameVersionLocked.checksum, p.record.checksum] : [p.record.checksum], actual);
     req.onEvent?.({ $case: 'checksum-verified', name: p.name, version: p.record.version, checksum: actual });
+    req.onEvent?.({ $case: 'decided', name: p.name, version: p.record.version, facts, decision });
+    if (decision.outcome === 'fail') throw new PolicyRefusedError(id, decision, facts);
     fetched.set(p.name, bytes);
+    decisions.set(p.name, decision);
     const deps = Object.fromEntries(
       Object.keys(p.record.dependencies ?? {}).map((d) => [d, plan.get(d)!.record.version]),
     );
+    const trusted = trustedSigners(decision, facts);
     next.packages[p.name] = {
       version: p.record.version,
       source: p.registry.name,
       checksum: actual,
-      signatures: p.locked?.version === p.record.version ? p.locked.signatures : [],
+      // Keep the signer trusted before when nobody is trusted now, so a dropped signature keeps warning.
+      signatures: trusted.length > 0 ? trusted : (p.locked?.signatures ?? []),
       ...(Object.keys(deps).length ? { dependencies: deps } : {}),
       file_checksums: p.locked?.file_checksums ?? {},
     };
@@ -245,6 +267,7 @@ async function verifyAndStage(
       checksum: next.packages[p.name]!.checksum,
       action,
       path,
+      decision: decisions.get(p.name)!,
     });
   }
   if (req.dryRun) return result;
@@ -295,6 +318,11 @@ async function verifyAndStage(
     throw e;
   }
   await rm(staging, { recursive: true, force: true });
+  // Keep the verified archives so `aam verify` can re-check signatures and policy offline. Best effort:
+  // a cache that cannot be written only means verify downloads again.
+  for (const [name, bytes] of fetched) {
+    await cacheArchive(bytes, next.packages[name]!.checksum, req.env).catch(() => undefined);
+  }
   for (const p of toWrite)
     req.onEvent?.({
       $case: 'installed',
@@ -303,4 +331,22 @@ async function verifyAndStage(
       action: result.packages.find((x) => x.name === p.name)!.action,
     });
   return result;
+}
+
+/** Reads each signature stored beside the archive and verifies it through the plugins; failures are facts. */
+async function signatureFacts(trust: TrustContext, p: PlannedPackage, actual: Checksum, archive: Buffer): Promise<SignatureFact[]> {
+  const facts: SignatureFact[] = [];
+  for (const record of p.record.signatures) {
+    let bytes: Uint8Array;
+    try {
+      bytes = await p.registry.readSignature(p.name, p.record.version, record);
+    } catch (e) {
+      facts.push({ type: record.type, valid: false, errors: [`cannot read ${record.file}: ${e instanceof Error ? e.message : String(e)}`] });
+      continue;
+    }
+    const artifact = { bytes: archive, checksum: actual, size: archive.length, name: p.name, version: p.record.version };
+    const doc = { source: `${p.registry.name}:${record.file}`, declaredType: record.type, bytes };
+    facts.push(await verifySignature(trust.verifiers, artifact, doc, { keys: [], registry: p.registry.name, offline: false }, trust.timeoutMs));
+  }
+  return facts;
 }

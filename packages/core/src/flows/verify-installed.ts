@@ -2,7 +2,14 @@ import { lstat, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AamError } from '../errors.js';
 import { sha256FileHex } from '../integrity/checksum.js';
-import { readLock } from '../lock/lockfile.js';
+import type { RegistryConfig } from '../config/types.js';
+import { readLock, type LockedPackage } from '../lock/lockfile.js';
+import type { SignatureFact } from '../plugin/contracts.js';
+import type { Decision, Facts } from '../policy/facts.js';
+import { buildFacts, verifySignature, type TrustContext } from '../policy/gather.js';
+import { openRegistry } from '../registry/open.js';
+import { readCachedArchive } from './archive-cache.js';
+import { fetchArchive } from './fetch.js';
 import { packageDirName } from '../package/name.js';
 import { installTarget } from './context.js';
 
@@ -14,6 +21,11 @@ export interface PackageVerification {
   /** false when the lock has no per-file checksums (older installs): reported, not an error. */
   checksumsAvailable: boolean;
   files: { path: string; status: FileStatus }[];
+  /** The policy's judgement of the archive the lock names (checksum, signatures, trust). */
+  decision?: Decision;
+  facts?: Facts;
+  /** Why no decision could be made (archive unavailable): a failure, never a pass. */
+  policyError?: string;
   ok: boolean;
 }
 
@@ -40,6 +52,10 @@ export async function verifyInstalledFlow(opts: {
   names?: string[];
   global?: boolean;
   env?: NodeJS.ProcessEnv;
+  /** With trust and registries, each package's archive is re-judged by the policy too. */
+  trust?: TrustContext;
+  registries?: RegistryConfig[];
+  maxArchiveSize?: number;
 }): Promise<PackageVerification[]> {
   const target = installTarget(opts.projectDir, opts.global ?? false, opts.env);
   const lock = readLock(target.aamDir);
@@ -69,13 +85,69 @@ export async function verifyInstalledFlow(opts: {
     if (checksumsAvailable) {
       for (const path of onDisk) if (!(path in expected)) files.push({ path, status: 'untracked' });
     }
-    out.push({
-      name,
-      version: entry.version,
-      checksumsAvailable,
-      files,
-      ok: files.every((f) => f.status === 'ok'),
-    });
+    const result: PackageVerification = { name, version: entry.version, checksumsAvailable, files, ok: files.every((f) => f.status === 'ok') };
+    if (opts.trust) {
+      try {
+        const judged = await judgeLocked(name, entry, opts.trust, opts.registries ?? [], opts.maxArchiveSize ?? Number.MAX_SAFE_INTEGER, opts.env);
+        result.decision = judged.decision;
+        result.facts = judged.facts;
+        if (judged.decision.outcome === 'fail') result.ok = false;
+      } catch (e) {
+        if (!(e instanceof AamError)) throw e;
+        result.policyError = e.message;
+        result.ok = false;
+      }
+    }
+    out.push(result);
   }
   return out;
+}
+
+/** Re-judges the archive the lock names: from the archive cache, else downloaded again from its registry. */
+async function judgeLocked(
+  name: string,
+  entry: LockedPackage,
+  trust: TrustContext,
+  registries: RegistryConfig[],
+  maxArchiveSize: number,
+  env?: NodeJS.ProcessEnv,
+): Promise<{ decision: Decision; facts: Facts }> {
+  const cfg = registries.find((r) => r.name === entry.source);
+  const registry = cfg ? openRegistry(cfg) : undefined;
+  const archive =
+    (await readCachedArchive(entry.checksum, env)) ??
+    (registry ? await fetchArchive(registry, name, entry.version, maxArchiveSize) : undefined);
+  if (!archive) {
+    throw new AamError('NOT_FOUND', `the archive of ${name}@${entry.version} is not cached and registry '${entry.source}' is not configured`);
+  }
+  const signatures: SignatureFact[] = [];
+  try {
+    const record = (await registry?.metadata(name))?.versions.find((v) => v.version === entry.version);
+    for (const sig of record?.signatures ?? []) {
+      const bytes = await registry!.readSignature(name, entry.version, sig);
+      signatures.push(
+        await verifySignature(
+          trust.verifiers,
+          { bytes: archive.bytes, checksum: archive.actual, size: archive.bytes.length, name, version: entry.version },
+          { source: `${entry.source}:${sig.file}`, declaredType: sig.type, bytes },
+          { keys: [], registry: entry.source, offline: false },
+          trust.timeoutMs,
+        ),
+      );
+    }
+  } catch (e) {
+    // An unreadable signature is a fact (invalid), never a pass.
+    signatures.push({ type: 'unknown', valid: false, errors: [`cannot read signatures: ${e instanceof Error ? e.message : String(e)}`] });
+  }
+  const facts = buildFacts({
+    name,
+    version: entry.version,
+    registry: entry.source,
+    expected: entry.checksum,
+    actual: archive.actual,
+    signatures,
+    request: trust.request,
+    locked: entry,
+  });
+  return { facts, decision: trust.engine.decide(facts) };
 }

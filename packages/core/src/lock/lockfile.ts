@@ -13,6 +13,7 @@ export interface LockedSignature {
   identity?: string;
   fingerprint?: string;
   issuer?: string;
+  registry?: string;
 }
 
 export interface LockedPackage {

@@ -1,9 +1,12 @@
 import type { DependencyContainer } from 'tsyringe';
 import type { Checksum } from '../integrity/checksum.js';
 
-/** The artifact a signature is about: its bytes on disk and, when known, its package identity. */
+/** The artifact a signature is about: its bytes (in memory or on disk) and, when known, its package identity. */
 export interface ArtifactRef {
-  path: string;
+  /** The bytes, when the host holds them (install reads each archive once, into memory). */
+  bytes?: Uint8Array;
+  /** A file holding the bytes, when they are not in memory (`aam verify FILE`). */
+  path?: string;
   checksum: Checksum;
   size: number;
   name?: string;

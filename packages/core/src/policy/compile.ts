@@ -1,0 +1,180 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { mkdir, mkdtemp, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gunzipSync } from 'node:zlib';
+import tar from 'tar-stream';
+import { aamHome } from '../config/paths.js';
+import { declaringDir, type ConfigLayer } from '../config/load.js';
+import type { AamConfig } from '../config/types.js';
+import { AamError } from '../errors.js';
+import { opaBuildWasm, opaVersion, requireOpa } from './opa.js';
+import { configToRego } from './translate.js';
+
+/** Entrypoints every AAM policy bundle exports. */
+export const ENTRYPOINTS = ['aam/trust/decision', 'aam/trust/explain'];
+/** Enterprise modules may only add rules to this package (deny/warn); they cannot redefine the decision. */
+export const CUSTOM_PACKAGE = 'aam.custom';
+
+/** The repository's `policies/` folder (`$AAM_POLICIES_DIR` overrides it). */
+export function policiesDir(env: NodeJS.ProcessEnv = process.env): string {
+  return env.AAM_POLICIES_DIR ? resolve(env.AAM_POLICIES_DIR) : fileURLToPath(new URL('../../../../policies/', import.meta.url));
+}
+
+export const prebuiltWasmPath = (env?: NodeJS.ProcessEnv): string => join(policiesDir(env), 'build', 'aam.wasm');
+export const capabilitiesPath = (env?: NodeJS.ProcessEnv): string => join(policiesDir(env), 'capabilities.json');
+
+/** The default policy's Rego files (tests excluded), in a stable order. */
+export async function defaultPolicyFiles(env?: NodeJS.ProcessEnv): Promise<string[]> {
+  return regoFilesIn(join(policiesDir(env), 'aam'));
+}
+
+async function regoFilesIn(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const e of (await readdir(dir, { withFileTypes: true })).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) out.push(...(await regoFilesIn(p)));
+    else if (e.name.endsWith('.rego') && !e.name.endsWith('_test.rego')) out.push(p);
+  }
+  return out;
+}
+
+export type PolicySource =
+  /** The shipped default WASM; the config is passed as data. */
+  | { kind: 'prebuilt'; wasm: Buffer; hash: string; configAsData: true; modules: [] }
+  /** Compiled here from the generated config module, the default policy and enterprise modules. */
+  | { kind: 'compiled'; wasm: Buffer; hash: string; configAsData: false; modules: string[]; cached: boolean }
+  /** A bundle built by `aam policy build` (its config is compiled in). */
+  | { kind: 'bundle'; wasm: Buffer; hash: string; configAsData: false; modules: []; path: string };
+
+/** Expands `policy.modules` (files or directories) to Rego files and checks each declares `package aam.custom`. */
+export async function customModuleFiles(config: AamConfig, layers: ConfigLayer[]): Promise<string[]> {
+  const base = declaringDir(layers, (v) => v.policy?.modules !== undefined);
+  const files: string[] = [];
+  for (const m of config.policy.modules) {
+    const p = resolve(base, m);
+    if (!existsSync(p)) throw new AamError('INVALID_POLICY', `policy.modules: ${p} does not exist`);
+    if (statSync(p).isDirectory()) files.push(...(await regoFilesIn(p)));
+    else files.push(p);
+  }
+  for (const f of files) assertCustomPackage(f, readFileSync(f, 'utf8'));
+  return files;
+}
+
+export function assertCustomPackage(file: string, text: string): void {
+  const lines = text.split('\n');
+  const index = lines.findIndex((l) => /^\s*package\s/.test(l));
+  if (index < 0) throw new AamError('INVALID_POLICY', `${file}:1: rego_parse_error: no package declaration`);
+  const pkg = lines[index]!.trim().split(/\s+/)[1];
+  if (pkg !== CUSTOM_PACKAGE) {
+    throw new AamError(
+      'INVALID_POLICY',
+      `${file}:${index + 1}: package ${pkg}: enterprise modules must declare 'package ${CUSTOM_PACKAGE}' (they add deny and warn rules; the default decision cannot be replaced)`,
+    );
+  }
+}
+
+/** Extracts `/policy.wasm` from an `opa build` bundle (.tar.gz). */
+export async function wasmFromBundle(bundle: Buffer, label: string): Promise<Buffer> {
+  const ex = tar.extract();
+  let wasm: Buffer | undefined;
+  const done = (async () => {
+    for await (const entry of ex) {
+      const chunks: Buffer[] = [];
+      for await (const c of entry) chunks.push(c as Buffer);
+      if (entry.header.name.replace(/^\/+/, '') === 'policy.wasm') wasm = Buffer.concat(chunks);
+    }
+  })();
+  try {
+    ex.end(gunzipSync(bundle));
+    await done;
+  } catch (e) {
+    throw new AamError('INVALID_POLICY', `${label} is not a policy bundle (.tar.gz from 'aam policy build'): ${e instanceof Error ? e.message : String(e)}`);
+  }
+  if (!wasm) throw new AamError('INVALID_POLICY', `${label} has no policy.wasm (build it with 'aam policy build')`);
+  return wasm;
+}
+
+const sha256 = (parts: (string | Buffer)[]): string => {
+  const h = createHash('sha256');
+  for (const p of parts) h.update(typeof p === 'string' ? Buffer.from(p) : p).update('\0');
+  return h.digest('hex');
+};
+
+export interface ResolveOptions {
+  config: AamConfig;
+  layers: ConfigLayer[];
+  env?: NodeJS.ProcessEnv;
+  /** Compile even without enterprise modules (`aam policy build`). */
+  forceCompile?: boolean;
+}
+
+/** Which policy decides: a configured bundle, the prebuilt default, or a compiled (cached) one. */
+export async function resolvePolicy(opts: ResolveOptions): Promise<PolicySource> {
+  const env = opts.env ?? process.env;
+  const { config, layers } = opts;
+  if (config.policy.bundle) {
+    const path = resolve(declaringDir(layers, (v) => v.policy?.bundle !== undefined), config.policy.bundle);
+    if (!existsSync(path)) throw new AamError('INVALID_POLICY', `policy.bundle: ${path} does not exist`);
+    const wasm = await wasmFromBundle(await readFile(path), path);
+    return { kind: 'bundle', wasm, hash: sha256([wasm]), configAsData: false, modules: [], path };
+  }
+  const modules = await customModuleFiles(config, layers);
+  if (modules.length === 0 && !opts.forceCompile) {
+    const path = prebuiltWasmPath(env);
+    if (!existsSync(path)) throw new AamError('POLICY_ERROR', `The prebuilt policy ${path} is missing: run 'pnpm build:policy'`);
+    const wasm = await readFile(path);
+    return { kind: 'prebuilt', wasm, hash: sha256([wasm]), configAsData: true, modules: [] };
+  }
+  return compilePolicy(config, modules, env);
+}
+
+async function compilePolicy(config: AamConfig, modules: string[], env: NodeJS.ProcessEnv): Promise<PolicySource & { kind: 'compiled' }> {
+  const opa = requireOpa(modules.length ? 'to compile the enterprise modules in policy.modules' : 'to compile the policy', env);
+  const generated = configToRego(config.security);
+  const defaults = await defaultPolicyFiles(env);
+  const caps = capabilitiesPath(env);
+  const inputs: (string | Buffer)[] = [await opaVersion(opa), ENTRYPOINTS.join(','), await readFile(caps), generated];
+  for (const f of [...defaults, ...modules]) inputs.push(f, await readFile(f));
+  const hash = sha256(inputs);
+  const cacheDir = join(env.AAM_CACHE_DIR ? resolve(env.AAM_CACHE_DIR) : join(aamHome(env), 'cache'), 'policy');
+  const cached = join(cacheDir, `${hash}.wasm`);
+  if (existsSync(cached)) return { kind: 'compiled', wasm: await readFile(cached), hash, configAsData: false, modules, cached: true };
+  const work = await mkdtemp(join(tmpdir(), 'aam-policy-'));
+  try {
+    const configFile = join(work, 'aam-config.rego');
+    await writeFile(configFile, generated);
+    const bundle = join(work, 'bundle.tar.gz');
+    await opaBuildWasm({ opa, files: [configFile, ...defaults, ...modules], entrypoints: ENTRYPOINTS, capabilities: caps, output: bundle });
+    const wasm = await wasmFromBundle(await readFile(bundle), bundle);
+    await mkdir(cacheDir, { recursive: true });
+    const tmp = `${cached}.${randomBytes(4).toString('hex')}.tmp`;
+    await writeFile(tmp, wasm);
+    await rename(tmp, cached);
+    return { kind: 'compiled', wasm, hash, configAsData: false, modules, cached: false };
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
+}
+
+/** `aam policy build`: a distributable bundle of the generated config, default policy and modules. */
+export async function buildPolicyBundle(config: AamConfig, layers: ConfigLayer[], output: string, env: NodeJS.ProcessEnv = process.env): Promise<{ output: string; files: string[] }> {
+  const opa = requireOpa('to build a policy bundle', env);
+  const modules = await customModuleFiles(config, layers);
+  const defaults = await defaultPolicyFiles(env);
+  const work = await mkdtemp(join(tmpdir(), 'aam-policy-'));
+  try {
+    const configFile = join(work, 'aam-config.rego');
+    await writeFile(configFile, configToRego(config.security));
+    const tmpOut = join(work, 'bundle.tar.gz');
+    const files = [configFile, ...defaults, ...modules];
+    await opaBuildWasm({ opa, files, entrypoints: ENTRYPOINTS, capabilities: capabilitiesPath(env), output: tmpOut });
+    await mkdir(dirname(resolve(output)), { recursive: true });
+    await writeFile(resolve(output), await readFile(tmpOut));
+    return { output: resolve(output), files: files.map((f) => (f === configFile ? '(generated from config.yaml)' : relative(process.cwd(), f))) };
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,83 @@
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { delimiter, join } from 'node:path';
+import { promisify } from 'node:util';
+import { AamError } from '../errors.js';
+
+const run = promisify(execFile);
+
+/** The OPA release the policies are built and tested with; the prebuilt WASM comes from it. */
+export const OPA_VERSION = 'v1.22.3';
+export const OPA_INSTALL_HINT = `install it with: CGO_ENABLED=0 go install github.com/open-policy-agent/opa@${OPA_VERSION} (or run 'bash scripts/install-opa.sh'), or point AAM_OPA at the binary`;
+
+/** `$AAM_OPA`, else `opa` on the PATH, else `$GOPATH/bin/opa` (where `go install` puts it). */
+export function findOpa(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  if (env.AAM_OPA) return existsSync(env.AAM_OPA) ? env.AAM_OPA : undefined;
+  for (const dir of (env.PATH ?? '').split(delimiter)) {
+    if (dir && existsSync(join(dir, 'opa'))) return join(dir, 'opa');
+  }
+  const gopath = env.GOPATH ?? join(homedir(), 'go');
+  const fromGo = join(gopath, 'bin', 'opa');
+  return existsSync(fromGo) ? fromGo : undefined;
+}
+
+export function requireOpa(why: string, env: NodeJS.ProcessEnv = process.env): string {
+  const opa = findOpa(env);
+  if (!opa) throw new AamError('OPA_MISSING', `The 'opa' binary is needed ${why} but was not found: ${OPA_INSTALL_HINT}`);
+  return opa;
+}
+
+const versions = new Map<string, string>();
+
+/** `opa version`'s first line, e.g. `Version: 1.22.3` (part of every cache key). */
+export async function opaVersion(opa: string): Promise<string> {
+  let v = versions.get(opa);
+  if (v === undefined) {
+    const { stdout } = await run(opa, ['version'], { timeout: 30_000 });
+    v = stdout.split('\n')[0]?.trim() ?? '';
+    versions.set(opa, v);
+  }
+  return v;
+}
+
+/** One problem in a Rego file as OPA reports it (`file:line: rego_xxx_error: message`). */
+export interface RegoProblem {
+  file: string;
+  line: number;
+  kind: string;
+  message: string;
+}
+
+export function parseOpaErrors(stderr: string): RegoProblem[] {
+  const out: RegoProblem[] = [];
+  for (const m of stderr.matchAll(/^(?:error: \d+ errors? occurred: )?(\S[^:\n]*\.rego):(\d+): (rego_[a-z_]+): (.*)$/gm)) {
+    out.push({ file: m[1]!, line: Number(m[2]), kind: m[3]!, message: m[4]! });
+  }
+  return out;
+}
+
+/** Runs `opa build -t wasm`; a Rego error becomes INVALID_POLICY naming file and line (exit 2). */
+export async function opaBuildWasm(opts: {
+  opa: string;
+  files: string[];
+  entrypoints: string[];
+  capabilities: string;
+  output: string;
+}): Promise<void> {
+  const args = ['build', '-t', 'wasm', '--capabilities', opts.capabilities, '-o', opts.output];
+  for (const e of opts.entrypoints) args.push('-e', e);
+  args.push(...opts.files);
+  try {
+    await run(opts.opa, args, { timeout: 300_000, maxBuffer: 16 << 20 });
+  } catch (e) {
+    const err = e as { stderr?: string; killed?: boolean; message: string };
+    if (err.killed) throw new AamError('POLICY_ERROR', 'opa build timed out after 300 s');
+    const problems = parseOpaErrors(err.stderr ?? '');
+    if (problems.length > 0) {
+      const lines = problems.map((p) => `${p.file}:${p.line}: ${p.kind}: ${p.message}`);
+      throw new AamError('INVALID_POLICY', lines.length === 1 ? lines[0]! : `Policy errors:\n  ${lines.join('\n  ')}`, { problems });
+    }
+    throw new AamError('POLICY_ERROR', `opa build failed: ${(err.stderr ?? err.message).trim()}`);
+  }
+}

@@ -1,0 +1,154 @@
+# METADATA
+# title: Sigstore identity matching
+# description: |
+#   Matches a verified signature's decoded certificate fields against one `trusted_identities` entry
+#   (SPEC §4). Exact comparisons and prefix checks only: never an unanchored regular expression.
+package aam.lib.identity
+
+import rego.v1
+
+github_issuer := "https://token.actions.githubusercontent.com"
+
+gitlab_issuer := "https://gitlab.com"
+
+# The pattern of an entry: a string, or {identity, issuer}.
+pattern(entry) := entry if is_string(entry)
+
+pattern(entry) := entry.identity if is_object(entry)
+
+# METADATA
+# description: true when the signature's identity fits the entry (pattern and, when pinned, issuer).
+matches(entry, sig) if {
+	issuer_ok(entry, sig)
+	pattern_matches(pattern(entry), sig)
+}
+
+issuer_ok(entry, _) if is_string(entry)
+
+issuer_ok(entry, _) if {
+	is_object(entry)
+	not entry.issuer
+}
+
+issuer_ok(entry, sig) if {
+	is_object(entry)
+	entry.issuer == object.get(sig, "issuer", "")
+}
+
+kind(p) := "email-domain" if startswith(p, "*@")
+
+kind(p) := "github" if startswith(p, "github:")
+
+kind(p) := "gitlab" if startswith(p, "gitlab:")
+
+kind(p) := "uri" if startswith(p, "https://")
+
+kind(p) := "email" if {
+	not startswith(p, "*@")
+	not startswith(p, "github:")
+	not startswith(p, "gitlab:")
+	not startswith(p, "https://")
+	contains(p, "@")
+}
+
+identity(sig) := object.get(sig, "identity", "")
+
+# alice@example.com: the email SAN equals it, case-insensitively.
+pattern_matches(p, sig) if {
+	kind(p) == "email"
+	lower(identity(sig)) == lower(p)
+}
+
+# *@example.com: the email SAN's domain part equals example.com exactly (no subdomains).
+pattern_matches(p, sig) if {
+	kind(p) == "email-domain"
+	parts := split(identity(sig), "@")
+	count(parts) == 2
+	parts[0] != ""
+	lower(parts[1]) == lower(substring(p, 2, -1))
+}
+
+# https://...: the URI SAN equals it exactly.
+pattern_matches(p, sig) if {
+	kind(p) == "uri"
+	identity(sig) == p
+}
+
+# github:OWNER[/REPO]: GitHub Actions issuer, and the repository owner (claim, else SAN URI) is OWNER.
+pattern_matches(p, sig) if {
+	kind(p) == "github"
+	object.get(sig, "issuer", "") == github_issuer
+	want := split(substring(p, count("github:"), -1), "/")
+	have := github_repo(sig)
+	lower(have[0]) == lower(want[0])
+	github_repo_ok(want, have)
+}
+
+github_repo_ok(want, _) if count(want) == 1
+
+github_repo_ok(want, have) if {
+	count(want) == 2
+	count(have) == 2
+	lower(have[1]) == lower(want[1])
+}
+
+# [owner] or [owner, repo] from the Fulcio claims, else from the SAN URI https://github.com/OWNER/REPO/...
+github_repo(sig) := [owner, repo] if {
+	owner := trim_prefix(sig.claims.source_repository_owner_uri, "https://github.com/")
+	not contains(owner, "/")
+	startswith(sig.claims.source_repository_owner_uri, "https://github.com/")
+	repo_uri := sig.claims.source_repository_uri
+	startswith(repo_uri, concat("", ["https://github.com/", owner, "/"]))
+	repo := trim_prefix(repo_uri, concat("", ["https://github.com/", owner, "/"]))
+} else := [owner] if {
+	startswith(sig.claims.source_repository_owner_uri, "https://github.com/")
+	owner := trim_prefix(sig.claims.source_repository_owner_uri, "https://github.com/")
+	not contains(owner, "/")
+} else := [parts[3], parts[4]] if {
+	startswith(identity(sig), "https://github.com/")
+	parts := split(identity(sig), "/")
+	count(parts) >= 5
+}
+
+# gitlab:OWNER[/PROJECT]: the GitLab issuer, and the SAN URI (or repository claim) is under https://gitlab.com/OWNER[/PROJECT]/.
+pattern_matches(p, sig) if {
+	kind(p) == "gitlab"
+	object.get(sig, "issuer", "") == gitlab_issuer
+	prefix := concat("", ["https://gitlab.com/", substring(p, count("gitlab:"), -1), "/"])
+	some uri in gitlab_uris(sig)
+	startswith(concat("", [uri, "/"]), prefix)
+}
+
+gitlab_uris(sig) := {u | some u in [identity(sig), object.get(object.get(sig, "claims", {}), "source_repository_uri", "")]; u != ""}
+
+# METADATA
+# description: a short human reason why an entry does not match (for `aam policy eval --explain`).
+mismatch(entry, sig) := "signature has no verified identity" if {
+	identity(sig) == ""
+} else := concat("", ["issuer ", object.get(sig, "issuer", "(none)"), " is not the pinned issuer ", entry.issuer]) if {
+	not issuer_ok(entry, sig)
+} else := concat("", ["'", pattern(entry), "' is not a valid identity pattern"]) if {
+	not kind(pattern(entry))
+} else := reason(pattern(entry), sig)
+
+reason(p, sig) := concat("", ["email ", identity(sig), " is not ", p]) if kind(p) == "email"
+
+reason(p, sig) := concat("", ["email ", identity(sig), " is not in domain ", substring(p, 2, -1), " (subdomains do not count)"]) if kind(p) == "email-domain"
+
+reason(p, sig) := concat("", ["URI ", identity(sig), " is not exactly ", p]) if kind(p) == "uri"
+
+reason(p, sig) := concat("", ["issuer ", object.get(sig, "issuer", "(none)"), " is not ", github_issuer]) if {
+	kind(p) == "github"
+	object.get(sig, "issuer", "") != github_issuer
+} else := concat("", ["repository ", concat("/", github_repo(sig)), " is not under ", substring(p, count("github:"), -1)]) if {
+	kind(p) == "github"
+} else := "no GitHub repository claim" if {
+	kind(p) == "github"
+}
+
+reason(p, sig) := concat("", ["issuer ", object.get(sig, "issuer", "(none)"), " is not ", gitlab_issuer]) if {
+	kind(p) == "gitlab"
+	object.get(sig, "issuer", "") != gitlab_issuer
+} else := concat("", [identity(sig), " is not under https://gitlab.com/", substring(p, count("gitlab:"), -1), "/"]) if {
+	kind(p) == "gitlab"
+}

@@ -1,0 +1,257 @@
+# METADATA
+# title: AAM default trust decision
+# description: |
+#   The seed's Trust Model flowchart made exact (SPEC §5). Input: facts (schema facts/v1) gathered by the
+#   host. Config: data.aam.config.security (a generated module holding config.yaml as a JSON literal, or data
+#   passed to the prebuilt WASM). Output: decision = {outcome: install|warn|fail, reasons: [...]}.
+package aam.trust
+
+import data.aam.lib.identity
+import data.aam.lib.keys
+import rego.v1
+
+defaults := {
+	"require_signature": false,
+	"on_signature_failure": "warn",
+	"trusted_identities": [],
+	"trusted_keys": [],
+	"trust_registry_attestations": false,
+	"trusted_registries": [],
+}
+
+cfg := object.union(defaults, data.aam.config.security) if {
+	is_object(data.aam.config.security)
+} else := defaults
+
+mode := cfg.on_signature_failure
+
+pkg := object.get(input, "package", {})
+
+pkg_id := concat("", [object.get(pkg, "name", "?"), "@", object.get(pkg, "version", "?")])
+
+# Every piece of evidence: signatures, then registry attestations, each with its position.
+evidence := array.concat(
+	[object.union(s, {"kind": "signature", "index": i}) | some i, s in object.get(input, "signatures", [])],
+	[object.union(a, {"kind": "attestation", "index": i}) | some i, a in object.get(input, "attestations", [])],
+)
+
+# ---- Rule 1: a checksum mismatch always fails. -------------------------------------------------
+
+checksum_mismatch if lower(input.checksum.expected) != lower(input.checksum.actual)
+
+# The lock recorded this very version with other bytes.
+checksum_mismatch if {
+	input.lock.version == input.package.version
+	lower(input.lock.checksum) != lower(input.checksum.actual)
+}
+
+# Facts without both checksums cannot pass: fail closed.
+checksum_mismatch if not input.checksum.expected
+
+checksum_mismatch if not input.checksum.actual
+
+# ---- Rule 2: signatures are judged when required or asked for. -----------------------------------
+
+evaluate if cfg.require_signature == true
+
+evaluate if {
+	input.request.verify == true
+	not input.request.no_verify == true
+}
+
+unsigned if count(evidence) == 0
+
+# ---- Rule 5: trust. -------------------------------------------------------------------------------
+
+trusted_by(sig) := {"identity": entry} if {
+	sig.kind == "signature"
+	some entry in cfg.trusted_identities
+	identity.matches(entry, sig)
+} else := {"key": entry} if {
+	sig.kind == "signature"
+	some entry in cfg.trusted_keys
+	keys.matches(entry, sig)
+} else := {"registry": sig.registry} if {
+	sig.kind == "attestation"
+	attestation_trusted(sig)
+}
+
+attestation_trusted(att) if {
+	cfg.trust_registry_attestations == true
+	att.registry in cfg.trusted_registries
+	lower(att.subject_digest) == lower(input.checksum.actual)
+	att.name == input.package.name
+	att.version == input.package.version
+}
+
+valid(sig) if sig.valid == true
+
+trusted_evidence contains sig if {
+	some sig in evidence
+	valid(sig)
+	trusted_by(sig)
+}
+
+any_trusted if count(trusted_evidence) > 0
+
+# ---- Trust on first use: the signer recorded in the lock must sign again. --------------------------
+
+signer_key(s) := concat("|", [object.get(s, "type", ""), object.get(s, "identity", ""), keys.normalize(object.get(s, "fingerprint", "")), object.get(s, "registry", "")])
+
+recorded_signers := {signer_key(s) | some s in object.get(object.get(input, "lock", {}), "signatures", [])}
+
+current_signers := {signer_key(s) | some s in trusted_evidence}
+
+signer_changed if {
+	count(recorded_signers) > 0
+	mode != "ignore"
+	count(recorded_signers & current_signers) == 0
+}
+
+# ---- Reasons. Each has an effect: fail, warn, note or pass. -----------------------------------------
+
+failure_effect := "fail" if mode == "error"
+
+failure_effect := "warn" if mode == "warn"
+
+reasons contains {
+	"code": "checksum_mismatch",
+	"effect": "fail",
+	"rule": "aam.trust.checksum_mismatch",
+	"message": concat("", ["checksum of ", pkg_id, " does not match: expected ", object.get(input.checksum, "expected", "(none)"), ", got ", object.get(input.checksum, "actual", "(none)")]),
+} if checksum_mismatch
+
+reasons contains {
+	"code": "unsigned",
+	"effect": "fail",
+	"rule": "aam.trust.unsigned",
+	"message": concat("", [pkg_id, " is not signed, and require_signature is true"]),
+} if {
+	not checksum_mismatch
+	evaluate
+	unsigned
+	cfg.require_signature == true
+}
+
+reasons contains {
+	"code": "unsigned",
+	"effect": "note",
+	"rule": "aam.trust.unsigned",
+	"message": concat("", [pkg_id, " is not signed"]),
+} if {
+	not checksum_mismatch
+	evaluate
+	unsigned
+	not cfg.require_signature == true
+}
+
+reasons contains {
+	"code": "trusted",
+	"effect": "pass",
+	"rule": "aam.trust.trusted",
+	"signature": sig.index,
+	"kind": sig.kind,
+	"matched": trusted_by(sig),
+	"message": concat("", [sig.type, " signature by ", signer_label(sig), " is valid and trusted"]),
+} if {
+	not checksum_mismatch
+	evaluate
+	mode != "ignore"
+	some sig in trusted_evidence
+}
+
+reasons contains {
+	"code": "signature_invalid",
+	"effect": failure_effect,
+	"rule": "aam.trust.signature_invalid",
+	"signature": sig.index,
+	"kind": sig.kind,
+	"message": concat("", [sig.type, " signature is invalid: ", concat("; ", object.get(sig, "errors", []))]),
+} if {
+	not checksum_mismatch
+	evaluate
+	mode != "ignore"
+	not any_trusted
+	some sig in evidence
+	not valid(sig)
+}
+
+reasons contains {
+	"code": "signer_untrusted",
+	"effect": failure_effect,
+	"rule": "aam.trust.signer_untrusted",
+	"signature": sig.index,
+	"kind": sig.kind,
+	"message": concat("", [sig.type, " signature by ", signer_label(sig), " is valid but not trusted by the policy"]),
+} if {
+	not checksum_mismatch
+	evaluate
+	mode != "ignore"
+	not any_trusted
+	some sig in evidence
+	valid(sig)
+}
+
+reasons contains {
+	"code": "signer_changed",
+	"effect": failure_effect,
+	"rule": "aam.trust.signer_changed",
+	"message": concat("", [pkg_id, " was installed before with a trusted signer that no longer signs it"]),
+} if {
+	not checksum_mismatch
+	signer_changed
+}
+
+signer_label(sig) := sig.identity if {
+	sig.identity
+}
+
+else := sig.fingerprint if {
+	sig.fingerprint
+}
+
+else := sig.registry if {
+	sig.registry
+}
+
+else := "an unknown signer"
+
+# ---- Rule 7: enterprise modules (package aam.custom) add deny (fail) and warn reasons. --------------
+
+custom_reason(r, code) := object.union({"code": code, "rule": concat("", ["aam.custom.", code])}, r) if is_object(r)
+
+custom_reason(r, code) := {"code": code, "rule": concat("", ["aam.custom.", code]), "message": r} if is_string(r)
+
+reasons contains object.union(custom_reason(r, "deny"), {"effect": "fail"}) if {
+	some r in data.aam.custom.deny
+}
+
+reasons contains object.union(custom_reason(r, "warn"), {"effect": "warn"}) if {
+	some r in data.aam.custom.warn
+}
+
+# ---- The outcome. -----------------------------------------------------------------------------------
+
+effects := {r.effect | some r in reasons}
+
+outcome := "fail" if {
+	"fail" in effects
+}
+
+else := "warn" if {
+	"warn" in effects
+}
+
+else := "install"
+
+decision := {
+	"outcome": outcome,
+	"reasons": [r | some r in reasons],
+	"evaluated": evaluate_flag,
+}
+
+evaluate_flag if {
+	evaluate
+}
+
+else := false

@@ -1,0 +1,155 @@
+// An independent TypeScript model of SPEC §4-5, used only by tests to cross-check the Rego/WASM policy.
+// Written from the SPEC text, not from the Rego: where they disagree, one of them is wrong.
+
+export interface ModelConfig {
+  require_signature: boolean;
+  on_signature_failure: 'warn' | 'error' | 'ignore';
+  trusted_identities: (string | { identity: string; issuer?: string })[];
+  trusted_keys: string[];
+  trust_registry_attestations: boolean;
+  trusted_registries: string[];
+}
+
+export interface ModelSignature {
+  type: string;
+  valid: boolean;
+  errors: string[];
+  identity?: string;
+  issuer?: string;
+  fingerprint?: string;
+  claims?: Record<string, string>;
+}
+
+export interface ModelAttestation {
+  type: 'registry-attestation';
+  valid: boolean;
+  errors: string[];
+  registry: string;
+  subject_digest?: string;
+  name?: string;
+  version?: string;
+}
+
+export interface ModelFacts {
+  facts_version: 1;
+  package: { name: string; version: string };
+  checksum: { expected: string; actual: string };
+  signatures: ModelSignature[];
+  attestations: ModelAttestation[];
+  request: { verify: boolean; require_signature: boolean; no_verify: boolean };
+  lock?: { version: string; checksum: string; signatures: { type: string; identity?: string; fingerprint?: string; registry?: string }[] };
+}
+
+const GITHUB = 'https://token.actions.githubusercontent.com';
+const GITLAB = 'https://gitlab.com';
+
+function githubOwnerRepo(sig: ModelSignature): [string, string?] | undefined {
+  const ownerUri = sig.claims?.source_repository_owner_uri;
+  if (ownerUri?.startsWith('https://github.com/')) {
+    const owner = ownerUri.slice('https://github.com/'.length);
+    if (owner.includes('/')) return undefined;
+    const repoUri = sig.claims?.source_repository_uri;
+    const prefix = `https://github.com/${owner}/`;
+    return repoUri?.startsWith(prefix) ? [owner, repoUri.slice(prefix.length)] : [owner];
+  }
+  const san = sig.identity ?? '';
+  if (!san.startsWith('https://github.com/')) return undefined;
+  const parts = san.split('/');
+  return parts.length >= 5 ? [parts[3]!, parts[4]!] : undefined;
+}
+
+export function identityMatches(entry: ModelConfig['trusted_identities'][number], sig: ModelSignature): boolean {
+  const pattern = typeof entry === 'string' ? entry : entry.identity;
+  if (typeof entry !== 'string' && entry.issuer !== undefined && entry.issuer !== (sig.issuer ?? '')) return false;
+  const id = sig.identity ?? '';
+  if (pattern.startsWith('*@')) {
+    const at = id.split('@');
+    return at.length === 2 && at[0] !== '' && at[1]!.toLowerCase() === pattern.slice(2).toLowerCase();
+  }
+  if (pattern.startsWith('github:')) {
+    if (sig.issuer !== GITHUB) return false;
+    const want = pattern.slice('github:'.length).split('/');
+    const have = githubOwnerRepo(sig);
+    if (!have || have[0].toLowerCase() !== want[0]!.toLowerCase()) return false;
+    if (want.length === 1) return true;
+    return want.length === 2 && have[1] !== undefined && have[1].toLowerCase() === want[1]!.toLowerCase();
+  }
+  if (pattern.startsWith('gitlab:')) {
+    if (sig.issuer !== GITLAB) return false;
+    const prefix = `https://gitlab.com/${pattern.slice('gitlab:'.length)}/`;
+    return [id, sig.claims?.source_repository_uri ?? ''].some((u) => u !== '' && `${u}/`.startsWith(prefix));
+  }
+  if (pattern.startsWith('https://')) return id === pattern;
+  return pattern.includes('@') && id.toLowerCase() === pattern.toLowerCase();
+}
+
+const normKey = (k: string): string => (k.toLowerCase().startsWith('sha256:') ? k.toLowerCase() : k.replace(/ /g, '').toUpperCase());
+
+export function keyMatches(entry: string, sig: ModelSignature): boolean {
+  return (sig.fingerprint ?? '') !== '' && normKey(sig.fingerprint!) === normKey(entry);
+}
+
+function attestationTrusted(cfg: ModelConfig, f: ModelFacts, a: ModelAttestation): boolean {
+  return (
+    cfg.trust_registry_attestations &&
+    cfg.trusted_registries.includes(a.registry) &&
+    (a.subject_digest ?? '').toLowerCase() === f.checksum.actual.toLowerCase() &&
+    a.name === f.package.name &&
+    a.version === f.package.version
+  );
+}
+
+export interface ModelDecision {
+  outcome: 'install' | 'warn' | 'fail';
+  codes: string[];
+}
+
+/** SPEC §5, rule by rule. */
+export function referenceDecision(cfg: ModelConfig, f: ModelFacts): ModelDecision {
+  const effects: { code: string; effect: 'fail' | 'warn' | 'note' | 'pass' }[] = [];
+  const onFailure = cfg.on_signature_failure === 'error' ? 'fail' : 'warn';
+  // 1. Checksum mismatch (or a lock that recorded other bytes for this version) always fails.
+  const mismatch =
+    !f.checksum.expected ||
+    !f.checksum.actual ||
+    f.checksum.expected.toLowerCase() !== f.checksum.actual.toLowerCase() ||
+    (f.lock !== undefined && f.lock.version === f.package.version && f.lock.checksum.toLowerCase() !== f.checksum.actual.toLowerCase());
+  if (mismatch) return { outcome: 'fail', codes: ['checksum_mismatch'] };
+
+  const trustedSigs = f.signatures.filter(
+    (s) => s.valid && s.type !== 'registry-attestation' && (cfg.trusted_identities.some((e) => identityMatches(e, s)) || cfg.trusted_keys.some((k) => keyMatches(k, s))),
+  );
+  const trustedAtts = f.attestations.filter((a) => a.valid && attestationTrusted(cfg, f, a));
+  const anyTrusted = trustedSigs.length + trustedAtts.length > 0;
+
+  // Trust on first use: a recorded trusted signer must be among the current trusted ones.
+  const key = (s: { type: string; identity?: string; fingerprint?: string; registry?: string }): string =>
+    [s.type, s.identity ?? '', normKey(s.fingerprint ?? ''), s.registry ?? ''].join('|');
+  const recorded = new Set((f.lock?.signatures ?? []).map(key));
+  const current = new Set([...trustedSigs.map(key), ...trustedAtts.map((a) => key(a))]);
+  if (recorded.size > 0 && cfg.on_signature_failure !== 'ignore' && ![...recorded].some((r) => current.has(r))) {
+    effects.push({ code: 'signer_changed', effect: onFailure });
+  }
+
+  // 2. Signatures are judged when required or asked for.
+  const evaluate = cfg.require_signature || (f.request.verify && !f.request.no_verify);
+  if (evaluate) {
+    const unsigned = f.signatures.length + f.attestations.length === 0;
+    if (unsigned) {
+      // 3. No signature.
+      effects.push({ code: 'unsigned', effect: cfg.require_signature ? 'fail' : 'note' });
+    } else if (cfg.on_signature_failure === 'ignore') {
+      // 4. Not judged.
+    } else if (anyTrusted) {
+      // 5. Some signature valid and trusted.
+      effects.push({ code: 'trusted', effect: 'pass' });
+    } else {
+      // 6. Invalid or untrusted.
+      for (const s of [...f.signatures, ...f.attestations]) {
+        effects.push({ code: s.valid ? 'signer_untrusted' : 'signature_invalid', effect: onFailure });
+      }
+    }
+  }
+  const outcome = effects.some((e) => e.effect === 'fail') ? 'fail' : effects.some((e) => e.effect === 'warn') ? 'warn' : 'install';
+  return { outcome, codes: [...new Set(effects.map((e) => e.code))].sort() };
+}
