@@ -216,7 +216,9 @@ describe('aam verify', () => {
     writeFileSync(join(dir, 'new.md'), 'new');
     const r = await w.aam(['verify', 'x']);
     expect(r.code).toBe(1);
-    expect(r.stdout).toMatch(/^✗ x@1\.0\.0\n {2}modified: a\.md\n {2}missing: b\.md\n {2}untracked: new\.md\n✓ Checksum verified/);
+    expect(r.stdout).toMatch(
+      /^✗ x@1\.0\.0\n {2}modified: a\.md\n {2}missing: b\.md\n {2}untracked: new\.md\n✓ Checksum verified/,
+    );
     const json = JSON.parse((await w.aam(['verify', '--json'])).stdout);
     expect(json.packages[0].files).toEqual(
       expect.arrayContaining([

@@ -37,7 +37,11 @@ export interface ModelFacts {
   signatures: ModelSignature[];
   attestations: ModelAttestation[];
   request: { verify: boolean; require_signature: boolean; no_verify: boolean };
-  lock?: { version: string; checksum: string; signatures: { type: string; identity?: string; fingerprint?: string; registry?: string }[] };
+  lock?: {
+    version: string;
+    checksum: string;
+    signatures: { type: string; identity?: string; fingerprint?: string; registry?: string }[];
+  };
 }
 
 const GITHUB = 'https://token.actions.githubusercontent.com';
@@ -58,9 +62,13 @@ function githubOwnerRepo(sig: ModelSignature): [string, string?] | undefined {
   return parts.length >= 5 ? [parts[3]!, parts[4]!] : undefined;
 }
 
-export function identityMatches(entry: ModelConfig['trusted_identities'][number], sig: ModelSignature): boolean {
+export function identityMatches(
+  entry: ModelConfig['trusted_identities'][number],
+  sig: ModelSignature,
+): boolean {
   const pattern = typeof entry === 'string' ? entry : entry.identity;
-  if (typeof entry !== 'string' && entry.issuer !== undefined && entry.issuer !== (sig.issuer ?? '')) return false;
+  if (typeof entry !== 'string' && entry.issuer !== undefined && entry.issuer !== (sig.issuer ?? ''))
+    return false;
   const id = sig.identity ?? '';
   if (pattern.startsWith('*@')) {
     const at = id.split('@');
@@ -83,7 +91,8 @@ export function identityMatches(entry: ModelConfig['trusted_identities'][number]
   return pattern.includes('@') && id.toLowerCase() === pattern.toLowerCase();
 }
 
-const normKey = (k: string): string => (k.toLowerCase().startsWith('sha256:') ? k.toLowerCase() : k.replace(/ /g, '').toUpperCase());
+const normKey = (k: string): string =>
+  k.toLowerCase().startsWith('sha256:') ? k.toLowerCase() : k.replace(/ /g, '').toUpperCase();
 
 export function keyMatches(entry: string, sig: ModelSignature): boolean {
   return (sig.fingerprint ?? '') !== '' && normKey(sig.fingerprint!) === normKey(entry);
@@ -113,11 +122,17 @@ export function referenceDecision(cfg: ModelConfig, f: ModelFacts): ModelDecisio
     !f.checksum.expected ||
     !f.checksum.actual ||
     f.checksum.expected.toLowerCase() !== f.checksum.actual.toLowerCase() ||
-    (f.lock !== undefined && f.lock.version === f.package.version && f.lock.checksum.toLowerCase() !== f.checksum.actual.toLowerCase());
+    (f.lock !== undefined &&
+      f.lock.version === f.package.version &&
+      f.lock.checksum.toLowerCase() !== f.checksum.actual.toLowerCase());
   if (mismatch) return { outcome: 'fail', codes: ['checksum_mismatch'] };
 
   const trustedSigs = f.signatures.filter(
-    (s) => s.valid && s.type !== 'registry-attestation' && (cfg.trusted_identities.some((e) => identityMatches(e, s)) || cfg.trusted_keys.some((k) => keyMatches(k, s))),
+    (s) =>
+      s.valid &&
+      s.type !== 'registry-attestation' &&
+      (cfg.trusted_identities.some((e) => identityMatches(e, s)) ||
+        cfg.trusted_keys.some((k) => keyMatches(k, s))),
   );
   const trustedAtts = f.attestations.filter((a) => a.valid && attestationTrusted(cfg, f, a));
   const anyTrusted = trustedSigs.length + trustedAtts.length > 0;
@@ -127,7 +142,11 @@ export function referenceDecision(cfg: ModelConfig, f: ModelFacts): ModelDecisio
     [s.type, s.identity ?? '', normKey(s.fingerprint ?? ''), s.registry ?? ''].join('|');
   const recorded = new Set((f.lock?.signatures ?? []).map(key));
   const current = new Set([...trustedSigs.map(key), ...trustedAtts.map((a) => key(a))]);
-  if (recorded.size > 0 && cfg.on_signature_failure !== 'ignore' && ![...recorded].some((r) => current.has(r))) {
+  if (
+    recorded.size > 0 &&
+    cfg.on_signature_failure !== 'ignore' &&
+    ![...recorded].some((r) => current.has(r))
+  ) {
     effects.push({ code: 'signer_changed', effect: onFailure });
   }
 
@@ -150,6 +169,10 @@ export function referenceDecision(cfg: ModelConfig, f: ModelFacts): ModelDecisio
       }
     }
   }
-  const outcome = effects.some((e) => e.effect === 'fail') ? 'fail' : effects.some((e) => e.effect === 'warn') ? 'warn' : 'install';
+  const outcome = effects.some((e) => e.effect === 'fail')
+    ? 'fail'
+    : effects.some((e) => e.effect === 'warn')
+      ? 'warn'
+      : 'install';
   return { outcome, codes: [...new Set(effects.map((e) => e.code))].sort() };
 }

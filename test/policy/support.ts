@@ -13,7 +13,9 @@ export interface Vector {
 }
 
 export const VECTORS: Vector[] = (
-  JSON.parse(readFileSync(join(policiesDir(), 'aam/trust/testdata/vectors.json'), 'utf8')) as { vectors: Vector[] }
+  JSON.parse(readFileSync(join(policiesDir(), 'aam/trust/testdata/vectors.json'), 'utf8')) as {
+    vectors: Vector[];
+  }
 ).vectors;
 
 export function security(partial: Partial<SecurityConfig>): SecurityConfig {

@@ -7,6 +7,11 @@ import PkgPack from './commands/pkg/pack.js';
 import PkgPublish from './commands/pkg/publish.js';
 import PkgValidate from './commands/pkg/validate.js';
 import PluginList from './commands/plugin/list.js';
+import PolicyBuild from './commands/policy/build.js';
+import PolicyEval from './commands/policy/eval.js';
+import PolicyInit from './commands/policy/init.js';
+import PolicyShow from './commands/policy/show.js';
+import PolicyTest from './commands/policy/test.js';
 import RegistryAdd from './commands/registry/add.js';
 import RegistryInit from './commands/registry/init.js';
 import RegistryList from './commands/registry/list.js';
@@ -24,6 +29,11 @@ export const COMMANDS = {
   'pkg:publish': PkgPublish,
   'pkg:validate': PkgValidate,
   'plugin:list': PluginList,
+  'policy:build': PolicyBuild,
+  'policy:eval': PolicyEval,
+  'policy:init': PolicyInit,
+  'policy:show': PolicyShow,
+  'policy:test': PolicyTest,
   'registry:add': RegistryAdd,
   'registry:init': RegistryInit,
   'registry:list': RegistryList,

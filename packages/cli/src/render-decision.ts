@@ -1,12 +1,17 @@
 import type { Decision, Facts, SignatureFact } from '@aam/core';
 import { fail, ok, warn } from './style.js';
 
-const TYPE_LABEL: Record<string, string> = { sigstore: 'Sigstore', gpg: 'GPG', 'registry-attestation': 'Registry attestation' };
+const TYPE_LABEL: Record<string, string> = {
+  sigstore: 'Sigstore',
+  gpg: 'GPG',
+  'registry-attestation': 'Registry attestation',
+};
 const label = (type: string): string => TYPE_LABEL[type] ?? type;
 
 /** The seed's verification block (SPEC §6) for one signature fact. */
 function signatureLines(s: SignatureFact): string[] {
-  if (!s.valid) return [fail(`${label(s.type)} signature invalid: ${s.errors.join('; ') || 'unknown error'}`)];
+  if (!s.valid)
+    return [fail(`${label(s.type)} signature invalid: ${s.errors.join('; ') || 'unknown error'}`)];
   const lines = [ok(`${label(s.type)} signature valid`)];
   if (s.type === 'gpg') {
     if (s.fingerprint) lines.push(`  Key: ${s.fingerprint}`);
@@ -26,13 +31,21 @@ export function decisionLines(decision: Decision, facts: Facts): string[] {
   if (decision.evaluated) {
     facts.signatures.forEach((s, i) => {
       lines.push(...signatureLines(s));
-      const trusted = decision.reasons.find((r) => r.code === 'trusted' && r.kind === 'signature' && r.signature === i);
+      const trusted = decision.reasons.find(
+        (r) => r.code === 'trusted' && r.kind === 'signature' && r.signature === i,
+      );
       if (trusted?.matched?.identity !== undefined) lines.push(ok('Identity trusted'));
       else if (trusted?.matched?.key !== undefined) lines.push(ok('Key trusted'));
     });
     facts.attestations.forEach((a, i) => {
-      const trusted = decision.reasons.some((r) => r.code === 'trusted' && r.kind === 'attestation' && r.signature === i);
-      lines.push(a.valid && trusted ? ok(`Registry attestation: ${a.registry}`) : fail(`Registry attestation: ${a.registry} (${a.valid ? 'not trusted' : a.errors.join('; ')})`));
+      const trusted = decision.reasons.some(
+        (r) => r.code === 'trusted' && r.kind === 'attestation' && r.signature === i,
+      );
+      lines.push(
+        a.valid && trusted
+          ? ok(`Registry attestation: ${a.registry}`)
+          : fail(`Registry attestation: ${a.registry} (${a.valid ? 'not trusted' : a.errors.join('; ')})`),
+      );
     });
   }
   for (const r of decision.reasons) {

@@ -38,3 +38,4 @@ export * from './policy/opa.js';
 export * from './policy/compile.js';
 export * from './policy/engine.js';
 export * from './policy/gather.js';
+export * from './policy/levels.js';

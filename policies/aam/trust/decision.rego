@@ -63,14 +63,19 @@ unsigned if count(evidence) == 0
 
 # ---- Rule 5: trust. -------------------------------------------------------------------------------
 
-trusted_by(sig) := {"identity": entry} if {
+# The first trusted_identities / trusted_keys entry that matches (several may: the first one is reported).
+identity_matches(sig) := [entry | some entry in cfg.trusted_identities; identity.matches(entry, sig)]
+
+key_matches(sig) := [entry | some entry in cfg.trusted_keys; keys.matches(entry, sig)]
+
+trusted_by(sig) := {"identity": m[0]} if {
 	sig.kind == "signature"
-	some entry in cfg.trusted_identities
-	identity.matches(entry, sig)
-} else := {"key": entry} if {
+	m := identity_matches(sig)
+	count(m) > 0
+} else := {"key": m[0]} if {
 	sig.kind == "signature"
-	some entry in cfg.trusted_keys
-	keys.matches(entry, sig)
+	m := key_matches(sig)
+	count(m) > 0
 } else := {"registry": sig.registry} if {
 	sig.kind == "attestation"
 	attestation_trusted(sig)

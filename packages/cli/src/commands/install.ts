@@ -28,7 +28,9 @@ A checksum mismatch exits 1 with nothing installed and the lock untouched.`;
       aliases: ['verify-signature'],
       description: 'judge signatures with the trust policy (also when require_signature is false)',
     }),
-    'require-signature': Flags.boolean({ description: 'fail packages that are not signed (as require_signature: true)' }),
+    'require-signature': Flags.boolean({
+      description: 'fail packages that are not signed (as require_signature: true)',
+    }),
     'no-verify': Flags.boolean({
       description: 'do not judge signatures; refused when signatures are required',
       exclusive: ['verify', 'require-signature'],

@@ -23,7 +23,11 @@ with signatures always judged. Anything but ok, or a policy failure, exits 1.`;
   async run() {
     const { argv, flags } = await this.parse(Verify);
     const { config } = this.config_();
-    const trust = await this.trustContext({ verify: true, require_signature: config.security.require_signature, no_verify: false });
+    const trust = await this.trustContext({
+      verify: true,
+      require_signature: config.security.require_signature,
+      no_verify: false,
+    });
     const results = await verifyInstalledFlow({
       projectDir: process.cwd(),
       names: argv as string[],
@@ -37,7 +41,8 @@ with signatures always judged. Anything but ok, or a policy failure, exits 1.`;
       const id = `${r.name}@${r.version}`;
       const bad = r.files.filter((f) => f.status !== 'ok');
       if (!r.checksumsAvailable) this.log(warn(`${id}: no checksums available`));
-      else if (bad.length === 0) this.log(ok(`${id}: ${r.files.length} file${r.files.length === 1 ? '' : 's'} ok`));
+      else if (bad.length === 0)
+        this.log(ok(`${id}: ${r.files.length} file${r.files.length === 1 ? '' : 's'} ok`));
       else {
         this.log(fail(id));
         for (const f of bad) this.log(`  ${f.status}: ${f.path}`);

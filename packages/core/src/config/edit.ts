@@ -63,3 +63,10 @@ export async function removeRegistryFromConfig(file: string, name: string): Prom
     seq.items.splice(index, 1);
   });
 }
+
+/** Sets keys (paths like ['security', 'require_signature']) in a config file, keeping its comments. */
+export async function setConfigKeys(file: string, entries: [string[], unknown][]): Promise<void> {
+  await editConfig(file, (doc) => {
+    for (const [path, value] of entries) doc.setIn(path, doc.createNode(value));
+  });
+}

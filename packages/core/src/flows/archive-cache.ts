@@ -14,7 +14,11 @@ const fileFor = (checksum: Checksum, env?: NodeJS.ProcessEnv): string =>
   join(archiveCacheDir(env), `${checksum.slice('sha256:'.length)}.aam`);
 
 /** Stores a verified archive under its checksum (temp file + rename; a second writer is harmless). */
-export async function cacheArchive(bytes: Buffer, checksum: Checksum, env?: NodeJS.ProcessEnv): Promise<void> {
+export async function cacheArchive(
+  bytes: Buffer,
+  checksum: Checksum,
+  env?: NodeJS.ProcessEnv,
+): Promise<void> {
   const file = fileFor(checksum, env);
   if (existsSync(file)) return;
   await mkdir(archiveCacheDir(env), { recursive: true });
@@ -24,7 +28,10 @@ export async function cacheArchive(bytes: Buffer, checksum: Checksum, env?: Node
 }
 
 /** The cached archive, re-hashed: a cache entry whose bytes changed is reported as its actual checksum. */
-export async function readCachedArchive(checksum: Checksum, env?: NodeJS.ProcessEnv): Promise<{ bytes: Buffer; actual: Checksum } | undefined> {
+export async function readCachedArchive(
+  checksum: Checksum,
+  env?: NodeJS.ProcessEnv,
+): Promise<{ bytes: Buffer; actual: Checksum } | undefined> {
   const file = fileFor(checksum, env);
   if (!existsSync(file)) return undefined;
   const bytes = await readFile(file);

@@ -24,7 +24,13 @@ import { archiveLimits, installTarget, type InstallTarget } from './context.js';
 import { cacheArchive } from './archive-cache.js';
 import { assertChecksums, fetchArchive } from './fetch.js';
 import type { Decision, Facts } from '../policy/facts.js';
-import { buildFacts, PolicyRefusedError, trustedSigners, verifySignature, type TrustContext } from '../policy/gather.js';
+import {
+  buildFacts,
+  PolicyRefusedError,
+  trustedSigners,
+  verifySignature,
+  type TrustContext,
+} from '../policy/gather.js';
 import type { SignatureFact } from '../plugin/contracts.js';
 
 export interface InstallRequest {
@@ -209,7 +215,11 @@ async function verifyAndStage(
     });
     const decision = req.trust.engine.decide(facts);
     // Layer 1 is the host's own rule too: no policy, bundle or module can turn a mismatch into a pass.
-    assertChecksums(id, sameVersionLocked ? [sameVersionLocked.checksum, p.record.checksum] : [p.record.checksum], actual);
+    assertChecksums(
+      id,
+      sameVersionLocked ? [sameVersionLocked.checksum, p.record.checksum] : [p.record.checksum],
+      actual,
+    );
     req.onEvent?.({ $case: 'checksum-verified', name: p.name, version: p.record.version, checksum: actual });
     req.onEvent?.({ $case: 'decided', name: p.name, version: p.record.version, facts, decision });
     if (decision.outcome === 'fail') throw new PolicyRefusedError(id, decision, facts);
@@ -334,19 +344,42 @@ async function verifyAndStage(
 }
 
 /** Reads each signature stored beside the archive and verifies it through the plugins; failures are facts. */
-async function signatureFacts(trust: TrustContext, p: PlannedPackage, actual: Checksum, archive: Buffer): Promise<SignatureFact[]> {
+async function signatureFacts(
+  trust: TrustContext,
+  p: PlannedPackage,
+  actual: Checksum,
+  archive: Buffer,
+): Promise<SignatureFact[]> {
   const facts: SignatureFact[] = [];
   for (const record of p.record.signatures) {
     let bytes: Uint8Array;
     try {
       bytes = await p.registry.readSignature(p.name, p.record.version, record);
     } catch (e) {
-      facts.push({ type: record.type, valid: false, errors: [`cannot read ${record.file}: ${e instanceof Error ? e.message : String(e)}`] });
+      facts.push({
+        type: record.type,
+        valid: false,
+        errors: [`cannot read ${record.file}: ${e instanceof Error ? e.message : String(e)}`],
+      });
       continue;
     }
-    const artifact = { bytes: archive, checksum: actual, size: archive.length, name: p.name, version: p.record.version };
+    const artifact = {
+      bytes: archive,
+      checksum: actual,
+      size: archive.length,
+      name: p.name,
+      version: p.record.version,
+    };
     const doc = { source: `${p.registry.name}:${record.file}`, declaredType: record.type, bytes };
-    facts.push(await verifySignature(trust.verifiers, artifact, doc, { keys: [], registry: p.registry.name, offline: false }, trust.timeoutMs));
+    facts.push(
+      await verifySignature(
+        trust.verifiers,
+        artifact,
+        doc,
+        { keys: [], registry: p.registry.name, offline: false },
+        trust.timeoutMs,
+      ),
+    );
   }
   return facts;
 }

@@ -85,10 +85,23 @@ export async function verifyInstalledFlow(opts: {
     if (checksumsAvailable) {
       for (const path of onDisk) if (!(path in expected)) files.push({ path, status: 'untracked' });
     }
-    const result: PackageVerification = { name, version: entry.version, checksumsAvailable, files, ok: files.every((f) => f.status === 'ok') };
+    const result: PackageVerification = {
+      name,
+      version: entry.version,
+      checksumsAvailable,
+      files,
+      ok: files.every((f) => f.status === 'ok'),
+    };
     if (opts.trust) {
       try {
-        const judged = await judgeLocked(name, entry, opts.trust, opts.registries ?? [], opts.maxArchiveSize ?? Number.MAX_SAFE_INTEGER, opts.env);
+        const judged = await judgeLocked(
+          name,
+          entry,
+          opts.trust,
+          opts.registries ?? [],
+          opts.maxArchiveSize ?? Number.MAX_SAFE_INTEGER,
+          opts.env,
+        );
         result.decision = judged.decision;
         result.facts = judged.facts;
         if (judged.decision.outcome === 'fail') result.ok = false;
@@ -118,7 +131,10 @@ async function judgeLocked(
     (await readCachedArchive(entry.checksum, env)) ??
     (registry ? await fetchArchive(registry, name, entry.version, maxArchiveSize) : undefined);
   if (!archive) {
-    throw new AamError('NOT_FOUND', `the archive of ${name}@${entry.version} is not cached and registry '${entry.source}' is not configured`);
+    throw new AamError(
+      'NOT_FOUND',
+      `the archive of ${name}@${entry.version} is not cached and registry '${entry.source}' is not configured`,
+    );
   }
   const signatures: SignatureFact[] = [];
   try {
@@ -128,7 +144,13 @@ async function judgeLocked(
       signatures.push(
         await verifySignature(
           trust.verifiers,
-          { bytes: archive.bytes, checksum: archive.actual, size: archive.bytes.length, name, version: entry.version },
+          {
+            bytes: archive.bytes,
+            checksum: archive.actual,
+            size: archive.bytes.length,
+            name,
+            version: entry.version,
+          },
           { source: `${entry.source}:${sig.file}`, declaredType: sig.type, bytes },
           { keys: [], registry: entry.source, offline: false },
           trust.timeoutMs,
@@ -137,7 +159,11 @@ async function judgeLocked(
     }
   } catch (e) {
     // An unreadable signature is a fact (invalid), never a pass.
-    signatures.push({ type: 'unknown', valid: false, errors: [`cannot read signatures: ${e instanceof Error ? e.message : String(e)}`] });
+    signatures.push({
+      type: 'unknown',
+      valid: false,
+      errors: [`cannot read signatures: ${e instanceof Error ? e.message : String(e)}`],
+    });
   }
   const facts = buildFacts({
     name,

@@ -20,11 +20,15 @@ export const CUSTOM_PACKAGE = 'aam.custom';
 
 /** The repository's `policies/` folder (`$AAM_POLICIES_DIR` overrides it). */
 export function policiesDir(env: NodeJS.ProcessEnv = process.env): string {
-  return env.AAM_POLICIES_DIR ? resolve(env.AAM_POLICIES_DIR) : fileURLToPath(new URL('../../../../policies/', import.meta.url));
+  return env.AAM_POLICIES_DIR
+    ? resolve(env.AAM_POLICIES_DIR)
+    : fileURLToPath(new URL('../../../../policies/', import.meta.url));
 }
 
-export const prebuiltWasmPath = (env?: NodeJS.ProcessEnv): string => join(policiesDir(env), 'build', 'aam.wasm');
-export const capabilitiesPath = (env?: NodeJS.ProcessEnv): string => join(policiesDir(env), 'capabilities.json');
+export const prebuiltWasmPath = (env?: NodeJS.ProcessEnv): string =>
+  join(policiesDir(env), 'build', 'aam.wasm');
+export const capabilitiesPath = (env?: NodeJS.ProcessEnv): string =>
+  join(policiesDir(env), 'capabilities.json');
 
 /** The default policy's Rego files (tests excluded), in a stable order. */
 export async function defaultPolicyFiles(env?: NodeJS.ProcessEnv): Promise<string[]> {
@@ -44,8 +48,16 @@ async function regoFilesIn(dir: string): Promise<string[]> {
 export type PolicySource =
   /** The shipped default WASM; the config is passed as data. */
   | { kind: 'prebuilt'; wasm: Buffer; hash: string; configAsData: true; modules: [] }
-  /** Compiled here from the generated config module, the default policy and enterprise modules. */
-  | { kind: 'compiled'; wasm: Buffer; hash: string; configAsData: false; modules: string[]; cached: boolean }
+  /** Compiled here from the default policy and enterprise modules, with the generated config module (or, for
+   *  `aam policy test`, without it: the config is then passed as data). */
+  | {
+      kind: 'compiled';
+      wasm: Buffer;
+      hash: string;
+      configAsData: boolean;
+      modules: string[];
+      cached: boolean;
+    }
   /** A bundle built by `aam policy build` (its config is compiled in). */
   | { kind: 'bundle'; wasm: Buffer; hash: string; configAsData: false; modules: []; path: string };
 
@@ -91,9 +103,13 @@ export async function wasmFromBundle(bundle: Buffer, label: string): Promise<Buf
     ex.end(gunzipSync(bundle));
     await done;
   } catch (e) {
-    throw new AamError('INVALID_POLICY', `${label} is not a policy bundle (.tar.gz from 'aam policy build'): ${e instanceof Error ? e.message : String(e)}`);
+    throw new AamError(
+      'INVALID_POLICY',
+      `${label} is not a policy bundle (.tar.gz from 'aam policy build'): ${e instanceof Error ? e.message : String(e)}`,
+    );
   }
-  if (!wasm) throw new AamError('INVALID_POLICY', `${label} has no policy.wasm (build it with 'aam policy build')`);
+  if (!wasm)
+    throw new AamError('INVALID_POLICY', `${label} has no policy.wasm (build it with 'aam policy build')`);
   return wasm;
 }
 
@@ -107,8 +123,10 @@ export interface ResolveOptions {
   config: AamConfig;
   layers: ConfigLayer[];
   env?: NodeJS.ProcessEnv;
-  /** Compile even without enterprise modules (`aam policy build`). */
+  /** Compile even without enterprise modules. */
   forceCompile?: boolean;
+  /** Leave the config out of the compiled policy and pass it as data (one build serves many configs). */
+  configAsData?: boolean;
 }
 
 /** Which policy decides: a configured bundle, the prebuilt default, or a compiled (cached) one. */
@@ -116,7 +134,10 @@ export async function resolvePolicy(opts: ResolveOptions): Promise<PolicySource>
   const env = opts.env ?? process.env;
   const { config, layers } = opts;
   if (config.policy.bundle) {
-    const path = resolve(declaringDir(layers, (v) => v.policy?.bundle !== undefined), config.policy.bundle);
+    const path = resolve(
+      declaringDir(layers, (v) => v.policy?.bundle !== undefined),
+      config.policy.bundle,
+    );
     if (!existsSync(path)) throw new AamError('INVALID_POLICY', `policy.bundle: ${path} does not exist`);
     const wasm = await wasmFromBundle(await readFile(path), path);
     return { kind: 'bundle', wasm, hash: sha256([wasm]), configAsData: false, modules: [], path };
@@ -124,43 +145,70 @@ export async function resolvePolicy(opts: ResolveOptions): Promise<PolicySource>
   const modules = await customModuleFiles(config, layers);
   if (modules.length === 0 && !opts.forceCompile) {
     const path = prebuiltWasmPath(env);
-    if (!existsSync(path)) throw new AamError('POLICY_ERROR', `The prebuilt policy ${path} is missing: run 'pnpm build:policy'`);
+    if (!existsSync(path))
+      throw new AamError('POLICY_ERROR', `The prebuilt policy ${path} is missing: run 'pnpm build:policy'`);
     const wasm = await readFile(path);
     return { kind: 'prebuilt', wasm, hash: sha256([wasm]), configAsData: true, modules: [] };
   }
-  return compilePolicy(config, modules, env);
+  return compilePolicy(config, modules, env, opts.configAsData ?? false);
 }
 
-async function compilePolicy(config: AamConfig, modules: string[], env: NodeJS.ProcessEnv): Promise<PolicySource & { kind: 'compiled' }> {
-  const opa = requireOpa(modules.length ? 'to compile the enterprise modules in policy.modules' : 'to compile the policy', env);
-  const generated = configToRego(config.security);
+async function compilePolicy(
+  config: AamConfig,
+  modules: string[],
+  env: NodeJS.ProcessEnv,
+  configAsData: boolean,
+): Promise<PolicySource & { kind: 'compiled' }> {
+  const opa = requireOpa(
+    modules.length ? 'to compile the enterprise modules in policy.modules' : 'to compile the policy',
+    env,
+  );
+  const generated = configAsData ? '' : configToRego(config.security);
   const defaults = await defaultPolicyFiles(env);
   const caps = capabilitiesPath(env);
-  const inputs: (string | Buffer)[] = [await opaVersion(opa), ENTRYPOINTS.join(','), await readFile(caps), generated];
+  const inputs: (string | Buffer)[] = [
+    await opaVersion(opa),
+    ENTRYPOINTS.join(','),
+    await readFile(caps),
+    generated,
+  ];
   for (const f of [...defaults, ...modules]) inputs.push(f, await readFile(f));
   const hash = sha256(inputs);
-  const cacheDir = join(env.AAM_CACHE_DIR ? resolve(env.AAM_CACHE_DIR) : join(aamHome(env), 'cache'), 'policy');
+  const cacheDir = join(
+    env.AAM_CACHE_DIR ? resolve(env.AAM_CACHE_DIR) : join(aamHome(env), 'cache'),
+    'policy',
+  );
   const cached = join(cacheDir, `${hash}.wasm`);
-  if (existsSync(cached)) return { kind: 'compiled', wasm: await readFile(cached), hash, configAsData: false, modules, cached: true };
+  if (existsSync(cached))
+    return { kind: 'compiled', wasm: await readFile(cached), hash, configAsData, modules, cached: true };
   const work = await mkdtemp(join(tmpdir(), 'aam-policy-'));
   try {
-    const configFile = join(work, 'aam-config.rego');
-    await writeFile(configFile, generated);
+    const files = [...defaults, ...modules];
+    if (!configAsData) {
+      const configFile = join(work, 'aam-config.rego');
+      await writeFile(configFile, generated);
+      files.unshift(configFile);
+    }
     const bundle = join(work, 'bundle.tar.gz');
-    await opaBuildWasm({ opa, files: [configFile, ...defaults, ...modules], entrypoints: ENTRYPOINTS, capabilities: caps, output: bundle });
+    await opaBuildWasm({ opa, files, entrypoints: ENTRYPOINTS, capabilities: caps, output: bundle });
     const wasm = await wasmFromBundle(await readFile(bundle), bundle);
     await mkdir(cacheDir, { recursive: true });
     const tmp = `${cached}.${randomBytes(4).toString('hex')}.tmp`;
     await writeFile(tmp, wasm);
     await rename(tmp, cached);
-    return { kind: 'compiled', wasm, hash, configAsData: false, modules, cached: false };
+    return { kind: 'compiled', wasm, hash, configAsData, modules, cached: false };
   } finally {
     await rm(work, { recursive: true, force: true });
   }
 }
 
 /** `aam policy build`: a distributable bundle of the generated config, default policy and modules. */
-export async function buildPolicyBundle(config: AamConfig, layers: ConfigLayer[], output: string, env: NodeJS.ProcessEnv = process.env): Promise<{ output: string; files: string[] }> {
+export async function buildPolicyBundle(
+  config: AamConfig,
+  layers: ConfigLayer[],
+  output: string,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<{ output: string; files: string[] }> {
   const opa = requireOpa('to build a policy bundle', env);
   const modules = await customModuleFiles(config, layers);
   const defaults = await defaultPolicyFiles(env);
@@ -170,10 +218,21 @@ export async function buildPolicyBundle(config: AamConfig, layers: ConfigLayer[]
     await writeFile(configFile, configToRego(config.security));
     const tmpOut = join(work, 'bundle.tar.gz');
     const files = [configFile, ...defaults, ...modules];
-    await opaBuildWasm({ opa, files, entrypoints: ENTRYPOINTS, capabilities: capabilitiesPath(env), output: tmpOut });
+    await opaBuildWasm({
+      opa,
+      files,
+      entrypoints: ENTRYPOINTS,
+      capabilities: capabilitiesPath(env),
+      output: tmpOut,
+    });
     await mkdir(dirname(resolve(output)), { recursive: true });
     await writeFile(resolve(output), await readFile(tmpOut));
-    return { output: resolve(output), files: files.map((f) => (f === configFile ? '(generated from config.yaml)' : relative(process.cwd(), f))) };
+    return {
+      output: resolve(output),
+      files: files.map((f) =>
+        f === configFile ? '(generated from config.yaml)' : relative(process.cwd(), f),
+      ),
+    };
   } finally {
     await rm(work, { recursive: true, force: true });
   }

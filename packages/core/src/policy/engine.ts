@@ -44,7 +44,8 @@ export class PolicyEngine {
     }
     const engine = new PolicyEngine(await p, source);
     for (const e of ['aam/trust/decision', 'aam/trust/explain']) {
-      if (!(e in engine.policy.entrypoints)) throw new AamError('POLICY_ERROR', `The policy has no entrypoint ${e}`);
+      if (!(e in engine.policy.entrypoints))
+        throw new AamError('POLICY_ERROR', `The policy has no entrypoint ${e}`);
     }
     if (security) engine.configure(security);
     return engine;
@@ -74,7 +75,10 @@ export class PolicyEngine {
     const result = rs[0]?.result;
     // An undefined decision is never a pass.
     if (result === undefined || result === null || typeof result !== 'object') {
-      throw new AamError('POLICY_ERROR', `The policy returned no ${entrypoint.split('/').pop()} for these facts`);
+      throw new AamError(
+        'POLICY_ERROR',
+        `The policy returned no ${entrypoint.split('/').pop()} for these facts`,
+      );
     }
     return result;
   }
@@ -82,7 +86,10 @@ export class PolicyEngine {
   decide(facts: Facts | Record<string, unknown>): Decision {
     const d = this.run(facts, 'aam/trust/decision') as Decision;
     if (d.outcome !== 'install' && d.outcome !== 'warn' && d.outcome !== 'fail') {
-      throw new AamError('POLICY_ERROR', `The policy returned an unknown outcome ${JSON.stringify(d.outcome)}`);
+      throw new AamError(
+        'POLICY_ERROR',
+        `The policy returned an unknown outcome ${JSON.stringify(d.outcome)}`,
+      );
     }
     return d;
   }

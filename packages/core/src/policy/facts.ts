@@ -25,7 +25,17 @@ export interface Facts {
   attestations: AttestationFact[];
   request: { verify: boolean; require_signature: boolean; no_verify: boolean };
   /** What the lock recorded for this package before this install (trust on first use). */
-  lock?: { version: string; checksum: string; signatures: { type: string; identity?: string; fingerprint?: string; issuer?: string; registry?: string }[] };
+  lock?: {
+    version: string;
+    checksum: string;
+    signatures: {
+      type: string;
+      identity?: string;
+      fingerprint?: string;
+      issuer?: string;
+      registry?: string;
+    }[];
+  };
 }
 
 export type Outcome = 'install' | 'warn' | 'fail';

@@ -1,6 +1,12 @@
 import { AamError } from '../errors.js';
 import type { LockedPackage, LockedSignature } from '../lock/lockfile.js';
-import type { ArtifactRef, SignatureDocument, SignatureFact, SignatureVerifier, VerifyContext } from '../plugin/contracts.js';
+import type {
+  ArtifactRef,
+  SignatureDocument,
+  SignatureFact,
+  SignatureVerifier,
+  VerifyContext,
+} from '../plugin/contracts.js';
 import type { Decision, Facts } from './facts.js';
 import type { PolicyEngine } from './engine.js';
 
@@ -35,17 +41,22 @@ export async function verifySignature(
       return false;
     }
   });
-  if (!verifier) return failed(type, `no installed verifier recognises this ${type} signature (${doc.source})`);
+  if (!verifier)
+    return failed(type, `no installed verifier recognises this ${type} signature (${doc.source})`);
   let timer: NodeJS.Timeout | undefined;
   try {
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new Error(`verification timed out after ${timeoutMs} ms`)), timeoutMs);
     });
     const fact = await Promise.race([verifier.verify(artifact, doc, ctx), timeout]);
-    if (typeof fact?.valid !== 'boolean') return failed(verifier.type, `verifier ${verifier.type} returned no verdict`);
+    if (typeof fact?.valid !== 'boolean')
+      return failed(verifier.type, `verifier ${verifier.type} returned no verdict`);
     return { ...fact, errors: fact.errors ?? [] };
   } catch (e) {
-    return failed(verifier.type, `verifier ${verifier.type} failed: ${e instanceof Error ? e.message : String(e)}`);
+    return failed(
+      verifier.type,
+      `verifier ${verifier.type} failed: ${e instanceof Error ? e.message : String(e)}`,
+    );
   } finally {
     clearTimeout(timer);
   }
@@ -76,7 +87,13 @@ export function buildFacts(opts: {
     attestations: [],
     request: opts.request,
     ...(opts.locked
-      ? { lock: { version: opts.locked.version, checksum: opts.locked.checksum, signatures: opts.locked.signatures } }
+      ? {
+          lock: {
+            version: opts.locked.version,
+            checksum: opts.locked.checksum,
+            signatures: opts.locked.signatures,
+          },
+        }
       : {}),
   };
 }

@@ -24,7 +24,11 @@ export function findOpa(env: NodeJS.ProcessEnv = process.env): string | undefine
 
 export function requireOpa(why: string, env: NodeJS.ProcessEnv = process.env): string {
   const opa = findOpa(env);
-  if (!opa) throw new AamError('OPA_MISSING', `The 'opa' binary is needed ${why} but was not found: ${OPA_INSTALL_HINT}`);
+  if (!opa)
+    throw new AamError(
+      'OPA_MISSING',
+      `The 'opa' binary is needed ${why} but was not found: ${OPA_INSTALL_HINT}`,
+    );
   return opa;
 }
 
@@ -51,7 +55,9 @@ export interface RegoProblem {
 
 export function parseOpaErrors(stderr: string): RegoProblem[] {
   const out: RegoProblem[] = [];
-  for (const m of stderr.matchAll(/^(?:error: \d+ errors? occurred: )?(\S[^:\n]*\.rego):(\d+): (rego_[a-z_]+): (.*)$/gm)) {
+  for (const m of stderr.matchAll(
+    /^(?:error: \d+ errors? occurred: )?(\S[^:\n]*\.rego):(\d+): (rego_[a-z_]+): (.*)$/gm,
+  )) {
     out.push({ file: m[1]!, line: Number(m[2]), kind: m[3]!, message: m[4]! });
   }
   return out;
@@ -76,7 +82,11 @@ export async function opaBuildWasm(opts: {
     const problems = parseOpaErrors(err.stderr ?? '');
     if (problems.length > 0) {
       const lines = problems.map((p) => `${p.file}:${p.line}: ${p.kind}: ${p.message}`);
-      throw new AamError('INVALID_POLICY', lines.length === 1 ? lines[0]! : `Policy errors:\n  ${lines.join('\n  ')}`, { problems });
+      throw new AamError(
+        'INVALID_POLICY',
+        lines.length === 1 ? lines[0]! : `Policy errors:\n  ${lines.join('\n  ')}`,
+        { problems },
+      );
     }
     throw new AamError('POLICY_ERROR', `opa build failed: ${(err.stderr ?? err.message).trim()}`);
   }

@@ -1,0 +1,138 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { referenceDecision, type ModelConfig, type ModelFacts } from './reference-model.js';
+import { prebuiltEngine, security, summary } from './support.js';
+
+// Small pools, so that random pairs often hit matches, look-alikes and edge cases.
+const A = `sha256:${'a'.repeat(64)}`;
+const B = `sha256:${'b'.repeat(64)}`;
+const FP1 = 'AAAABBBBCCCCDDDDEEEEFFFF0000111122223333';
+const FP2 = '9999999999999999999999990000111122223333';
+const GH = 'https://token.actions.githubusercontent.com';
+const GOOGLE = 'https://accounts.google.com';
+
+const pattern = fc.constantFrom(
+  'alice@example.com',
+  'Alice@Example.com',
+  '*@example.com',
+  '*@sub.example.com',
+  'github:sigstore',
+  'github:sigstore/cosign',
+  'github:sig',
+  'gitlab:alice',
+  'gitlab:alice/proj',
+  'https://github.com/sigstore/cosign/.github/workflows/release.yml@refs/heads/main',
+);
+const identityEntry = fc.oneof(
+  pattern,
+  fc.record({ identity: pattern, issuer: fc.constantFrom(GH, GOOGLE, 'https://gitlab.com') }),
+  fc.record({ identity: pattern }),
+);
+const key = fc.constantFrom(
+  FP1,
+  FP2,
+  'aaaa bbbb cccc dddd eeee ffff 0000 1111 2222 3333',
+  `sha256:${'c'.repeat(64)}`,
+);
+
+const config: fc.Arbitrary<ModelConfig> = fc.record({
+  require_signature: fc.boolean(),
+  on_signature_failure: fc.constantFrom('warn', 'error', 'ignore'),
+  trusted_identities: fc.array(identityEntry, { maxLength: 3 }),
+  trusted_keys: fc.array(key, { maxLength: 2 }),
+  trust_registry_attestations: fc.boolean(),
+  trusted_registries: fc.array(fc.constantFrom('corp', 'aam-central'), { maxLength: 2 }),
+});
+
+const sigstoreSig = fc.record({
+  type: fc.constant('sigstore'),
+  valid: fc.boolean(),
+  errors: fc.constant([] as string[]),
+  identity: fc.constantFrom(
+    'alice@example.com',
+    'ALICE@example.com',
+    'bob@example.com',
+    'a@sub.example.com',
+    'alice@example.com.evil.org',
+    'https://github.com/sigstore/cosign/.github/workflows/release.yml@refs/heads/main',
+    'https://github.com/sigstore/cosign-evil/.github/workflows/release.yml@refs/heads/main',
+    'https://github.com/sigstoreevil/cosign/.github/workflows/x.yml@refs/heads/main',
+    'https://gitlab.com/alice/proj//.gitlab-ci.yml@refs/heads/main',
+    'https://gitlab.com/alicex/proj//.gitlab-ci.yml@refs/heads/main',
+  ),
+  issuer: fc.constantFrom(GH, GOOGLE, 'https://gitlab.com'),
+});
+const gpgSig = fc.record({
+  type: fc.constant('gpg'),
+  valid: fc.boolean(),
+  errors: fc.constant([] as string[]),
+  fingerprint: fc.constantFrom(FP1, FP2, FP1.toLowerCase()),
+});
+const attestation = fc.record({
+  type: fc.constant('registry-attestation' as const),
+  valid: fc.boolean(),
+  errors: fc.constant([] as string[]),
+  registry: fc.constantFrom('corp', 'aam-central', 'evil'),
+  subject_digest: fc.constantFrom(A, B),
+  name: fc.constantFrom('@a/x', '@a/y'),
+  version: fc.constantFrom('1.0.0', '1.0.1'),
+});
+const recorded = fc.oneof(
+  fc.record({
+    type: fc.constant('sigstore'),
+    identity: fc.constantFrom('alice@example.com', 'bob@example.com'),
+  }),
+  fc.record({ type: fc.constant('gpg'), fingerprint: fc.constantFrom(FP1, FP2) }),
+);
+
+const facts: fc.Arbitrary<ModelFacts> = fc
+  .record({
+    mismatch: fc.nat(9),
+    signatures: fc.array(fc.oneof(sigstoreSig, gpgSig), { maxLength: 3 }),
+    attestations: fc.array(attestation, { maxLength: 2 }),
+    verify: fc.boolean(),
+    no_verify: fc.boolean(),
+    lock: fc.option(
+      fc.record({
+        version: fc.constantFrom('1.0.0', '0.9.0'),
+        checksum: fc.constantFrom(A, B),
+        signatures: fc.array(recorded, { maxLength: 2 }),
+      }),
+      { nil: undefined },
+    ),
+  })
+  .map((r) => ({
+    facts_version: 1 as const,
+    package: { name: '@a/x', version: '1.0.0' },
+    checksum: {
+      expected: A,
+      actual: r.mismatch === 0 ? B : r.mismatch === 1 ? A.toUpperCase().replace('SHA256', 'sha256') : A,
+    },
+    signatures: r.signatures,
+    attestations: r.attestations,
+    request: { verify: r.verify, require_signature: false, no_verify: r.no_verify },
+    ...(r.lock ? { lock: r.lock } : {}),
+  }));
+
+describe('the WASM policy agrees with the TypeScript reference model of SPEC §5', () => {
+  it('on 10,000 random (config, facts) pairs (seeded, reproducible)', async () => {
+    const engine = await prebuiltEngine();
+    let seen = 0;
+    const outcomes = { install: 0, warn: 0, fail: 0 };
+    fc.assert(
+      fc.property(config, facts, (cfg, f) => {
+        const facts = { ...f, request: { ...f.request, require_signature: cfg.require_signature } };
+        engine.configure(security(cfg));
+        const got = summary(engine.decide(facts));
+        const want = referenceDecision(cfg, facts);
+        seen++;
+        outcomes[got.outcome as keyof typeof outcomes]++;
+        expect(got).toEqual(want);
+      }),
+      { seed: 20261126, numRuns: 10_000, endOnFailure: true },
+    );
+    expect(seen).toBe(10_000);
+    // The generators must exercise every outcome, or the comparison proves little.
+    for (const n of Object.values(outcomes)) expect(n).toBeGreaterThan(500);
+  });
+});
