@@ -15,8 +15,19 @@ const opa = core.requireOpa('to build the default policy');
 
 // Built-ins the JS SDK evaluates in WASM itself. The SDK's own list also has host-implemented ones
 // (sprintf, yaml.*, ...) whose JS semantics differ from Go's: those are left out, so using one fails the build.
-const HOST_IMPLEMENTED = new Set(['sprintf', 'yaml.marshal', 'yaml.unmarshal', 'yaml.is_valid', 'json.is_valid', 'regex.split', 'time.diff', 'rand.intn']);
-const sdkMain = createRequire(join(root, 'packages/core/package.json')).resolve('@open-policy-agent/opa-wasm');
+const HOST_IMPLEMENTED = new Set([
+  'sprintf',
+  'yaml.marshal',
+  'yaml.unmarshal',
+  'yaml.is_valid',
+  'json.is_valid',
+  'regex.split',
+  'time.diff',
+  'rand.intn',
+]);
+const sdkMain = createRequire(join(root, 'packages/core/package.json')).resolve(
+  '@open-policy-agent/opa-wasm',
+);
 const sdkCaps = JSON.parse(readFileSync(join(dirname(sdkMain), '..', 'capabilities.json'), 'utf8'));
 const allowed = new Set(sdkCaps.builtins.map((b) => b.name).filter((n) => !HOST_IMPLEMENTED.has(n)));
 const current = JSON.parse(execFileSync(opa, ['capabilities', '--current'], { encoding: 'utf8' }));
@@ -34,7 +45,13 @@ async function build(capsPath) {
   try {
     const out = join(work, 'bundle.tar.gz');
     const files = await core.defaultPolicyFiles();
-    await core.opaBuildWasm({ opa, files, entrypoints: core.ENTRYPOINTS, capabilities: capsPath, output: out });
+    await core.opaBuildWasm({
+      opa,
+      files,
+      entrypoints: core.ENTRYPOINTS,
+      capabilities: capsPath,
+      output: out,
+    });
     return await core.wasmFromBundle(readFileSync(out), out);
   } finally {
     rmSync(work, { recursive: true, force: true });
@@ -43,14 +60,18 @@ async function build(capsPath) {
 
 if (check) {
   const problems = [];
-  if (readFileSync(capsFile, 'utf8') !== capsText) problems.push('policies/capabilities.json differs from what this opa generates');
+  if (readFileSync(capsFile, 'utf8') !== capsText)
+    problems.push('policies/capabilities.json differs from what this opa generates');
   const committed = readFileSync(target);
   for (const n of [1, 2]) {
     const wasm = await build(capsFile);
-    if (!wasm.equals(committed)) problems.push(`build ${n} of policies/build/aam.wasm differs from the committed bytes`);
+    if (!wasm.equals(committed))
+      problems.push(`build ${n} of policies/build/aam.wasm differs from the committed bytes`);
   }
   if (problems.length) {
-    console.error(`policy check failed:\n  ${problems.join('\n  ')}\nRun 'node scripts/build-policy.mjs' and commit the result.`);
+    console.error(
+      `policy check failed:\n  ${problems.join('\n  ')}\nRun 'node scripts/build-policy.mjs' and commit the result.`,
+    );
     process.exit(1);
   }
   console.log(`policies/build/aam.wasm: rebuilt twice, identical to the committed ${committed.length} bytes`);
@@ -59,5 +80,7 @@ if (check) {
   mkdirSync(dirname(target), { recursive: true });
   const wasm = await build(capsFile);
   writeFileSync(target, wasm);
-  console.log(`wrote policies/capabilities.json (${capabilities.builtins.length} built-ins) and policies/build/aam.wasm (${wasm.length} bytes)`);
+  console.log(
+    `wrote policies/capabilities.json (${capabilities.builtins.length} built-ins) and policies/build/aam.wasm (${wasm.length} bytes)`,
+  );
 }

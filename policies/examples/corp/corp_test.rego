@@ -44,7 +44,8 @@ test_other_packages_are_not_affected if {
 }
 
 test_yanked_is_denied if {
-	f := json.patch(facts("@other/tool", [sig("alice@corp.example")]), [{"op": "add", "path": "/package/yanked", "value": true}])
+	base := facts("@other/tool", [sig("alice@corp.example")])
+	f := object.union(base, {"package": object.union(base.package, {"yanked": true})})
 	d := trust.decision with input as f with data.aam.config.security as config
 	d.outcome == "fail"
 	some r in d.reasons
@@ -52,7 +53,7 @@ test_yanked_is_denied if {
 }
 
 test_deny_cannot_hide_a_checksum_failure if {
-	f := json.patch(facts("@corp/tool", []), [{"op": "replace", "path": "/checksum/actual", "value": "sha256:00"}])
+	f := object.union(facts("@corp/tool", []), {"checksum": {"expected": digest, "actual": "sha256:00"}})
 	d := trust.decision with input as f with data.aam.config.security as config
 	d.outcome == "fail"
 	some r in d.reasons

@@ -55,9 +55,8 @@ export interface RegoProblem {
 
 export function parseOpaErrors(stderr: string): RegoProblem[] {
   const out: RegoProblem[] = [];
-  for (const m of stderr.matchAll(
-    /^(?:error: \d+ errors? occurred: )?(\S[^:\n]*\.rego):(\d+): (rego_[a-z_]+): (.*)$/gm,
-  )) {
+  // "error: load error: 1 error occurred during loading: f.rego:7: rego_parse_error: ..." or one per line.
+  for (const m of stderr.matchAll(/(?:^|\s)([^\s:]+\.rego):(\d+): (rego_[a-z_]+): (.*)$/gm)) {
     out.push({ file: m[1]!, line: Number(m[2]), kind: m[3]!, message: m[4]! });
   }
   return out;
@@ -77,9 +76,11 @@ export async function opaBuildWasm(opts: {
   try {
     await run(opts.opa, args, { timeout: 300_000, maxBuffer: 16 << 20 });
   } catch (e) {
-    const err = e as { stderr?: string; killed?: boolean; message: string };
+    const err = e as { stderr?: string; stdout?: string; killed?: boolean; message: string };
     if (err.killed) throw new AamError('POLICY_ERROR', 'opa build timed out after 300 s');
-    const problems = parseOpaErrors(err.stderr ?? '');
+    // opa prints its errors on stdout or stderr depending on the command and version: read both.
+    const output = `${err.stderr ?? ''}\n${err.stdout ?? ''}`.trim();
+    const problems = parseOpaErrors(output);
     if (problems.length > 0) {
       const lines = problems.map((p) => `${p.file}:${p.line}: ${p.kind}: ${p.message}`);
       throw new AamError(
@@ -88,6 +89,6 @@ export async function opaBuildWasm(opts: {
         { problems },
       );
     }
-    throw new AamError('POLICY_ERROR', `opa build failed: ${(err.stderr ?? err.message).trim()}`);
+    throw new AamError('POLICY_ERROR', `opa build failed: ${output || err.message}`);
   }
 }
