@@ -136,3 +136,57 @@ describe('the WASM policy agrees with the TypeScript reference model of SPEC §5
     for (const n of Object.values(outcomes)) expect(n).toBeGreaterThan(500);
   });
 });
+
+describe('the WASM policy fails closed on malformed facts', () => {
+  it('never installs without two equal checksums, whatever else the facts hold (3,000 random documents)', async () => {
+    const engine = await prebuiltEngine();
+    const anything = fc.jsonValue({ maxDepth: 3 });
+    const sig = fc.oneof(
+      anything,
+      fc.record({
+        type: anything,
+        valid: fc.constantFrom(true, false, 'true', 1),
+        errors: anything,
+        identity: anything,
+      }),
+    );
+    const doc = fc.record(
+      {
+        facts_version: anything,
+        package: anything,
+        checksum: fc.oneof(
+          anything,
+          fc.record(
+            { expected: fc.constantFrom(A, B, 1, null), actual: fc.constantFrom(A, B, 1, null) },
+            { requiredKeys: [] },
+          ),
+        ),
+        signatures: fc.oneof(anything, fc.array(sig, { maxLength: 3 })),
+        attestations: fc.oneof(anything, fc.array(sig, { maxLength: 2 })),
+        request: anything,
+        lock: anything,
+      },
+      { requiredKeys: [] },
+    );
+    fc.assert(
+      fc.property(config, doc, (cfg, facts) => {
+        engine.configure(security(cfg));
+        let outcome: string;
+        try {
+          outcome = engine.decide(facts as Record<string, unknown>).outcome;
+        } catch (e) {
+          // An evaluation error is a normalised failure, never a pass.
+          expect((e as { code?: string }).code).toBe('POLICY_ERROR');
+          return;
+        }
+        const cs = (facts as { checksum?: { expected?: unknown; actual?: unknown } }).checksum;
+        const equal =
+          typeof cs?.expected === 'string' &&
+          typeof cs?.actual === 'string' &&
+          cs.expected.toLowerCase() === cs.actual.toLowerCase();
+        if (!equal) expect(outcome).toBe('fail');
+      }),
+      { seed: 4242, numRuns: 3_000 },
+    );
+  });
+});

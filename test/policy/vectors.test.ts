@@ -10,3 +10,26 @@ describe('shared policy vectors through the prebuilt WASM', async () => {
     expect(summary(engine.decide(v.facts))).toEqual(v.expect);
   });
 });
+
+describe('the engine fails closed', () => {
+  it('a corrupt policy WASM is a POLICY_ERROR, never a decision', async () => {
+    const { PolicyEngine } = await import('../../packages/core/src/policy/engine.js');
+    const source = {
+      kind: 'prebuilt' as const,
+      wasm: Buffer.from('not wasm'),
+      hash: 'corrupt',
+      configAsData: true as const,
+      modules: [] as [],
+    };
+    await expect(PolicyEngine.load(source)).rejects.toMatchObject({
+      code: 'POLICY_ERROR',
+      message: expect.stringMatching(/loading the policy WASM failed/),
+    });
+  });
+
+  it('facts that are not an object still get a decision that fails (no checksum)', async () => {
+    const engine = await prebuiltEngine();
+    engine.configure(security({}));
+    expect(engine.decide({} as Record<string, unknown>).outcome).toBe('fail');
+  });
+});

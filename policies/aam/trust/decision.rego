@@ -31,24 +31,47 @@ pkg_id := concat("", [object.get(pkg, "name", "?"), "@", object.get(pkg, "versio
 
 # Every piece of evidence: signatures, then registry attestations, each with its position.
 evidence := array.concat(
-	[object.union(s, {"kind": "signature", "index": i}) | some i, s in object.get(input, "signatures", [])],
-	[object.union(a, {"kind": "attestation", "index": i}) | some i, a in object.get(input, "attestations", [])],
+	[as_evidence(s, "signature", i) | some i, s in object.get(input, "signatures", [])],
+	[as_evidence(a, "attestation", i) | some i, a in object.get(input, "attestations", [])],
 )
+
+# A malformed fact is kept as an invalid signature: it can never be trusted, and it is never dropped.
+as_evidence(s, kind, i) := object.union(s, {"kind": kind, "index": i}) if {
+	is_object(s)
+} else := {"type": "unknown", "valid": false, "errors": ["malformed signature fact"], "kind": kind, "index": i}
+
+sig_type(sig) := t if {
+	t := sig.type
+	is_string(t)
+} else := "unknown"
+
+# Error texts joined safely: a non-string error cannot make a reason (and so a failure) disappear.
+sig_errors(sig) := concat("; ", [e | some e in object.get(sig, "errors", []); is_string(e)])
+
+checksums := object.get(input, "checksum", {})
 
 # ---- Rule 1: a checksum mismatch always fails. -------------------------------------------------
 
-checksum_mismatch if lower(input.checksum.expected) != lower(input.checksum.actual)
+# Fail closed: anything but two equal checksum strings (and a lock that agrees) is a mismatch.
+checksum_mismatch if not checksum_ok
 
-# The lock recorded this very version with other bytes.
-checksum_mismatch if {
-	input.lock.version == input.package.version
-	lower(input.lock.checksum) != lower(input.checksum.actual)
+checksum_ok if {
+	same_text(checksums.expected, checksums.actual)
+	not lock_disagrees
 }
 
-# Facts without both checksums cannot pass: fail closed.
-checksum_mismatch if not input.checksum.expected
+# The lock recorded this very version with other bytes.
+lock_disagrees if {
+	input.lock.version == input.package.version
+	not same_text(input.lock.checksum, checksums.actual)
+}
 
-checksum_mismatch if not input.checksum.actual
+same_text(a, b) if {
+	is_string(a)
+	is_string(b)
+	a != ""
+	lower(a) == lower(b)
+}
 
 # ---- Rule 2: signatures are judged when required or asked for. -----------------------------------
 
@@ -115,15 +138,16 @@ signer_changed if {
 
 # ---- Reasons. Each has an effect: fail, warn, note or pass. -----------------------------------------
 
-failure_effect := "fail" if mode == "error"
-
-failure_effect := "warn" if mode == "warn"
+# Unknown modes fail: only "warn" softens a failure.
+failure_effect := "warn" if {
+	mode == "warn"
+} else := "fail"
 
 reasons contains {
 	"code": "checksum_mismatch",
 	"effect": "fail",
 	"rule": "aam.trust.checksum_mismatch",
-	"message": concat("", ["checksum of ", pkg_id, " does not match: expected ", object.get(input.checksum, "expected", "(none)"), ", got ", object.get(input.checksum, "actual", "(none)")]),
+	"message": concat("", ["checksum of ", pkg_id, " does not match: expected ", json.marshal(object.get(checksums, "expected", null)), ", got ", json.marshal(object.get(checksums, "actual", null))]),
 } if checksum_mismatch
 
 reasons contains {
@@ -157,7 +181,7 @@ reasons contains {
 	"signature": sig.index,
 	"kind": sig.kind,
 	"matched": trusted_by(sig),
-	"message": concat("", [sig.type, " signature by ", signer_label(sig), " is valid and trusted"]),
+	"message": concat("", [sig_type(sig), " signature by ", signer_label(sig), " is valid and trusted"]),
 } if {
 	not checksum_mismatch
 	evaluate
@@ -171,7 +195,7 @@ reasons contains {
 	"rule": "aam.trust.signature_invalid",
 	"signature": sig.index,
 	"kind": sig.kind,
-	"message": concat("", [sig.type, " signature is invalid: ", concat("; ", object.get(sig, "errors", []))]),
+	"message": concat("", [sig_type(sig), " signature is invalid: ", sig_errors(sig)]),
 } if {
 	not checksum_mismatch
 	evaluate
@@ -187,7 +211,7 @@ reasons contains {
 	"rule": "aam.trust.signer_untrusted",
 	"signature": sig.index,
 	"kind": sig.kind,
-	"message": concat("", [sig.type, " signature by ", signer_label(sig), " is valid but not trusted by the policy"]),
+	"message": concat("", [sig_type(sig), " signature by ", signer_label(sig), " is valid but not trusted by the policy"]),
 } if {
 	not checksum_mismatch
 	evaluate
@@ -208,24 +232,26 @@ reasons contains {
 }
 
 signer_label(sig) := sig.identity if {
-	sig.identity
-}
-
-else := sig.fingerprint if {
-	sig.fingerprint
-}
-
-else := sig.registry if {
-	sig.registry
-}
-
-else := "an unknown signer"
+	is_string(sig.identity)
+	sig.identity != ""
+} else := sig.fingerprint if {
+	is_string(sig.fingerprint)
+	sig.fingerprint != ""
+} else := sig.registry if {
+	is_string(sig.registry)
+	sig.registry != ""
+} else := "an unknown signer"
 
 # ---- Rule 7: enterprise modules (package aam.custom) add deny (fail) and warn reasons. --------------
 
-custom_reason(r, code) := object.union({"code": code, "rule": concat("", ["aam.custom.", code])}, r) if is_object(r)
+# Whatever shape a module gives its reason, it becomes a reason: a deny can never vanish for being malformed.
+custom_reason(r, code) := object.union(custom_defaults(code), r) if {
+	is_object(r)
+} else := object.union(custom_defaults(code), {"message": r}) if {
+	is_string(r)
+} else := object.union(custom_defaults(code), {"message": json.marshal(r)})
 
-custom_reason(r, code) := {"code": code, "rule": concat("", ["aam.custom.", code]), "message": r} if is_string(r)
+custom_defaults(code) := {"code": code, "rule": concat("", ["aam.custom.", code]), "message": concat("", ["a policy module says ", code])}
 
 reasons contains object.union(custom_reason(r, "deny"), {"effect": "fail"}) if {
 	some r in data.aam.custom.deny
@@ -239,7 +265,10 @@ reasons contains object.union(custom_reason(r, "warn"), {"effect": "warn"}) if {
 
 effects := {r.effect | some r in reasons}
 
+# A checksum mismatch fails directly, not only through its reason.
 outcome := "fail" if {
+	checksum_mismatch
+} else := "fail" if {
 	"fail" in effects
 }
 
