@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// Runs every benchmark and prints a summary table.
-//   node bench/run.mjs [--quick] [--json FILE]
+// Runs every benchmark (or those named with --only) and prints a summary table.
+//   node bench/run.mjs [--quick] [--json FILE] [--only NAME[,NAME...]]
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -11,18 +11,40 @@ import { printSection, printSummary } from './lib/report.mjs';
 import { benchChecksum } from './checksum.mjs';
 import { benchPackPublishInstall } from './pack-publish-install.mjs';
 import { benchColdStart } from './cold-start.mjs';
+import { benchPolicy } from './policy.mjs';
 
-const USAGE = `Usage: node bench/run.mjs [--quick] [--json FILE]
+/** The benchmarks in running order: --only name, key in the results and the --json output, function. */
+const BENCHMARKS = [
+  { name: 'checksum', key: 'checksum', run: benchChecksum },
+  { name: 'pack-publish-install', key: 'packPublishInstall', run: benchPackPublishInstall },
+  { name: 'cold-start', key: 'coldStart', run: benchColdStart },
+  { name: 'policy', key: 'policy', run: benchPolicy },
+];
+const NAMES = BENCHMARKS.map((b) => b.name);
+
+const USAGE = `Usage: node bench/run.mjs [--quick] [--json FILE] [--only NAME[,NAME...]]
   --quick       small sizes and few repeats (CI smoke run, under a minute)
-  --json FILE   also write all figures (raw times, medians, ratios) to FILE`;
+  --json FILE   also write all figures (raw times, medians, ratios) to FILE
+  --only NAMES  run only these benchmarks (repeatable): ${NAMES.join(', ')}`;
 
 function parseArgs(argv) {
-  const options = { quick: false, jsonFile: undefined };
+  const options = { quick: false, jsonFile: undefined, only: [] };
+  const only = (list) => {
+    for (const name of list.split(',').filter(Boolean)) {
+      if (!NAMES.includes(name)) {
+        console.error(`Unknown benchmark: ${name} (one of ${NAMES.join(', ')})\n${USAGE}`);
+        process.exit(2);
+      }
+      options.only.push(name);
+    }
+  };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     if (arg === '--quick') options.quick = true;
     else if (arg === '--json' && argv[i + 1]) options.jsonFile = resolve(argv[++i]);
     else if (arg.startsWith('--json=')) options.jsonFile = resolve(arg.slice('--json='.length));
+    else if (arg === '--only' && argv[i + 1]) only(argv[++i]);
+    else if (arg.startsWith('--only=')) only(arg.slice('--only='.length));
     else if (arg === '--help' || arg === '-h') {
       console.log(USAGE);
       process.exit(0);
@@ -65,18 +87,20 @@ function makeWorkDir() {
 }
 
 async function main() {
-  const { quick, jsonFile } = parseArgs(process.argv.slice(2));
+  const { quick, jsonFile, only } = parseArgs(process.argv.slice(2));
+  const selected = only.length ? BENCHMARKS.filter((b) => only.includes(b.name)) : BENCHMARKS;
   assertBuilt();
   const env = environment(quick);
-  console.log(`aam benchmarks (${env.mode}) — node ${env.node}, npm ${env.npm}, ${env.openssl}, ${env.cpu}`);
+  if (only.length) env.only = selected.map((b) => b.name);
+  console.log(
+    `aam benchmarks (${env.mode}${only.length ? `, only ${env.only.join(', ')}` : ''}) — node ${env.node}, npm ${env.npm}, ${env.openssl}, ${env.cpu}`,
+  );
 
   const started = process.hrtime.bigint();
   const { workDir, cleanUp } = makeWorkDir();
   const results = {};
   try {
-    results.checksum = await benchChecksum({ workDir, quick });
-    results.packPublishInstall = await benchPackPublishInstall({ workDir, quick });
-    results.coldStart = benchColdStart({ workDir, quick });
+    for (const b of selected) results[b.key] = await b.run({ workDir, quick });
   } finally {
     cleanUp();
   }

@@ -21,6 +21,13 @@ export function median(values) {
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
+/** The p-th percentile (0 < p <= 100) of a non-empty list, by nearest rank: a value that occurred. */
+export function percentile(values, p) {
+  if (values.length === 0) throw new Error('percentile of an empty list');
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length, Math.max(1, Math.ceil((p / 100) * sorted.length))) - 1];
+}
+
 /**
  * Runs a command to completion and returns `{ ms, stdout }`, where `ms` is its wall-clock time
  * (spawn to exit). Throws, with the command line and its stderr, if it fails.

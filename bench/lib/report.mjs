@@ -18,11 +18,17 @@ export function formatMs(ms) {
   return `${fixed(ms, ms < 10 ? 2 : 1)} ms`;
 }
 
+export function formatUs(us) {
+  return `${fixed(us, us < 10 ? 2 : 1)} µs`;
+}
+
 export function formatMBps(mbps) {
   return `${fixed(mbps, 0)} MB/s`;
 }
 
+/** Two decimals; ratios below 0.01 (aam in-process vs a spawned tool) keep two significant digits. */
 export function formatRatio(ratio) {
+  if (Number.isFinite(ratio) && ratio > 0 && ratio < 0.01) return `${Number(ratio.toPrecision(2))}x`;
   return `${fixed(ratio, 2)}x`;
 }
 
@@ -40,7 +46,8 @@ export function formatTable(headers, rows) {
 /**
  * Summary rows are `{ benchmark, measure, aam, peer, ratio, target }`: `aam` and `peer` are formatted
  * figures, `ratio` is aam/peer (a number, or undefined when there is no peer), `target` a text such
- * as '>= 0.90' (optional) with `met` telling whether the ratio meets it.
+ * as '>= 0.90' (optional) with `met` telling whether the ratio (or, for a row without a ratio such as
+ * 'median < 20 µs', the figure) meets it.
  */
 export function printSummary(rows) {
   const table = formatTable(
@@ -51,7 +58,9 @@ export function printSummary(rows) {
       r.aam,
       r.peer ?? '-',
       r.ratio === undefined ? '-' : formatRatio(r.ratio),
-      r.target ? `${r.target} ${r.met ? 'ok' : `MISSED (${fixed(r.ratio, 3)})`}` : '',
+      r.target
+        ? `${r.target} ${r.met ? 'ok' : r.ratio === undefined ? 'MISSED' : `MISSED (${fixed(r.ratio, 3)})`}`
+        : '',
     ]),
   );
   console.log(table);

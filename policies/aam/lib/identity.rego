@@ -18,22 +18,36 @@ pattern(entry) := entry.identity if is_object(entry)
 
 # METADATA
 # description: true when the signature's identity fits the entry (pattern and, when pinned, issuer).
-matches(entry, sig) if {
-	issuer_ok(entry, sig)
-	pattern_matches(pattern(entry), sig)
-}
+matches(entry, sig) if matches_compiled(compile(entry), sig)
 
-issuer_ok(entry, _) if is_string(entry)
+# METADATA
+# description: |
+#   An entry prepared once per evaluation (kind and lower-case pattern computed once), so matching many
+#   signatures against many entries stays cheap. An entry that fits no row compiles to kind "invalid".
+compile(entry) := {"entry": entry, "pattern": p, "lower": lower(p), "kind": k, "issuer": pinned_issuer(entry)} if {
+	p := pattern(entry)
+	is_string(p)
+	k := kind(p)
+} else := {"entry": entry, "pattern": "", "lower": "", "kind": "invalid", "issuer": null}
 
-issuer_ok(entry, _) if {
+pinned_issuer(entry) := entry.issuer if {
 	is_object(entry)
-	not entry.issuer
+	is_string(entry.issuer)
+} else := null
+
+matches_compiled(rule, sig) if {
+	issuer_pin_ok(rule, sig)
+	kind_matches(rule, sig)
 }
 
-issuer_ok(entry, sig) if {
-	is_object(entry)
-	entry.issuer == object.get(sig, "issuer", "")
+issuer_pin_ok(rule, _) if rule.issuer == null
+
+issuer_pin_ok(rule, sig) if {
+	rule.issuer != null
+	rule.issuer == object.get(sig, "issuer", "")
 }
+
+issuer_ok(entry, sig) if issuer_pin_ok(compile(entry), sig)
 
 kind(p) := "email-domain" if startswith(p, "*@")
 
@@ -54,31 +68,31 @@ kind(p) := "email" if {
 identity(sig) := object.get(sig, "identity", "")
 
 # alice@example.com: the email SAN equals it, case-insensitively.
-pattern_matches(p, sig) if {
-	kind(p) == "email"
-	lower(identity(sig)) == lower(p)
+kind_matches(rule, sig) if {
+	rule.kind == "email"
+	lower(identity(sig)) == rule.lower
 }
 
 # *@example.com: the email SAN's domain part equals example.com exactly (no subdomains).
-pattern_matches(p, sig) if {
-	kind(p) == "email-domain"
+kind_matches(rule, sig) if {
+	rule.kind == "email-domain"
 	parts := split(identity(sig), "@")
 	count(parts) == 2
 	parts[0] != ""
-	lower(parts[1]) == lower(substring(p, 2, -1))
+	lower(parts[1]) == substring(rule.lower, 2, -1)
 }
 
 # https://...: the URI SAN equals it exactly.
-pattern_matches(p, sig) if {
-	kind(p) == "uri"
-	identity(sig) == p
+kind_matches(rule, sig) if {
+	rule.kind == "uri"
+	identity(sig) == rule.pattern
 }
 
 # github:OWNER[/REPO]: GitHub Actions issuer, and the repository owner (claim, else SAN URI) is OWNER.
-pattern_matches(p, sig) if {
-	kind(p) == "github"
+kind_matches(rule, sig) if {
+	rule.kind == "github"
 	object.get(sig, "issuer", "") == github_issuer
-	want := split(substring(p, count("github:"), -1), "/")
+	want := split(substring(rule.pattern, count("github:"), -1), "/")
 	have := github_repo(sig)
 	lower(have[0]) == lower(want[0])
 	github_repo_ok(want, have)
@@ -111,10 +125,10 @@ github_repo(sig) := [owner, repo] if {
 }
 
 # gitlab:OWNER[/PROJECT]: the GitLab issuer, and the SAN URI (or repository claim) is under https://gitlab.com/OWNER[/PROJECT]/.
-pattern_matches(p, sig) if {
-	kind(p) == "gitlab"
+kind_matches(rule, sig) if {
+	rule.kind == "gitlab"
 	object.get(sig, "issuer", "") == gitlab_issuer
-	prefix := concat("", ["https://gitlab.com/", substring(p, count("gitlab:"), -1), "/"])
+	prefix := concat("", ["https://gitlab.com/", substring(rule.pattern, count("gitlab:"), -1), "/"])
 	some uri in gitlab_uris(sig)
 	startswith(concat("", [uri, "/"]), prefix)
 }

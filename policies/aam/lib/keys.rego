@@ -16,10 +16,15 @@ normalize(k) := upper(replace(k, " ", "")) if not startswith(lower(k), "sha256:"
 
 # METADATA
 # description: true when the signature's key fingerprint equals the trusted entry exactly (never a suffix).
-matches(entry, sig) if {
+matches(entry, sig) if matches_normalized(normalize(entry), sig)
+
+# METADATA
+# description: as matches, with the trusted entry normalised once per evaluation.
+matches_normalized(want, sig) if {
 	fp := object.get(sig, "fingerprint", "")
+	is_string(fp)
 	fp != ""
-	normalize(fp) == normalize(entry)
+	normalize(fp) == want
 }
 
 mismatch(entry, sig) := "signature names no key fingerprint" if {

@@ -86,18 +86,19 @@ unsigned if count(evidence) == 0
 
 # ---- Rule 5: trust. -------------------------------------------------------------------------------
 
+# The trust lists, prepared once per evaluation.
+identity_rules := [identity.compile(e) | some e in cfg.trusted_identities]
+
+key_rules := [{"entry": k, "normalized": keys.normalize(k)} | some k in cfg.trusted_keys; is_string(k)]
+
 # The first trusted_identities / trusted_keys entry that matches (several may: the first one is reported).
-identity_matches(sig) := [entry | some entry in cfg.trusted_identities; identity.matches(entry, sig)]
-
-key_matches(sig) := [entry | some entry in cfg.trusted_keys; keys.matches(entry, sig)]
-
 trusted_by(sig) := {"identity": m[0]} if {
 	sig.kind == "signature"
-	m := identity_matches(sig)
+	m := [r.entry | some r in identity_rules; identity.matches_compiled(r, sig)]
 	count(m) > 0
 } else := {"key": m[0]} if {
 	sig.kind == "signature"
-	m := key_matches(sig)
+	m := [r.entry | some r in key_rules; keys.matches_normalized(r.normalized, sig)]
 	count(m) > 0
 } else := {"registry": sig.registry} if {
 	sig.kind == "attestation"
@@ -114,11 +115,15 @@ attestation_trusted(att) if {
 
 valid(sig) if sig.valid == true
 
-trusted_evidence contains sig if {
-	some sig in evidence
+# Each piece of evidence judged once: what trusted it, or null.
+judged := [{"sig": sig, "by": trust_of(sig)} | some sig in evidence]
+
+trust_of(sig) := by if {
 	valid(sig)
-	trusted_by(sig)
-}
+	by := trusted_by(sig)
+} else := null
+
+trusted_evidence := {j.sig | some j in judged; j.by != null}
 
 any_trusted if count(trusted_evidence) > 0
 
@@ -180,13 +185,15 @@ reasons contains {
 	"rule": "aam.trust.trusted",
 	"signature": sig.index,
 	"kind": sig.kind,
-	"matched": trusted_by(sig),
+	"matched": j.by,
 	"message": concat("", [sig_type(sig), " signature by ", signer_label(sig), " is valid and trusted"]),
 } if {
 	not checksum_mismatch
 	evaluate
 	mode != "ignore"
-	some sig in trusted_evidence
+	some j in judged
+	j.by != null
+	sig := j.sig
 }
 
 reasons contains {

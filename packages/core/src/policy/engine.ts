@@ -23,6 +23,7 @@ function normalise(e: unknown, what: string): AamError {
 }
 
 const loaded = new Map<string, Promise<LoadedPolicy>>();
+const encoder = new TextEncoder();
 
 /** Evaluates facts with a compiled trust policy. Loads each WASM once per process. */
 export class PolicyEngine {
@@ -68,7 +69,8 @@ export class PolicyEngine {
   private run(facts: Facts | Record<string, unknown>, entrypoint: string): unknown {
     let rs: { result: unknown }[];
     try {
-      rs = this.policy.evaluate(facts, entrypoint);
+      // Pre-encoded input skips the SDK's per-call TextEncoder; always an object, never "no input".
+      rs = this.policy.evaluate(encoder.encode(JSON.stringify(facts ?? {})).buffer, entrypoint);
     } catch (e) {
       throw normalise(e, 'evaluating the policy failed');
     }
