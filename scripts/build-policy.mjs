@@ -5,12 +5,13 @@ import { createRequire } from 'node:module';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync, mkdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const core = await import(join(root, 'packages/core/dist/index.js'));
 const check = process.argv.includes('--check');
+const policies = join(root, 'policies');
 const opa = core.requireOpa('to build the default policy');
 
 // Built-ins the JS SDK evaluates in WASM itself. The SDK's own list also has host-implemented ones
@@ -44,13 +45,16 @@ async function build(capsPath) {
   const work = mkdtempSync(join(tmpdir(), 'aam-policy-build-'));
   try {
     const out = join(work, 'bundle.tar.gz');
-    const files = await core.defaultPolicyFiles();
+    // Relative names from policies/: OPA embeds file names in the WASM, and the bytes must not depend on
+    // where the repository is checked out.
+    const files = (await core.defaultPolicyFiles()).map((f) => relative(policies, f));
     await core.opaBuildWasm({
       opa,
       files,
       entrypoints: core.ENTRYPOINTS,
       capabilities: capsPath,
       output: out,
+      cwd: policies,
     });
     return await core.wasmFromBundle(readFileSync(out), out);
   } finally {

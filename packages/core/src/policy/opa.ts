@@ -69,12 +69,18 @@ export async function opaBuildWasm(opts: {
   entrypoints: string[];
   capabilities: string;
   output: string;
+  /** Working directory: relative file names keep absolute paths out of the WASM (reproducible builds). */
+  cwd?: string;
 }): Promise<void> {
   const args = ['build', '-t', 'wasm', '--capabilities', opts.capabilities, '-o', opts.output];
   for (const e of opts.entrypoints) args.push('-e', e);
   args.push(...opts.files);
   try {
-    await run(opts.opa, args, { timeout: 300_000, maxBuffer: 16 << 20 });
+    await run(opts.opa, args, {
+      timeout: 300_000,
+      maxBuffer: 16 << 20,
+      ...(opts.cwd ? { cwd: opts.cwd } : {}),
+    });
   } catch (e) {
     const err = e as { stderr?: string; stdout?: string; killed?: boolean; message: string };
     if (err.killed) throw new AamError('POLICY_ERROR', 'opa build timed out after 300 s');
