@@ -19,11 +19,14 @@ defaults := {
 	"trusted_registries": [],
 }
 
-cfg := object.union(defaults, data.aam.config.security) if {
-	is_object(data.aam.config.security)
-} else := defaults
+# One setting from data.aam.config.security, else its default. Read key by key: merging the whole config
+# into the defaults would copy every trust list on every evaluation.
+setting(name) := value if {
+	value := data.aam.config.security[name]
+	value != null
+} else := defaults[name]
 
-mode := cfg.on_signature_failure
+mode := setting("on_signature_failure")
 
 pkg := object.get(input, "package", {})
 
@@ -75,7 +78,7 @@ same_text(a, b) if {
 
 # ---- Rule 2: signatures are judged when required or asked for. -----------------------------------
 
-evaluate if cfg.require_signature == true
+evaluate if setting("require_signature") == true
 
 evaluate if {
 	input.request.verify == true
@@ -87,9 +90,9 @@ unsigned if count(evidence) == 0
 # ---- Rule 5: trust. -------------------------------------------------------------------------------
 
 # The trust lists, prepared once per evaluation.
-identity_rules := [identity.compile(e) | some e in cfg.trusted_identities]
+identity_rules := [identity.compile(e) | some e in setting("trusted_identities")]
 
-key_rules := [{"entry": k, "normalized": keys.normalize(k)} | some k in cfg.trusted_keys; is_string(k)]
+key_rules := [{"entry": k, "normalized": keys.normalize(k)} | some k in setting("trusted_keys"); is_string(k)]
 
 # The first trusted_identities / trusted_keys entry that matches (several may: the first one is reported).
 trusted_by(sig) := {"identity": m[0]} if {
@@ -106,8 +109,8 @@ trusted_by(sig) := {"identity": m[0]} if {
 }
 
 attestation_trusted(att) if {
-	cfg.trust_registry_attestations == true
-	att.registry in cfg.trusted_registries
+	setting("trust_registry_attestations") == true
+	att.registry in setting("trusted_registries")
 	lower(att.subject_digest) == lower(input.checksum.actual)
 	att.name == input.package.name
 	att.version == input.package.version
@@ -164,7 +167,7 @@ reasons contains {
 	not checksum_mismatch
 	evaluate
 	unsigned
-	cfg.require_signature == true
+	setting("require_signature") == true
 }
 
 reasons contains {
@@ -176,7 +179,7 @@ reasons contains {
 	not checksum_mismatch
 	evaluate
 	unsigned
-	not cfg.require_signature == true
+	not setting("require_signature") == true
 }
 
 reasons contains {

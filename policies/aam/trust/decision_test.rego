@@ -54,7 +54,10 @@ test_not_required_installs_without_judging if {
 }
 
 test_no_config_means_defaults if {
-	trust.cfg == trust.defaults with data.aam.config as {}
+	every name, value in trust.defaults {
+		trust.setting(name) == value with data.aam.config as {}
+	}
+	trust.setting("require_signature") == true with data.aam.config.security as {"require_signature": true}
 }
 
 test_custom_deny_fails_and_warn_warns if {

@@ -9,7 +9,7 @@ import rego.v1
 
 explain := {
 	"decision": decision,
-	"config": {"require_signature": cfg.require_signature, "on_signature_failure": mode},
+	"config": {"require_signature": setting("require_signature"), "on_signature_failure": mode},
 	"signatures_judged": evaluate_flag,
 	"checksum": {
 		"expected": object.get(input.checksum, "expected", null),
@@ -44,8 +44,8 @@ explain_evidence(e) := {
 	"errors": object.get(e, "errors", []),
 	"signer": signer_label(e),
 	"trusted": e in trusted_evidence,
-	"identities": [identity_row(entry, e) | e.kind == "signature"; some entry in cfg.trusted_identities],
-	"keys": [key_row(k, e) | e.kind == "signature"; some k in cfg.trusted_keys],
+	"identities": [identity_row(entry, e) | e.kind == "signature"; some entry in setting("trusted_identities")],
+	"keys": [key_row(k, e) | e.kind == "signature"; some k in setting("trusted_keys")],
 	"registry": [check | e.kind == "attestation"; some check in registry_checks(e)],
 }
 
@@ -62,8 +62,8 @@ key_row(k, sig) := {"key": k, "matched": true} if {
 else := {"key": k, "matched": false, "why": keys.mismatch(k, sig)}
 
 registry_checks(att) := [
-	{"check": "trust_registry_attestations is true", "passed": cfg.trust_registry_attestations == true},
-	{"check": "registry is in trusted_registries", "passed": object.get(att, "registry", "") in cfg.trusted_registries},
+	{"check": "trust_registry_attestations is true", "passed": setting("trust_registry_attestations") == true},
+	{"check": "registry is in trusted_registries", "passed": object.get(att, "registry", "") in setting("trusted_registries")},
 	{"check": "subject digest equals the archive checksum", "passed": lower(object.get(att, "subject_digest", "")) == lower(object.get(input.checksum, "actual", "-"))},
 	{"check": "name matches the package", "passed": object.get(att, "name", "") == object.get(input.package, "name", "-")},
 	{"check": "version matches the package", "passed": object.get(att, "version", "") == object.get(input.package, "version", "-")},
