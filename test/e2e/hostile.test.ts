@@ -155,8 +155,9 @@ describe('aam install refuses hostile archives and leaves no partial state', () 
     writeFileSync(file, await withEntry({ name: '../escape', content: 'x' }));
     const before = snapshot(w.registry);
     const r = await w.aam(['pkg', 'publish', file]);
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(2); // the user's own input: bad input, not a refusal
     expect(r.stderr).toMatch(/escapes the target/);
+    expect((await w.aam(['pkg', 'publish', join(w.root, 'missing.aam')])).code).toBe(2);
     expect(snapshot(w.registry)).toEqual(before);
   });
 

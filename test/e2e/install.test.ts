@@ -180,7 +180,7 @@ describe('aam install: Layer 1 end to end (separate processes)', () => {
     const w = await new World().withRegistry();
     await w.publish('x', '1.0.0');
     must(await w.aam(['install', 'x']));
-    const f = join(w.project, '.aam/packages/x/aam.yaml');
+    const f = join(w.project, '.aam/packages/x/skills/x/SKILL.md');
     const good = readFileSync(f, 'utf8');
     writeFileSync(f, 'tampered');
     expect((await w.aam(['install', 'x'])).stdout).toContain('Everything is up to date');
@@ -231,5 +231,38 @@ describe('aam verify', () => {
     const unknown = await w.aam(['verify', 'not-installed']);
     expect(unknown.code).toBe(1);
     expect(unknown.stderr).toMatch(/not-installed is not installed/);
+  });
+});
+
+describe('install robustness', () => {
+  it('re-extracts a package whose directory does not hold the locked version, and clears stale staging', async () => {
+    const w = await new World().withRegistry();
+    await w.publish('x', '1.0.0', { files: { 'a.md': 'a' } });
+    must(await w.aam(['install', 'x']));
+    // As if an install were killed after swapping in other files but before writing the lock.
+    const manifest = join(w.project, '.aam/packages/x/aam.yaml');
+    writeFileSync(manifest, readFileSync(manifest, 'utf8').replace('version: 1.0.0', 'version: 9.9.9'));
+    const stale = join(w.project, '.aam', '.staging-deadbeef');
+    (await import('node:fs')).mkdirSync(join(stale, 'old', 'x'), { recursive: true });
+    const r = must(await w.aam(['install']));
+    expect(r.stdout).not.toContain('Everything is up to date');
+    expect(readFileSync(manifest, 'utf8')).toContain('version: 1.0.0');
+    expect(existsSync(stale)).toBe(false);
+  });
+
+  it('two installs at once into one project both end up in the lock', async () => {
+    const w = await new World().withRegistry();
+    await w.publish('a', '1.0.0');
+    await w.publish('b', '1.0.0');
+    await w.publish('c', '1.0.0');
+    const runs = await Promise.all([
+      w.aam(['install', 'a']),
+      w.aam(['install', 'b']),
+      w.aam(['install', 'c']),
+    ]);
+    for (const r of runs) expect(r.code, r.stderr).toBe(0);
+    const lock = parse(readFileSync(join(w.project, '.aam', 'aam-lock.yaml'), 'utf8'));
+    expect(Object.keys(lock.packages).sort()).toEqual(['a', 'b', 'c']);
+    must(await w.aam(['verify']));
   });
 });

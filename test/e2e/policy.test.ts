@@ -173,8 +173,16 @@ describe('enterprise modules (policy.modules)', () => {
     const r = await w.aam(['policy', 'show']);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(
-      /override\.rego:2: package aam\.trust: enterprise modules must declare 'package aam\.custom'/,
+      /override\.rego: package aam\.trust: enterprise modules must declare 'package aam\.custom'/,
     );
+    // A line break after `package`, and a decoy declaration in a raw string, do not hide the real package.
+    writeFileSync(
+      mod,
+      'package\naam.trust\n\nimport rego.v1\n\ndecoy := `\npackage aam.custom\n`\n\nchecksum_ok if true\n',
+    );
+    const sneaky = await w.aam(['policy', 'show']);
+    expect(sneaky.code).toBe(2);
+    expect(sneaky.stderr).toMatch(/package aam\.trust: enterprise modules must declare/);
   });
 
   it('without opa, compiling modules says exactly how to install it', async () => {
@@ -203,6 +211,13 @@ describe('enterprise modules (policy.modules)', () => {
     const r = await w.aam(['install', 'x']);
     expect(r.code).toBe(1);
     expect(r.stdout).toContain('is not signed, and require_signature is true');
+    // --require-signature tightens a bundle whose own config does not require signatures.
+    globalConfig(w, { security: { require_signature: false }, policy: {} });
+    const lax = join(w.root, 'lax.tar.gz');
+    must(await w.aam(['policy', 'build', '-o', lax]));
+    globalConfig(w, { policy: { bundle: lax } });
+    must(await w.aam(['install', 'x']));
+    expect((await w.aam(['install', 'x', '--require-signature', '--force'])).code).toBe(1);
   });
 });
 

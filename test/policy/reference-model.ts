@@ -40,7 +40,13 @@ export interface ModelFacts {
   lock?: {
     version: string;
     checksum: string;
-    signatures: { type: string; identity?: string; fingerprint?: string; registry?: string }[];
+    signatures: {
+      type: string;
+      identity?: string;
+      issuer?: string;
+      fingerprint?: string;
+      registry?: string;
+    }[];
   };
 }
 
@@ -62,16 +68,24 @@ function githubOwnerRepo(sig: ModelSignature): [string, string?] | undefined {
   return parts.length >= 5 ? [parts[3]!, parts[4]!] : undefined;
 }
 
+/** An email SAN: printable ASCII (no Unicode case folding into a look-alike), never a URI. */
+const asEmail = (id: string): string | undefined =>
+  !id.includes('://') && /^[\x21-\x7e]+$/.test(id) ? id : undefined;
+
 export function identityMatches(
   entry: ModelConfig['trusted_identities'][number],
   sig: ModelSignature,
 ): boolean {
+  // Identities come from Fulcio certificates: only Sigstore signatures carry them.
+  if (sig.type !== 'sigstore') return false;
   const pattern = typeof entry === 'string' ? entry : entry.identity;
   if (typeof entry !== 'string' && entry.issuer !== undefined && entry.issuer !== (sig.issuer ?? ''))
     return false;
   const id = sig.identity ?? '';
+  const email = asEmail(id);
   if (pattern.startsWith('*@')) {
-    const at = id.split('@');
+    if (email === undefined) return false;
+    const at = email.split('@');
     return at.length === 2 && at[0] !== '' && at[1]!.toLowerCase() === pattern.slice(2).toLowerCase();
   }
   if (pattern.startsWith('github:')) {
@@ -85,10 +99,12 @@ export function identityMatches(
   if (pattern.startsWith('gitlab:')) {
     if (sig.issuer !== GITLAB) return false;
     const prefix = `https://gitlab.com/${pattern.slice('gitlab:'.length)}/`;
-    return [id, sig.claims?.source_repository_uri ?? ''].some((u) => u !== '' && `${u}/`.startsWith(prefix));
+    // The repository claim when present (the SAN names a CI file that another project may include).
+    const repo = sig.claims?.source_repository_uri || id;
+    return `${repo}/`.startsWith(prefix);
   }
   if (pattern.startsWith('https://')) return id === pattern;
-  return pattern.includes('@') && id.toLowerCase() === pattern.toLowerCase();
+  return pattern.includes('@') && email !== undefined && email.toLowerCase() === pattern.toLowerCase();
 }
 
 const normKey = (k: string): string =>
@@ -138,8 +154,15 @@ export function referenceDecision(cfg: ModelConfig, f: ModelFacts): ModelDecisio
   const anyTrusted = trustedSigs.length + trustedAtts.length > 0;
 
   // Trust on first use: a recorded trusted signer must be among the current trusted ones.
-  const key = (s: { type: string; identity?: string; fingerprint?: string; registry?: string }): string =>
-    [s.type, s.identity ?? '', normKey(s.fingerprint ?? ''), s.registry ?? ''].join('|');
+  const who = (id: string): string => (id.includes('@') && !id.includes('://') ? id.toLowerCase() : id);
+  const key = (s: {
+    type: string;
+    identity?: string;
+    issuer?: string;
+    fingerprint?: string;
+    registry?: string;
+  }): string =>
+    [s.type, who(s.identity ?? ''), s.issuer ?? '', normKey(s.fingerprint ?? ''), s.registry ?? ''].join('|');
   const recorded = new Set((f.lock?.signatures ?? []).map(key));
   const current = new Set([...trustedSigs.map(key), ...trustedAtts.map((a) => key(a))]);
   if (
@@ -151,12 +174,14 @@ export function referenceDecision(cfg: ModelConfig, f: ModelFacts): ModelDecisio
   }
 
   // 2. Signatures are judged when required or asked for.
-  const evaluate = cfg.require_signature || (f.request.verify && !f.request.no_verify);
+  // --require-signature can only tighten config.yaml.
+  const required = cfg.require_signature || f.request.require_signature;
+  const evaluate = required || (f.request.verify && !f.request.no_verify);
   if (evaluate) {
     const unsigned = f.signatures.length + f.attestations.length === 0;
     if (unsigned) {
       // 3. No signature.
-      effects.push({ code: 'unsigned', effect: cfg.require_signature ? 'fail' : 'note' });
+      effects.push({ code: 'unsigned', effect: required ? 'fail' : 'note' });
     } else if (cfg.on_signature_failure === 'ignore') {
       // 4. Not judged.
     } else if (anyTrusted) {

@@ -33,3 +33,23 @@ describe('the engine fails closed', () => {
     expect(engine.decide({} as Record<string, unknown>).outcome).toBe('fail');
   });
 });
+
+describe('engines share one WASM instance safely', () => {
+  it('two engines with different configs each decide with their own', async () => {
+    const { resolvePolicy } = await import('../../packages/core/src/policy/compile.js');
+    const { PolicyEngine } = await import('../../packages/core/src/policy/engine.js');
+    const { DEFAULT_CONFIG } = await import('../../packages/core/src/config/types.js');
+    const source = await resolvePolicy({ config: DEFAULT_CONFIG, layers: [] });
+    const strict = await PolicyEngine.load(source, security({ require_signature: true }));
+    const lax = await PolicyEngine.load(source, security({ require_signature: false }));
+    const unsigned = VECTORS.find((v) =>
+      v.name.startsWith('flowchart: require_signature false, no --verify -> INSTALL'),
+    )!.facts;
+    for (let i = 0; i < 3; i++) {
+      strict.configure(security({ require_signature: true }));
+      expect(strict.decide(unsigned).outcome).toBe('fail');
+      lax.configure(security({ require_signature: false }));
+      expect(lax.decide(unsigned).outcome).toBe('install');
+    }
+  });
+});

@@ -47,16 +47,23 @@ const BAD_INPUT: ReadonlySet<AamErrorCode> = new Set([
 export class AamError extends Error {
   readonly code: AamErrorCode;
   readonly details: Record<string, unknown>;
-  constructor(code: AamErrorCode, message: string, details: Record<string, unknown> = {}) {
+  private readonly exit?: 1 | 2;
+  constructor(code: AamErrorCode, message: string, details: Record<string, unknown> = {}, exit?: 1 | 2) {
     super(message);
     this.name = 'AamError';
     this.code = code;
     this.details = details;
+    if (exit !== undefined) this.exit = exit;
   }
 
-  /** 2 for bad input or usage, 1 for a refusal or failure. */
+  /** 2 for bad input or usage, 1 for a refusal or failure (a caller may say which when the code alone cannot). */
   get exitCode(): 1 | 2 {
-    return BAD_INPUT.has(this.code) ? 2 : 1;
+    return this.exit ?? (BAD_INPUT.has(this.code) ? 2 : 1);
+  }
+
+  /** The same error, reported as bad input (exit 2): e.g. a hostile archive the user asked to publish. */
+  asBadInput(): AamError {
+    return new AamError(this.code, this.message, this.details, 2);
   }
 }
 

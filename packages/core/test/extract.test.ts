@@ -106,6 +106,39 @@ describe('safe extraction of hostile archives', () => {
     );
   });
 
+  it('refuses a path through a link whose name differs only in case (macOS, Windows)', async () => {
+    await expectRefused(
+      await withEntry(
+        { name: 'd/e/l', type: 'symlink', linkname: '..' },
+        { name: 'x', type: 'symlink', linkname: 'd' },
+        { name: 'X/pwned', content: 'outside?' },
+      ),
+      /passes through the symlink X/,
+    );
+    // Chains are followed case-insensitively too.
+    await expectRefused(
+      await withEntry(
+        { name: 'd/e/l', type: 'symlink', linkname: '..' },
+        { name: 'y', type: 'symlink', linkname: 'D/E/L/../..' },
+      ),
+      /through other links/,
+    );
+  });
+
+  it('creates symlinks only after every file, and records them for verify', async () => {
+    const { target } = sandbox();
+    const r = await extractArchive(
+      await withEntry(
+        { name: 'a-link', type: 'symlink', linkname: 'skills/s/SKILL.md' },
+        { name: 'z.md', content: 'z' },
+      ),
+      target,
+      LIMITS,
+    );
+    expect(r.fileChecksums['a-link']).toBe('link:skills/s/SKILL.md');
+    expect(readFileSync(join(target, 'a-link'), 'utf8')).toBe('# s\n');
+  });
+
   it('keeps a symlink that points inside the package', async () => {
     const { target } = sandbox();
     await extractArchive(

@@ -139,6 +139,17 @@ describe('reproducible packing', () => {
     ]);
   });
 
+  it('.aamignore negations cannot re-include the always-excluded paths', async () => {
+    const dir = writeTree(ORDER, 1, 0o022);
+    for (const f of ['.git/HEAD', 'old-1.0.0.aam', 'keep.tmp']) {
+      mkdirSync(join(dir, f, '..'), { recursive: true });
+      writeFileSync(join(dir, f), 'x');
+    }
+    writeFileSync(join(dir, '.aamignore'), '!.git/\n!*.aam\n!*.tmp\n');
+    const paths = (await collectPackEntries(dir)).map((e) => e.path);
+    expect(paths.filter((p) => p.startsWith('.git') || p.endsWith('.aam') || p.endsWith('.tmp'))).toEqual([]);
+  });
+
   it('refuses to pack a symlink that points outside the package', async () => {
     const dir = writeTree(ORDER, 1, 0o022);
     symlinkSync('/etc/passwd', join(dir, 'passwd'));

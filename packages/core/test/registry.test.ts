@@ -35,7 +35,7 @@ const publishReq = (
   version: string,
   tag = 'latest',
 ) => ({
-  archivePath: r.file,
+  bytes: readFileSync(r.file),
   name: '@author/my-package',
   version,
   description: 'd',
@@ -95,6 +95,18 @@ describe('local registry', () => {
       latest: '1.0.0',
       beta: '2.0.0-beta.1',
     });
+  });
+
+  it('a malformed metadata.yaml of another package does not fail a publish (the index skips it)', async () => {
+    const { root, registry, pack } = await setup();
+    mkdirSync(join(root, 'reg', 'packages', 'broken'), { recursive: true });
+    writeFileSync(join(root, 'reg', 'packages', 'broken', 'metadata.yaml'), 'name: [unclosed\n');
+    await registry.publish(publishReq(await pack('1.0.0'), '1.0.0'));
+    expect(
+      parse(readFileSync(join(root, 'reg', 'index.yaml'), 'utf8')).packages.map(
+        (p: { name: string }) => p.name,
+      ),
+    ).toEqual(['@author/my-package']);
   });
 
   it('refuses a metadata.yaml whose checksum is malformed', async () => {

@@ -35,9 +35,20 @@ pinned_issuer(entry) := entry.issuer if {
 	is_string(entry.issuer)
 } else := null
 
+# Identities come from Fulcio certificates: only Sigstore signatures are matched against them.
 matches_compiled(rule, sig) if {
+	sig.type == "sigstore"
 	issuer_pin_ok(rule, sig)
 	kind_matches(rule, sig)
+}
+
+# An email SAN, never a URI that happens to contain an @. Its case mapping must round-trip: characters whose
+# lower case is another script's letter (the Kelvin sign lowers to an ASCII k) cannot make a look-alike
+# domain equal a trusted one.
+email_identity(sig) := id if {
+	id := identity(sig)
+	not contains(id, "://")
+	upper(lower(id)) == upper(id)
 }
 
 issuer_pin_ok(rule, _) if rule.issuer == null
@@ -70,13 +81,13 @@ identity(sig) := object.get(sig, "identity", "")
 # alice@example.com: the email SAN equals it, case-insensitively.
 kind_matches(rule, sig) if {
 	rule.kind == "email"
-	lower(identity(sig)) == rule.lower
+	lower(email_identity(sig)) == rule.lower
 }
 
 # *@example.com: the email SAN's domain part equals example.com exactly (no subdomains).
 kind_matches(rule, sig) if {
 	rule.kind == "email-domain"
-	parts := split(identity(sig), "@")
+	parts := split(email_identity(sig), "@")
 	count(parts) == 2
 	parts[0] != ""
 	lower(parts[1]) == substring(rule.lower, 2, -1)
@@ -129,11 +140,16 @@ kind_matches(rule, sig) if {
 	rule.kind == "gitlab"
 	object.get(sig, "issuer", "") == gitlab_issuer
 	prefix := concat("", ["https://gitlab.com/", substring(rule.pattern, count("gitlab:"), -1), "/"])
-	some uri in gitlab_uris(sig)
-	startswith(concat("", [uri, "/"]), prefix)
+	startswith(concat("", [gitlab_repository(sig), "/"]), prefix)
 }
 
-gitlab_uris(sig) := {u | some u in [identity(sig), object.get(object.get(sig, "claims", {}), "source_repository_uri", "")]; u != ""}
+# The repository the pipeline ran in: the claim when Fulcio gives it (the SAN names the CI config file,
+# which a pipeline may include from another project), else the SAN URI.
+gitlab_repository(sig) := uri if {
+	uri := sig.claims.source_repository_uri
+	is_string(uri)
+	uri != ""
+} else := identity(sig)
 
 # METADATA
 # description: a short human reason why an entry does not match (for `aam policy eval --explain`).

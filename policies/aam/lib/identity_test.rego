@@ -3,9 +3,10 @@ package aam.lib.identity_test
 import data.aam.lib.identity
 import rego.v1
 
-email(id) := {"identity": id, "issuer": "https://accounts.google.com"}
+email(id) := {"type": "sigstore", "identity": id, "issuer": "https://accounts.google.com"}
 
 gh(owner, repo) := {
+	"type": "sigstore",
 	"identity": concat("", ["https://github.com/", owner, "/", repo, "/.github/workflows/release.yml@refs/heads/main"]),
 	"issuer": "https://token.actions.githubusercontent.com",
 	"claims": {
@@ -38,13 +39,13 @@ test_github_owner_and_repo if {
 }
 
 test_github_falls_back_to_the_san_uri if {
-	sig := {"identity": "https://github.com/octo/app/.github/workflows/ci.yml@refs/tags/v1", "issuer": "https://token.actions.githubusercontent.com"}
+	sig := {"type": "sigstore", "identity": "https://github.com/octo/app/.github/workflows/ci.yml@refs/tags/v1", "issuer": "https://token.actions.githubusercontent.com"}
 	identity.matches("github:octo/app", sig)
 	not identity.matches("github:octo/ap", sig)
 }
 
 test_gitlab_prefix_is_anchored_on_a_path_boundary if {
-	sig := {"identity": "https://gitlab.com/alice/proj//.gitlab-ci.yml@refs/heads/main", "issuer": "https://gitlab.com"}
+	sig := {"type": "sigstore", "identity": "https://gitlab.com/alice/proj//.gitlab-ci.yml@refs/heads/main", "issuer": "https://gitlab.com"}
 	identity.matches("gitlab:alice", sig)
 	identity.matches("gitlab:alice/proj", sig)
 	not identity.matches("gitlab:ali", sig)
@@ -53,11 +54,34 @@ test_gitlab_prefix_is_anchored_on_a_path_boundary if {
 
 test_uri_is_exact if {
 	uri := "https://github.com/o/r/.github/workflows/release.yml@refs/heads/main"
-	identity.matches(uri, {"identity": uri})
-	not identity.matches(uri, {"identity": concat("", [uri, "x"])})
+	identity.matches(uri, {"type": "sigstore", "identity": uri})
+	not identity.matches(uri, {"type": "sigstore", "identity": concat("", [uri, "x"])})
 }
 
 test_issuer_pinning if {
 	identity.matches({"identity": "*@example.com", "issuer": "https://accounts.google.com"}, email("a@example.com"))
 	not identity.matches({"identity": "*@example.com", "issuer": "https://github.com/login/oauth"}, email("a@example.com"))
+}
+
+test_gitlab_prefers_the_repository_claim_over_the_san if {
+	# The SAN names the CI config file; a pipeline in evil/proj may include alice/proj's config.
+	sig := {
+		"type": "sigstore",
+		"identity": "https://gitlab.com/alice/proj//.gitlab-ci.yml@refs/heads/main",
+		"issuer": "https://gitlab.com",
+		"claims": {"source_repository_uri": "https://gitlab.com/evil/proj"},
+	}
+	not identity.matches("gitlab:alice", sig)
+	identity.matches("gitlab:evil", sig)
+}
+
+test_only_sigstore_signatures_carry_identities if {
+	not identity.matches("alice@example.com", {"type": "gpg", "identity": "alice@example.com"})
+	not identity.matches("alice@example.com", {"identity": "alice@example.com"})
+}
+
+test_email_patterns_never_match_uris_or_unicode_lookalikes if {
+	not identity.matches("*@example.com", email("https://x@example.com"))
+	not identity.matches("*@kernel.org", email("a@\u212aernel.org"))
+	not identity.matches("a@kernel.org", email("a@\u212aernel.org"))
 }

@@ -78,7 +78,12 @@ same_text(a, b) if {
 
 # ---- Rule 2: signatures are judged when required or asked for. -----------------------------------
 
-evaluate if setting("require_signature") == true
+# Signatures are required by config.yaml or by --require-signature; the flag can only tighten.
+required if setting("require_signature") == true
+
+required if input.request.require_signature == true
+
+evaluate if required
 
 evaluate if {
 	input.request.verify == true
@@ -132,7 +137,24 @@ any_trusted if count(trusted_evidence) > 0
 
 # ---- Trust on first use: the signer recorded in the lock must sign again. --------------------------
 
-signer_key(s) := concat("|", [object.get(s, "type", ""), object.get(s, "identity", ""), keys.normalize(object.get(s, "fingerprint", "")), object.get(s, "registry", "")])
+# Who signed, for trust on first use: type, identity (emails case-insensitive), issuer, key, registry.
+signer_key(s) := concat("|", [
+	text(s, "type"),
+	signer_identity(text(s, "identity")),
+	text(s, "issuer"),
+	keys.normalize(text(s, "fingerprint")),
+	text(s, "registry"),
+])
+
+signer_identity(id) := lower(id) if {
+	contains(id, "@")
+	not contains(id, "://")
+} else := id
+
+text(obj, key) := v if {
+	v := obj[key]
+	is_string(v)
+} else := ""
 
 recorded_signers := {signer_key(s) | some s in object.get(object.get(input, "lock", {}), "signatures", [])}
 
@@ -167,7 +189,7 @@ reasons contains {
 	not checksum_mismatch
 	evaluate
 	unsigned
-	setting("require_signature") == true
+	required
 }
 
 reasons contains {
@@ -179,7 +201,7 @@ reasons contains {
 	not checksum_mismatch
 	evaluate
 	unsigned
-	not setting("require_signature") == true
+	not required
 }
 
 reasons contains {

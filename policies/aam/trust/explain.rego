@@ -9,7 +9,7 @@ import rego.v1
 
 explain := {
 	"decision": decision,
-	"config": {"require_signature": setting("require_signature"), "on_signature_failure": mode},
+	"config": {"require_signature": flag_required, "on_signature_failure": mode},
 	"signatures_judged": evaluate_flag,
 	"checksum": {
 		"expected": object.get(input.checksum, "expected", null),
@@ -72,5 +72,9 @@ registry_checks(att) := [
 valid_flag(e) if {
 	valid(e)
 }
+
+else := false
+
+flag_required if required
 
 else := false

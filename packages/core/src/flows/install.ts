@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, rename, rm } from 'node:fs/promises';
+import { mkdir, readdir, rename, rm } from 'node:fs/promises';
+import lockfile from 'proper-lockfile';
+import { readYamlFile } from '../yaml-file.js';
 import { join } from 'node:path';
 import semver from 'semver';
 import type { AamConfig } from '../config/types.js';
@@ -27,11 +29,10 @@ import type { Decision, Facts } from '../policy/facts.js';
 import {
   buildFacts,
   PolicyRefusedError,
+  storedSignatureFacts,
   trustedSigners,
-  verifySignature,
   type TrustContext,
 } from '../policy/gather.js';
-import type { SignatureFact } from '../plugin/contracts.js';
 
 export interface InstallRequest {
   specs: string[];
@@ -84,9 +85,60 @@ interface PlannedPackage {
 /** Installs packages: resolve -> download + verify every checksum -> extract to staging -> swap in -> lock. */
 export async function installFlow(req: InstallRequest): Promise<InstallResult> {
   const target = installTarget(req.projectDir, req.global ?? false, req.env);
-  const lock = readLock(target.aamDir);
-  const plan = await resolvePlan(req, lock);
-  return verifyAndStage(req, target, lock, plan);
+  if (req.dryRun) {
+    const lock = readLock(target.aamDir);
+    return verifyAndStage(req, target, lock, await resolvePlan(req, lock));
+  }
+  // One install at a time per .aam/: two at once would each rewrite the lock from the same old copy.
+  const createdAamDir = !existsSync(target.aamDir);
+  await mkdir(target.aamDir, { recursive: true });
+  let release: (() => Promise<void>) | undefined;
+  let failed = false;
+  try {
+    release = await lockProject(target.aamDir);
+    await removeStaleStaging(target.aamDir);
+    const lock = readLock(target.aamDir);
+    return await verifyAndStage(req, target, lock, await resolvePlan(req, lock));
+  } catch (e) {
+    failed = true;
+    throw e;
+  } finally {
+    await release?.().catch(() => undefined);
+    if (failed && createdAamDir) await rm(target.aamDir, { recursive: true, force: true });
+  }
+}
+
+async function lockProject(aamDir: string): Promise<() => Promise<void>> {
+  try {
+    return await lockfile.lock(aamDir, {
+      lockfilePath: join(aamDir, '.install.lock'),
+      stale: 60_000,
+      retries: { retries: 100, factor: 1.3, minTimeout: 50, maxTimeout: 1_000 },
+      onCompromised: () => undefined,
+    });
+  } catch (e) {
+    throw new AamError(
+      'LOCK_BUSY',
+      `Another aam install is running in ${aamDir}: ${e instanceof Error ? e.message : String(e)}`,
+    );
+  }
+}
+
+/** Staging left by an install that was killed: with the project lock held, nobody else owns it. */
+async function removeStaleStaging(aamDir: string): Promise<void> {
+  for (const name of await readdir(aamDir)) {
+    if (name.startsWith('.staging-')) await rm(join(aamDir, name), { recursive: true, force: true });
+  }
+}
+
+/** The version an installed package directory really holds (its own aam.yaml), if readable. */
+function installedVersion(dir: string): string | undefined {
+  try {
+    return (readYamlFile(join(dir, 'aam.yaml'), 'INVALID_MANIFEST').value as { version?: unknown })
+      ?.version as string;
+  } catch {
+    return undefined;
+  }
 }
 
 async function resolvePlan(req: InstallRequest, lock: Lockfile): Promise<Map<string, PlannedPackage>> {
@@ -209,7 +261,20 @@ async function verifyAndStage(
       yanked: p.record.yanked,
       expected: p.record.checksum,
       actual,
-      signatures: await signatureFacts(req.trust, p, actual, bytes),
+      signatures: await storedSignatureFacts(
+        req.trust,
+        p.registry,
+        p.name,
+        p.record.version,
+        p.record.signatures,
+        {
+          bytes,
+          checksum: actual,
+          size: bytes.length,
+          name: p.name,
+          version: p.record.version,
+        },
+      ),
       request: req.trust.request,
       ...(p.locked ? { locked: p.locked } : {}),
     });
@@ -239,7 +304,7 @@ async function verifyAndStage(
       file_checksums: p.locked?.file_checksums ?? {},
     };
   }
-  if (req.frozen && !sameLockedPackages(lock, next)) {
+  if (req.frozen && !sameLockedPackages(lock, next, { withSigners: true })) {
     const changed = [...plan.values()]
       .filter((p) => lock.packages[p.name]?.version !== p.record.version)
       .map((p) => `${p.name}@${p.record.version}`);
@@ -257,10 +322,12 @@ async function verifyAndStage(
   const toWrite: PlannedPackage[] = [];
   for (const p of plan.values()) {
     const path = join(target.packagesDir, packageDirName(p.name));
+    // The directory must really hold the locked version: an install killed after its swap leaves newer
+    // files under an older lock entry.
     const upToDate =
       p.locked?.version === p.record.version &&
       p.locked.checksum === next.packages[p.name]!.checksum &&
-      existsSync(path);
+      installedVersion(path) === p.record.version;
     let action: PackageAction = upToDate
       ? req.force
         ? 'reinstalled'
@@ -284,16 +351,15 @@ async function verifyAndStage(
   req.onEvent?.({ $case: 'installing', count: toWrite.length });
 
   // 2. Extract into a staging directory inside .aam/ (same file system), then rename into place.
-  const createdAamDir = !existsSync(target.aamDir);
   const createdPackagesDir = !existsSync(target.packagesDir);
-  await mkdir(target.aamDir, { recursive: true });
   const staging = join(target.aamDir, `.staging-${randomBytes(6).toString('hex')}`);
-  await mkdir(staging);
+  await mkdir(join(staging, 'new'), { recursive: true });
+  await mkdir(join(staging, 'old'));
   const swapped: { path: string; backup?: string }[] = [];
   try {
     const staged = new Map<string, string>();
     for (const p of toWrite) {
-      const dir = join(staging, packageDirName(p.name));
+      const dir = join(staging, 'new', packageDirName(p.name));
       const { manifest, fileChecksums } = await extractArchive(fetched.get(p.name)!, dir, limits);
       if (manifest.name !== p.name || manifest.version !== p.record.version) {
         throw new AamError(
@@ -309,7 +375,7 @@ async function verifyAndStage(
       const path = join(target.packagesDir, packageDirName(p.name));
       const entry: { path: string; backup?: string } = { path };
       if (existsSync(path)) {
-        entry.backup = join(staging, `previous-${packageDirName(p.name)}`);
+        entry.backup = join(staging, 'old', packageDirName(p.name));
         await rename(path, entry.backup);
       }
       swapped.push(entry);
@@ -323,8 +389,7 @@ async function verifyAndStage(
       if (s.backup) await rename(s.backup, s.path);
     }
     await rm(staging, { recursive: true, force: true });
-    if (createdAamDir) await rm(target.aamDir, { recursive: true, force: true });
-    else if (createdPackagesDir) await rm(target.packagesDir, { recursive: true, force: true });
+    if (createdPackagesDir) await rm(target.packagesDir, { recursive: true, force: true });
     throw e;
   }
   await rm(staging, { recursive: true, force: true });
@@ -341,45 +406,4 @@ async function verifyAndStage(
       action: result.packages.find((x) => x.name === p.name)!.action,
     });
   return result;
-}
-
-/** Reads each signature stored beside the archive and verifies it through the plugins; failures are facts. */
-async function signatureFacts(
-  trust: TrustContext,
-  p: PlannedPackage,
-  actual: Checksum,
-  archive: Buffer,
-): Promise<SignatureFact[]> {
-  const facts: SignatureFact[] = [];
-  for (const record of p.record.signatures) {
-    let bytes: Uint8Array;
-    try {
-      bytes = await p.registry.readSignature(p.name, p.record.version, record);
-    } catch (e) {
-      facts.push({
-        type: record.type,
-        valid: false,
-        errors: [`cannot read ${record.file}: ${e instanceof Error ? e.message : String(e)}`],
-      });
-      continue;
-    }
-    const artifact = {
-      bytes: archive,
-      checksum: actual,
-      size: archive.length,
-      name: p.name,
-      version: p.record.version,
-    };
-    const doc = { source: `${p.registry.name}:${record.file}`, declaredType: record.type, bytes };
-    facts.push(
-      await verifySignature(
-        trust.verifiers,
-        artifact,
-        doc,
-        { keys: [], registry: p.registry.name, offline: false },
-        trust.timeoutMs,
-      ),
-    );
-  }
-  return facts;
 }

@@ -1,9 +1,8 @@
-import { stat } from 'node:fs/promises';
-import { createReadStream } from 'node:fs';
+import { readFile, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { AamConfig } from '../config/types.js';
 import { AamError } from '../errors.js';
-import { sha256File, type Checksum } from '../integrity/checksum.js';
+import { sha256, type Checksum } from '../integrity/checksum.js';
 import { inspectArchive } from '../package/extract.js';
 import { formatSize, packPackage, type PackResult } from '../package/pack.js';
 import { assertTag } from '../package/name.js';
@@ -39,7 +38,7 @@ export async function publishFlow(req: PublishRequest): Promise<PublishResult> {
   const limits = archiveLimits(req.config.limits);
   const path = resolve(req.path);
   const st = await stat(path).catch(() => {
-    throw new AamError('NOT_FOUND', `${path} does not exist`);
+    throw new AamError('USAGE', `${path} does not exist`);
   });
   let archive = path;
   let packed: PackResult | undefined;
@@ -56,9 +55,17 @@ export async function publishFlow(req: PublishRequest): Promise<PublishResult> {
       `Archive size exceeds ${formatSize(limits.maxArchiveSize).replace('.0 ', ' ')} limit (actual: ${formatSize(size)})`,
     );
   }
+  // One read: the bytes inspected are the bytes hashed and stored (nothing can swap the file in between).
   // Identity comes from the aam.yaml inside the archive, never from the file name.
-  const { manifest } = await inspectArchive(createReadStream(archive), limits);
-  const checksum = await sha256File(archive);
+  const bytes = await readFile(archive);
+  const checksum = sha256(bytes);
+  let manifest;
+  try {
+    ({ manifest } = await inspectArchive(bytes, limits));
+  } catch (e) {
+    // The user asked to publish this archive: a hostile or broken one is bad input (exit 2).
+    throw e instanceof AamError ? e.asBadInput() : e;
+  }
   const [regCfg] = registriesToSearch(req.config.registries, req.registry);
   const registry = openRegistry(regCfg!);
   const base: PublishResult = {
@@ -82,7 +89,7 @@ export async function publishFlow(req: PublishRequest): Promise<PublishResult> {
     return base;
   }
   const outcome = await registry.publish({
-    archivePath: archive,
+    bytes,
     name: manifest.name,
     version: manifest.version,
     description: manifest.description,

@@ -1,12 +1,12 @@
-import { lstat, readdir } from 'node:fs/promises';
+import { lstat, readdir, readlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AamError } from '../errors.js';
-import { sha256FileHex } from '../integrity/checksum.js';
+import { checksumsEqual, sha256FileHex } from '../integrity/checksum.js';
 import type { RegistryConfig } from '../config/types.js';
 import { readLock, type LockedPackage } from '../lock/lockfile.js';
 import type { SignatureFact } from '../plugin/contracts.js';
 import type { Decision, Facts } from '../policy/facts.js';
-import { buildFacts, verifySignature, type TrustContext } from '../policy/gather.js';
+import { buildFacts, storedSignatureFacts, type TrustContext } from '../policy/gather.js';
 import { openRegistry } from '../registry/open.js';
 import { readCachedArchive } from './archive-cache.js';
 import { fetchArchive } from './fetch.js';
@@ -79,7 +79,11 @@ export async function verifyInstalledFlow(opts: {
         continue;
       }
       const st = await lstat(join(dir, path));
-      const actual = st.isFile() ? await sha256FileHex(join(dir, path)) : '';
+      const actual = st.isFile()
+        ? await sha256FileHex(join(dir, path))
+        : st.isSymbolicLink()
+          ? `link:${await readlink(join(dir, path))}`
+          : '';
       files.push({ path, status: actual === expected[path] ? 'ok' : 'modified' });
     }
     if (checksumsAvailable) {
@@ -105,6 +109,8 @@ export async function verifyInstalledFlow(opts: {
         result.decision = judged.decision;
         result.facts = judged.facts;
         if (judged.decision.outcome === 'fail') result.ok = false;
+        // Layer 1 is the host's rule too, whatever policy or bundle judged the facts.
+        if (!checksumsEqual(judged.facts.checksum.actual, entry.checksum)) result.ok = false;
       } catch (e) {
         if (!(e instanceof AamError)) throw e;
         result.policyError = e.message;
@@ -136,34 +142,28 @@ async function judgeLocked(
       `the archive of ${name}@${entry.version} is not cached and registry '${entry.source}' is not configured`,
     );
   }
-  const signatures: SignatureFact[] = [];
+  let signatures: SignatureFact[];
   try {
     const record = (await registry?.metadata(name))?.versions.find((v) => v.version === entry.version);
-    for (const sig of record?.signatures ?? []) {
-      const bytes = await registry!.readSignature(name, entry.version, sig);
-      signatures.push(
-        await verifySignature(
-          trust.verifiers,
-          {
-            bytes: archive.bytes,
-            checksum: archive.actual,
-            size: archive.bytes.length,
-            name,
-            version: entry.version,
-          },
-          { source: `${entry.source}:${sig.file}`, declaredType: sig.type, bytes },
-          { keys: [], registry: entry.source, offline: false },
-          trust.timeoutMs,
-        ),
-      );
-    }
+    const artifact = {
+      bytes: archive.bytes,
+      checksum: archive.actual,
+      size: archive.bytes.length,
+      name,
+      version: entry.version,
+    };
+    signatures = registry
+      ? await storedSignatureFacts(trust, registry, name, entry.version, record?.signatures ?? [], artifact)
+      : [];
   } catch (e) {
-    // An unreadable signature is a fact (invalid), never a pass.
-    signatures.push({
-      type: 'unknown',
-      valid: false,
-      errors: [`cannot read signatures: ${e instanceof Error ? e.message : String(e)}`],
-    });
+    // Unreadable registry metadata is a fact (an invalid signature), never a pass.
+    signatures = [
+      {
+        type: 'unknown',
+        valid: false,
+        errors: [`cannot read signatures: ${e instanceof Error ? e.message : String(e)}`],
+      },
+    ];
   }
   const facts = buildFacts({
     name,

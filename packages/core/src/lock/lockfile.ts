@@ -72,14 +72,20 @@ export async function writeLock(aamDir: string, lock: Lockfile): Promise<void> {
   );
 }
 
-export function sameLockedPackages(a: Lockfile, b: Lockfile): boolean {
+/** Same packages at the same versions, bytes and sources (and, withSigners, the same trusted signers). */
+export function sameLockedPackages(a: Lockfile, b: Lockfile, opts: { withSigners?: boolean } = {}): boolean {
   const ka = Object.keys(a.packages).sort();
   const kb = Object.keys(b.packages).sort();
   if (ka.join('\n') !== kb.join('\n')) return false;
   return ka.every((k) => {
     const x = a.packages[k]!;
     const y = b.packages[k]!;
-    return x.version === y.version && x.checksum === y.checksum && x.source === y.source;
+    const same = x.version === y.version && x.checksum === y.checksum && x.source === y.source;
+    if (!same || !opts.withSigners) return same;
+    return (
+      JSON.stringify(canonical(x.signatures)) === JSON.stringify(canonical(y.signatures)) &&
+      JSON.stringify(canonical(x.dependencies ?? {})) === JSON.stringify(canonical(y.dependencies ?? {}))
+    );
   });
 }
 

@@ -86,6 +86,8 @@ export async function extractArchive(
         case 'symlink':
           await mkdir(dirname(abs), { recursive: true, mode: 0o755 });
           await symlink(entry.linkname, abs);
+          // Recorded so `aam verify` checks links too (a link is "link:<target>", a file its SHA-256).
+          fileChecksums[entry.path] = `link:${entry.linkname}`;
           return;
         case 'hardlink': {
           await mkdir(dirname(abs), { recursive: true, mode: 0o755 });

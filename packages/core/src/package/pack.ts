@@ -29,9 +29,12 @@ export type PackEntry =
 
 /** Lists the files that go into the archive, sorted by path, with `/` separators. */
 export async function collectPackEntries(root: string): Promise<PackEntry[]> {
-  const ig = ignore().add(ALWAYS_EXCLUDED);
+  // Two matchers: a `!pattern` in .aamignore may re-include its own exclusions, never the fixed ones.
+  const always = ignore().add(ALWAYS_EXCLUDED);
+  const user = ignore();
   const ignoreFile = join(root, '.aamignore');
-  if (existsSync(ignoreFile)) ig.add(readFileSync(ignoreFile, 'utf8'));
+  if (existsSync(ignoreFile)) user.add(readFileSync(ignoreFile, 'utf8'));
+  const ig = { ignores: (p: string): boolean => always.ignores(p) || user.ignores(p) };
   const out: PackEntry[] = [];
   const walk = async (rel: string): Promise<void> => {
     const names = (await readdir(join(root, rel))).sort();

@@ -58,8 +58,10 @@ export async function walkArchive(
   const consume = (async () => {
     const exact = new Set<string>();
     const folded = new Map<string, string>();
+    // Keyed by folded path: on a case-insensitive file system `X/f` goes through a link named `x`.
     const files = new Set<string>();
     const symlinks = new Map<string, string>();
+    const deferredLinks: { path: string; target: string; linkname: string }[] = [];
     let entries = 0;
     let unpacked = 0;
     for await (const entry of extract) {
@@ -77,9 +79,10 @@ export async function walkArchive(
       const parts = path.split('/');
       for (let i = 1; i < parts.length; i++) {
         const prefix = parts.slice(0, i).join('/');
-        if (symlinks.has(prefix))
+        if (symlinks.has(foldKey(prefix)))
           refuse(`Archive entry ${path} passes through the symlink ${prefix}`, { entry: path });
-        if (files.has(prefix)) refuse(`Archive entry ${path} is below the file ${prefix}`, { entry: path });
+        if (files.has(foldKey(prefix)))
+          refuse(`Archive entry ${path} is below the file ${prefix}`, { entry: path });
       }
       exact.add(path);
       folded.set(key, path);
@@ -90,7 +93,7 @@ export async function walkArchive(
           unpacked += size;
           if (unpacked > limits.maxUnpackedSize)
             refuse(`Archive unpacks to more than ${limits.maxUnpackedSize} bytes (limit)`);
-          files.add(path);
+          files.add(key);
           const mode = ((h.mode ?? 0o644) & 0o111) !== 0 ? 0o755 : 0o644;
           await visit({ $case: 'file', path, mode, size, stream: entry as AsyncIterable<Buffer> });
           entry.resume();
@@ -103,19 +106,20 @@ export async function walkArchive(
         case 'symlink': {
           const linkname = h.linkname ?? '';
           const target = assertLinkInside(path, linkname, 'symlink');
-          symlinks.set(path, linkname);
+          symlinks.set(key, linkname);
           entry.resume();
-          await visit({ $case: 'symlink', path, target, linkname });
+          // Created only after every file: nothing is ever written through a link the archive made.
+          deferredLinks.push({ path, target, linkname });
           break;
         }
         case 'link': {
           const target = assertLinkInside(path, safeEntryPath(h.linkname ?? ''), 'hardlink');
-          if (!files.has(target))
+          if (!files.has(foldKey(target)))
             refuse(
               `Archive hardlink ${path} does not point to an earlier regular file: ${h.linkname ?? ''}`,
               { entry: path },
             );
-          files.add(path);
+          files.add(key);
           entry.resume();
           await visit({ $case: 'hardlink', path, target });
           break;
@@ -131,15 +135,21 @@ export async function walkArchive(
     }
     // Each link was checked on its own; now follow them together, as the OS would, so that a chain of
     // individually harmless links (`d/e/l -> ..`, `x -> d/e/l/../..`) cannot reach outside either.
-    for (const path of symlinks.keys()) {
-      if (followLinks(path.split('/'), symlinks, 0) === undefined) {
-        refuse(`Archive symlink ${path} points outside the package through other links`, { entry: path });
+    for (const link of deferredLinks) {
+      if (followLinks(link.path.split('/'), symlinks, 0) === undefined) {
+        refuse(`Archive symlink ${link.path} points outside the package through other links`, {
+          entry: link.path,
+        });
       }
     }
+    for (const link of deferredLinks) await visit({ $case: 'symlink', ...link });
   })();
   const [walked, piped] = await Promise.allSettled([consume, done]);
   // A refusal from the walker is the most specific reason; else the stream's own failure.
   if (walked.status === 'rejected' && walked.reason instanceof AamError) throw walked.reason;
+  // The visitor's own I/O failure (disk full, permissions) is not a corrupt archive: say what it was.
+  const io = walked.status === 'rejected' ? (walked.reason as NodeJS.ErrnoException) : undefined;
+  if (io?.code && io.syscall) throw new AamError('IO_ERROR', `Extracting failed: ${io.message}`);
   if (piped.status === 'rejected') throw normalise(piped.reason);
   if (walked.status === 'rejected') throw normalise(walked.reason);
 }
@@ -157,7 +167,7 @@ function followLinks(segments: string[], links: Map<string, string>, depth: numb
       continue;
     }
     stack.push(seg);
-    const link = links.get(stack.join('/'));
+    const link = links.get(foldKey(stack.join('/')));
     if (link !== undefined) {
       if (depth >= MAX_LINK_DEPTH) return undefined;
       const resolved = followLinks([...stack.slice(0, -1), ...link.split('/')], links, depth + 1);

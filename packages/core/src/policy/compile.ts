@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -10,7 +10,7 @@ import { aamHome } from '../config/paths.js';
 import { declaringDir, type ConfigLayer } from '../config/load.js';
 import type { AamConfig } from '../config/types.js';
 import { AamError } from '../errors.js';
-import { opaBuildWasm, opaVersion, requireOpa } from './opa.js';
+import { opaBuildWasm, opaParsePackage, opaVersion, requireOpa } from './opa.js';
 import { configToRego } from './translate.js';
 
 /** Entrypoints every AAM policy bundle exports. */
@@ -61,8 +61,15 @@ export type PolicySource =
   /** A bundle built by `aam policy build` (its config is compiled in). */
   | { kind: 'bundle'; wasm: Buffer; hash: string; configAsData: false; modules: []; path: string };
 
-/** Expands `policy.modules` (files or directories) to Rego files and checks each declares `package aam.custom`. */
-export async function customModuleFiles(config: AamConfig, layers: ConfigLayer[]): Promise<string[]> {
+/**
+ * Expands `policy.modules` (files or directories) to Rego files. With `checkPackages`, each must parse and
+ * declare `package aam.custom` — read from OPA's own parse tree, so no line break or string can disguise it.
+ */
+export async function customModuleFiles(
+  config: AamConfig,
+  layers: ConfigLayer[],
+  opts: { checkPackages: boolean; env?: NodeJS.ProcessEnv } = { checkPackages: true },
+): Promise<string[]> {
   const base = declaringDir(layers, (v) => v.policy?.modules !== undefined);
   const files: string[] = [];
   for (const m of config.policy.modules) {
@@ -71,19 +78,19 @@ export async function customModuleFiles(config: AamConfig, layers: ConfigLayer[]
     if (statSync(p).isDirectory()) files.push(...(await regoFilesIn(p)));
     else files.push(p);
   }
-  for (const f of files) assertCustomPackage(f, readFileSync(f, 'utf8'));
+  if (opts.checkPackages && files.length > 0) {
+    const opa = requireOpa('to compile the enterprise modules in policy.modules', opts.env);
+    for (const f of files) assertCustomPackage(f, await opaParsePackage(opa, f));
+  }
   return files;
 }
 
-export function assertCustomPackage(file: string, text: string): void {
-  const lines = text.split('\n');
-  const index = lines.findIndex((l) => /^\s*package\s/.test(l));
-  if (index < 0) throw new AamError('INVALID_POLICY', `${file}:1: rego_parse_error: no package declaration`);
-  const pkg = lines[index]!.trim().split(/\s+/)[1];
-  if (pkg !== CUSTOM_PACKAGE) {
+/** The package a module declares, e.g. ['aam', 'custom'], as `opa parse` sees it. */
+export function assertCustomPackage(file: string, pkg: string[]): void {
+  if (pkg.join('.') !== CUSTOM_PACKAGE) {
     throw new AamError(
       'INVALID_POLICY',
-      `${file}:${index + 1}: package ${pkg}: enterprise modules must declare 'package ${CUSTOM_PACKAGE}' (they add deny and warn rules; the default decision cannot be replaced)`,
+      `${file}: package ${pkg.join('.')}: enterprise modules must declare 'package ${CUSTOM_PACKAGE}' (they add deny and warn rules; the default decision cannot be replaced)`,
     );
   }
 }
@@ -142,7 +149,7 @@ export async function resolvePolicy(opts: ResolveOptions): Promise<PolicySource>
     const wasm = await wasmFromBundle(await readFile(path), path);
     return { kind: 'bundle', wasm, hash: sha256([wasm]), configAsData: false, modules: [], path };
   }
-  const modules = await customModuleFiles(config, layers);
+  const modules = await customModuleFiles(config, layers, { checkPackages: true, env });
   if (modules.length === 0 && !opts.forceCompile) {
     const path = prebuiltWasmPath(env);
     if (!existsSync(path))
@@ -210,7 +217,7 @@ export async function buildPolicyBundle(
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<{ output: string; files: string[] }> {
   const opa = requireOpa('to build a policy bundle', env);
-  const modules = await customModuleFiles(config, layers);
+  const modules = await customModuleFiles(config, layers, { checkPackages: true, env });
   const defaults = await defaultPolicyFiles(env);
   const work = await mkdtemp(join(tmpdir(), 'aam-policy-'));
   try {

@@ -24,10 +24,10 @@ function normalise(e: unknown, what: string): AamError {
 
 const loaded = new Map<string, Promise<LoadedPolicy>>();
 const encoder = new TextEncoder();
+const configOf = new WeakMap<LoadedPolicy, string>();
 
 /** Evaluates facts with a compiled trust policy. Loads each WASM once per process. */
 export class PolicyEngine {
-  private configKey = '';
   private constructor(
     private readonly policy: LoadedPolicy,
     readonly source: PolicySource,
@@ -57,13 +57,15 @@ export class PolicyEngine {
     if (!this.source.configAsData) return;
     const data = { aam: { config: { security: policyConfig(security) } } };
     const key = JSON.stringify(data);
-    if (key === this.configKey) return;
+    // Engines loaded from the same WASM share one instance: the data it holds is tracked per instance.
+    if (configOf.get(this.policy) === key) return;
     try {
       this.policy.setData(data);
     } catch (e) {
+      configOf.delete(this.policy);
       throw normalise(e, 'passing the config to the policy failed');
     }
-    this.configKey = key;
+    configOf.set(this.policy, key);
   }
 
   private run(facts: Facts | Record<string, unknown>, entrypoint: string): unknown {

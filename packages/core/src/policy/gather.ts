@@ -7,6 +7,7 @@ import type {
   SignatureVerifier,
   VerifyContext,
 } from '../plugin/contracts.js';
+import type { Registry, SignatureRecord } from '../registry/types.js';
 import type { Decision, Facts } from './facts.js';
 import type { PolicyEngine } from './engine.js';
 
@@ -102,7 +103,8 @@ export function buildFacts(opts: {
 export function trustedSigners(decision: Decision, facts: Facts): LockedSignature[] {
   const out: LockedSignature[] = [];
   for (const r of decision.reasons) {
-    if (r.code !== 'trusted' || r.signature === undefined) continue;
+    // Only the default policy's own verdict counts: a module's reason cannot plant a signer in the lock.
+    if (r.rule !== 'aam.trust.trusted' || r.effect !== 'pass' || r.signature === undefined) continue;
     const s = r.kind === 'attestation' ? facts.attestations[r.signature] : facts.signatures[r.signature];
     if (!s) continue;
     out.push({
@@ -129,4 +131,38 @@ export class PolicyRefusedError extends AamError {
       decision,
     });
   }
+}
+
+/** Reads each signature stored beside an archive in a registry and verifies it; failures are facts. */
+export async function storedSignatureFacts(
+  trust: TrustContext,
+  registry: Registry,
+  name: string,
+  version: string,
+  records: SignatureRecord[],
+  artifact: ArtifactRef,
+): Promise<SignatureFact[]> {
+  const facts: SignatureFact[] = [];
+  for (const record of records) {
+    let bytes: Uint8Array;
+    try {
+      bytes = await registry.readSignature(name, version, record);
+    } catch (e) {
+      facts.push(
+        failed(record.type, `cannot read ${record.file}: ${e instanceof Error ? e.message : String(e)}`),
+      );
+      continue;
+    }
+    const doc = { source: `${registry.name}:${record.file}`, declaredType: record.type, bytes };
+    facts.push(
+      await verifySignature(
+        trust.verifiers,
+        artifact,
+        doc,
+        { keys: [], registry: registry.name, offline: false },
+        trust.timeoutMs,
+      ),
+    );
+  }
+  return facts;
 }

@@ -98,3 +98,44 @@ export async function opaBuildWasm(opts: {
     throw new AamError('POLICY_ERROR', `opa build failed: ${output || err.message}`);
   }
 }
+
+/** `opa parse` of one module: its package path without the leading `data`; a syntax error names file and line. */
+export async function opaParsePackage(opa: string, file: string): Promise<string[]> {
+  let stdout: string;
+  try {
+    ({ stdout } = await run(opa, ['parse', '--format', 'json', file], {
+      timeout: 60_000,
+      maxBuffer: 64 << 20,
+    }));
+  } catch (e) {
+    const err = e as { stderr?: string; stdout?: string; message: string };
+    const output = `${err.stdout ?? ''}\n${err.stderr ?? ''}`.trim();
+    const problems = [...parseJsonErrors(err.stdout, file), ...parseJsonErrors(err.stderr, file)];
+    if (problems.length === 0) problems.push(...parseOpaErrors(output));
+    if (problems.length > 0) {
+      const lines = problems.map((p) => `${p.file}:${p.line}: ${p.kind}: ${p.message}`);
+      throw new AamError('INVALID_POLICY', lines.join('\n'), { problems });
+    }
+    throw new AamError('INVALID_POLICY', `${file}: cannot be parsed: ${output || err.message}`);
+  }
+  const ast = JSON.parse(stdout) as { package?: { path?: { value: string }[] } };
+  return (ast.package?.path ?? []).slice(1).map((t) => t.value);
+}
+
+/** `--format json` errors: {errors: [{message, code, location: {file, row}}]}; anything else gives none. */
+function parseJsonErrors(text: string | undefined, file: string): RegoProblem[] {
+  if (!text?.trim().startsWith('{')) return [];
+  try {
+    const parsed = JSON.parse(text) as {
+      errors?: { message: string; code: string; location?: { file?: string; row?: number } }[];
+    };
+    return (parsed.errors ?? []).map((x) => ({
+      file: x.location?.file ?? file,
+      line: x.location?.row ?? 0,
+      kind: x.code,
+      message: x.message,
+    }));
+  } catch {
+    return [];
+  }
+}

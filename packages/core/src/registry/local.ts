@@ -1,14 +1,12 @@
-import { createReadStream, createWriteStream, existsSync } from 'node:fs';
+import { createReadStream, existsSync } from 'node:fs';
 import { mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import lockfile from 'proper-lockfile';
 import { writeYamlAtomic } from '../atomic-file.js';
 import { AamError } from '../errors.js';
-import { checksumsEqual } from '../integrity/checksum.js';
-import { Sha256Tap } from '../integrity/sha256-tap.js';
+import { checksumsEqual, sha256 } from '../integrity/checksum.js';
 import { assertPackageName, assertVersion, packageDirName } from '../package/name.js';
 import { readYamlFile } from '../yaml-file.js';
 import { readPackageMetadata } from './metadata.js';
@@ -162,26 +160,30 @@ export class LocalRegistry implements Registry {
       await mkdir(versionsDir, { recursive: true });
       const target = this.archivePath(req.name, req.version);
       const tmp = `${target}.${process.pid}.partial`;
-      const tap = new Sha256Tap();
-      await pipeline(
-        createReadStream(req.archivePath, { highWaterMark: 1 << 20 }),
-        tap,
-        createWriteStream(tmp, { mode: 0o644 }),
-      );
-      const copied = tap.checksum();
-      if (!checksumsEqual(copied, req.checksum)) {
-        await rm(tmp, { force: true });
-        throw new AamError(
-          'CHECKSUM_MISMATCH',
-          `${req.archivePath} changed while publishing (expected ${req.checksum}, copied ${copied})`,
-        );
-      }
+      // Until metadata.yaml names the version, its files are garbage: remove them if anything fails.
+      const written: string[] = [tmp];
       const signatures: SignatureRecord[] = [];
-      for (const s of req.signatures ?? []) {
-        await writeFile(join(versionsDir, s.record.file), s.bytes, { mode: 0o644 });
-        signatures.push(s.record);
+      try {
+        const copied = sha256(req.bytes);
+        if (!checksumsEqual(copied, req.checksum)) {
+          throw new AamError(
+            'CHECKSUM_MISMATCH',
+            `Archive bytes do not match their checksum (expected ${req.checksum}, got ${copied})`,
+          );
+        }
+        await writeFile(tmp, req.bytes, { mode: 0o644 });
+        for (const s of req.signatures ?? []) {
+          const file = join(versionsDir, s.record.file);
+          written.push(file);
+          await writeFile(file, s.bytes, { mode: 0o644 });
+          signatures.push(s.record);
+        }
+        await rename(tmp, target);
+        written.push(target);
+      } catch (e) {
+        for (const f of written) await rm(f, { force: true });
+        throw e;
       }
-      await rename(tmp, target);
       const meta: PackageMetadata = current ?? {
         name: req.name,
         description: req.description,
@@ -220,6 +222,9 @@ export class LocalRegistry implements Registry {
         lockfilePath: join(this.root, '.publish.lock'),
         stale: 30_000,
         retries: { retries: 200, factor: 1.2, minTimeout: 10, maxTimeout: 250 },
+        // The default handler throws from a timer (an uncaught crash); publish re-checks nothing after the
+        // lock, and every write is atomic, so a compromised lock only loses the mutual exclusion.
+        onCompromised: () => undefined,
       });
     } catch (e) {
       throw new AamError(
@@ -238,8 +243,18 @@ export class LocalRegistry implements Registry {
     for (const d of dirs.map((x) => x.name).sort()) {
       const file = join(this.root, 'packages', d, 'metadata.yaml');
       if (!existsSync(file)) continue;
-      const raw = readYamlFile(file, 'INVALID_REGISTRY').value as PackageMetadata;
-      packages.push({ name: raw.name, description: raw.description, latest: raw.dist_tags?.latest ?? null });
+      // The index is derived data: one unreadable metadata.yaml must not fail a publish already committed.
+      let raw: PackageMetadata;
+      try {
+        raw = readYamlFile(file, 'INVALID_REGISTRY').value as PackageMetadata;
+      } catch {
+        continue;
+      }
+      packages.push({
+        name: raw?.name,
+        description: raw?.description,
+        latest: raw?.dist_tags?.latest ?? null,
+      });
     }
     await writeYamlAtomic(join(this.root, 'index.yaml'), { packages, updated_at: new Date().toISOString() });
   }

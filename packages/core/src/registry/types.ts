@@ -27,7 +27,8 @@ export interface PackageMetadata {
 }
 
 export interface RegistryPublishRequest {
-  archivePath: string;
+  /** The archive exactly as it was inspected and hashed (one read: nothing can change in between). */
+  bytes: Buffer;
   name: string;
   version: string;
   description: string;
