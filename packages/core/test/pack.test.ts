@@ -52,8 +52,8 @@ function writeTree(order: string[], mtime: number, umask: number): string {
 const ORDER = ['aam.yaml', 'skills/review/SKILL.md', 'skills/review/run.sh', 'README.md', 'prompts/a.md'];
 const LIMIT = { maxArchiveSize: 50 * 1024 * 1024 };
 
-async function headers(file: string): Promise<tar.Headers[]> {
-  const out: tar.Headers[] = [];
+async function headers(file: string): Promise<tar.Header[]> {
+  const out: tar.Header[] = [];
   const ex = tar.extract();
   const done = (async () => {
     for await (const e of ex) {
