@@ -24,7 +24,8 @@ export type AamErrorCode =
   | 'INVALID_POLICY'
   | 'INVALID_FACTS'
   | 'POLICY_ERROR'
-  | 'POLICY_REFUSED';
+  | 'POLICY_REFUSED'
+  | 'SIGNING_FAILED';
 
 /** Codes that mean "the input was bad" (exit 2) rather than "the check refused" (exit 1). */
 const BAD_INPUT: ReadonlySet<AamErrorCode> = new Set([

@@ -39,3 +39,4 @@ export * from './policy/compile.js';
 export * from './policy/engine.js';
 export * from './policy/gather.js';
 export * from './policy/levels.js';
+export * from './flows/verify-artifact.js';

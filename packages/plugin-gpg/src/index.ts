@@ -1,10 +1,17 @@
-import type { AamPlugin } from '@aam/core';
+import { SIGNATURE_VERIFIER, SIGNER, type AamPlugin } from '@aam/core';
+import { GpgSigner } from './signer.js';
+import { GpgVerifier } from './verifier.js';
 
-/** Built-in gpg plugin. Wired into start-up; it registers its signer and verifier once they exist. */
+export { GpgSigner, type GpgSignOptions } from './signer.js';
+export { GpgVerifier } from './verifier.js';
+export { normalizeFingerprint, sniffGpg, type GpgEnvelope } from './envelope.js';
+
+/** Built-in GPG plugin: GnuPG / OpenPGP.js signer and OpenPGP.js verifier. */
 export const plugin: AamPlugin = {
   name: '@aam/plugin-gpg',
-  register() {
-    // Nothing yet: see the gpg issue.
+  register(container) {
+    container.register(SIGNATURE_VERIFIER, { useValue: new GpgVerifier() });
+    container.register(SIGNER, { useValue: new GpgSigner() });
   },
 };
 

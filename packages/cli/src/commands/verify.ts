@@ -1,23 +1,42 @@
 import { Args, Flags } from '@oclif/core';
-import { verifyInstalledFlow } from '@aam/core';
+import { AamError, verifyArtifactFlow, verifyInstalledFlow, type TrustContext } from '@aam/core';
 import { AamCommand } from '../base-command.js';
 import { decisionLines } from '../render-decision.js';
 import { fail, ok, warn } from '../style.js';
 
 export default class Verify extends AamCommand {
-  static override summary = 'Re-check installed packages against the lock file.';
-  static override description = `Re-hashes every installed file and compares it with the SHA-256 recorded in
-aam-lock.yaml at install time: each file is ok, modified, missing or untracked. Then re-judges the archive the
-lock names (from the archive cache, else downloaded again): its checksum, its signatures and the trust policy,
-with signatures always judged. Anything but ok, or a policy failure, exits 1.`;
+  static override summary = 'Re-check installed packages, or verify any file against its signatures.';
+  static override description = `aam verify [NAME...]: re-hashes every installed file and compares it with the SHA-256
+recorded in aam-lock.yaml at install time (ok, modified, missing or untracked), then re-judges the archive the lock
+names (from the archive cache, else downloaded again): checksum, signatures and the trust policy.
+
+aam verify FILE --signature SIG... [--key PUBKEY]: verifies any file, like cosign verify-blob. SIG may be an AAM
+GPG envelope, or an ASCII-armored or binary OpenPGP detached signature (with --key). Trust comes from the policy
+(trusted_keys, trusted_identities). Anything but ok, or a policy failure, exits 1.`;
   static override examples = [
     '<%= config.bin %> verify',
     '<%= config.bin %> verify @author/my-package --json',
+    '<%= config.bin %> verify my-package-1.0.0.aam --signature my-package-1.0.0.aam.asc --key author.asc',
   ];
   static override strict = false;
   static override args = { name: Args.string({ description: 'installed package name (default: all)' }) };
   static override flags = {
     global: Flags.boolean({ char: 'g', description: 'check ~/.aam (AAM_HOME) instead of ./.aam' }),
+    signature: Flags.string({
+      char: 's',
+      multiple: true,
+      description: 'signature file for FILE (repeatable)',
+    }),
+    key: Flags.string({
+      char: 'k',
+      multiple: true,
+      description: 'public key file (OpenPGP armored/binary or PEM)',
+    }),
+    name: Flags.string({
+      description: 'package name FILE claims to be (for attestations)',
+      dependsOn: ['signature'],
+    }),
+    version: Flags.string({ description: 'package version FILE claims to be', dependsOn: ['signature'] }),
   };
 
   async run() {
@@ -28,6 +47,8 @@ with signatures always judged. Anything but ok, or a policy failure, exits 1.`;
       require_signature: config.security.require_signature,
       no_verify: false,
     });
+    if (flags.signature)
+      return this.verifyFile(argv as string[], flags.signature, flags.key ?? [], trust, flags);
     const results = await verifyInstalledFlow({
       projectDir: process.cwd(),
       names: argv as string[],
@@ -61,5 +82,30 @@ with signatures always judged. Anything but ok, or a policy failure, exits 1.`;
       this.exit(1);
     }
     return { ok: true, packages: results };
+  }
+
+  private async verifyFile(
+    argv: string[],
+    signatures: string[],
+    keys: string[],
+    trust: TrustContext,
+    flags: { name?: string; version?: string },
+  ) {
+    if (argv.length !== 1) throw new AamError('USAGE', 'With --signature, give exactly one FILE to verify');
+    const { facts, decision } = await verifyArtifactFlow({
+      file: argv[0]!,
+      signatures,
+      keys,
+      trust,
+      ...(flags.name ? { name: flags.name } : {}),
+      ...(flags.version ? { version: flags.version } : {}),
+    });
+    this.log(ok(`Checksum: ${facts.checksum.actual}`));
+    for (const line of decisionLines(decision, facts)) this.log(line);
+    if (decision.outcome === 'fail') {
+      if (this.jsonEnabled()) this.logJson({ ok: false, facts, decision });
+      this.exit(1);
+    }
+    return { ok: true, facts, decision };
   }
 }

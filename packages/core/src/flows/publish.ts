@@ -8,6 +8,9 @@ import { formatSize, packPackage, type PackResult } from '../package/pack.js';
 import { assertTag } from '../package/name.js';
 import { openRegistry, registriesToSearch } from '../registry/open.js';
 import type { PublishOutcome } from '../registry/types.js';
+import type { SignatureFact, SignatureVerifier, Signer, SignOptions } from '../plugin/contracts.js';
+import { verifySignature } from '../policy/gather.js';
+import type { SignatureRecord } from '../registry/types.js';
 import { archiveLimits } from './context.js';
 
 export interface PublishRequest {
@@ -17,6 +20,8 @@ export interface PublishRequest {
   registry?: string;
   tag?: string;
   dryRun?: boolean;
+  /** Sign the archive (SPEC §7): the signer, its options, and the verifiers that check the result. */
+  signing?: { signer: Signer; options: SignOptions; verifiers: SignatureVerifier[] };
 }
 
 export interface PublishResult {
@@ -28,6 +33,8 @@ export interface PublishResult {
   archive: string;
   packed?: PackResult;
   outcome?: PublishOutcome;
+  /** The signature made, as its verifier reads it back. */
+  signature?: SignatureFact;
   dryRun: boolean;
 }
 
@@ -88,7 +95,34 @@ export async function publishFlow(req: PublishRequest): Promise<PublishResult> {
     }
     return base;
   }
+  let signatures: { record: SignatureRecord; bytes: Uint8Array }[] | undefined;
+  let signature: SignatureFact | undefined;
+  if (req.signing) {
+    const artifact = { bytes, checksum, size, name: manifest.name, version: manifest.version };
+    const doc = await req.signing.signer.sign(artifact, req.signing.options);
+    // Read our own signature back before storing it: a signature that does not verify is never published.
+    signature = await verifySignature(req.signing.verifiers, artifact, doc, { keys: [], offline: true });
+    if (!signature.valid) {
+      throw new AamError(
+        'SIGNING_FAILED',
+        `The new ${req.signing.signer.type} signature does not verify: ${signature.errors.join('; ')}`,
+      );
+    }
+    const type = req.signing.signer.type;
+    signatures = [
+      {
+        record: {
+          type,
+          file: `${manifest.version}.aam.${type}.json`,
+          ...(signature.identity ? { identity: signature.identity } : {}),
+          ...(signature.fingerprint ? { fingerprint: signature.fingerprint } : {}),
+        },
+        bytes: doc.bytes,
+      },
+    ];
+  }
   const outcome = await registry.publish({
+    ...(signatures ? { signatures } : {}),
     bytes,
     name: manifest.name,
     version: manifest.version,
@@ -98,5 +132,5 @@ export async function publishFlow(req: PublishRequest): Promise<PublishResult> {
     tag,
     ...(manifest.dependencies ? { dependencies: manifest.dependencies } : {}),
   });
-  return { ...base, outcome };
+  return { ...base, outcome, ...(signature ? { signature } : {}) };
 }

@@ -1,6 +1,6 @@
 import { basename } from 'node:path';
 import { Args, Flags } from '@oclif/core';
-import { formatSize, publishFlow } from '@aam/core';
+import { AamError, formatSize, publishFlow, signersOf, verifiersOf, type PublishRequest } from '@aam/core';
 import { AamCommand } from '../../base-command.js';
 import { ok } from '../../style.js';
 
@@ -21,12 +21,43 @@ registry's metadata.yaml. A published version is immutable: publishing it again 
     registry: Flags.string({ char: 'r', description: 'registry name (default: the default registry)' }),
     tag: Flags.string({ char: 't', description: 'dist-tag to point at this version', default: 'latest' }),
     'dry-run': Flags.boolean({ description: 'check everything, write nothing' }),
+    sign: Flags.boolean({
+      description: 'sign the archive (see --sign-type) and store the signature beside it',
+    }),
+    'sign-type': Flags.string({
+      aliases: ['signing-method'],
+      options: ['sigstore', 'gpg'],
+      default: 'sigstore',
+      description: 'signing method for --sign',
+    }),
+    'gpg-key': Flags.string({
+      description: 'GnuPG key to sign with (fingerprint); default: your default key',
+    }),
   };
 
   async run() {
     const { args, flags } = await this.parse(PkgPublish);
     const { config } = this.config_();
+    let signing: PublishRequest['signing'];
+    if (flags.sign && !flags['dry-run']) {
+      const container = await this.pluginContainer();
+      const signer = signersOf(container).find((x) => x.type === flags['sign-type']);
+      if (!signer) {
+        throw new AamError(
+          'USAGE',
+          flags['sign-type'] === 'sigstore'
+            ? 'Sigstore signing is not available in this build yet; sign with --sign-type gpg'
+            : `No signer for --sign-type ${flags['sign-type']} is installed`,
+        );
+      }
+      signing = {
+        signer,
+        options: { ...(flags['gpg-key'] ? { gpgKey: flags['gpg-key'] } : {}) },
+        verifiers: verifiersOf(container),
+      };
+    }
     const r = await publishFlow({
+      ...(signing ? { signing } : {}),
       path: args.path,
       config,
       tag: flags.tag,
@@ -35,6 +66,12 @@ registry's metadata.yaml. A published version is immutable: publishing it again 
     });
     if (r.packed) this.log(ok(`Built ${basename(r.packed.file)} (${formatSize(r.packed.size)})`));
     this.log(`Checksum: ${r.checksum}`);
+    if (r.signature) {
+      this.log(ok(`Package signed with ${r.signature.type === 'gpg' ? 'GPG' : r.signature.type}`));
+      if (r.signature.fingerprint) this.log(`  Key: ${r.signature.fingerprint}`);
+      if (r.signature.user_ids?.[0]) this.log(`  Signed by: ${r.signature.user_ids[0]}`);
+    }
+    if (r.dryRun && flags.sign) this.log(`Dry run: would sign with ${flags['sign-type']}`);
     if (r.dryRun)
       this.log(`Dry run: would publish ${r.name}@${r.version} to '${r.registry}' (tag: ${flags.tag})`);
     else
@@ -50,6 +87,7 @@ registry's metadata.yaml. A published version is immutable: publishing it again 
       archive: r.archive,
       dryRun: r.dryRun,
       tags: r.outcome?.tags ?? [],
+      signature: r.signature ?? null,
     };
   }
 }
