@@ -28,6 +28,9 @@ function gpgWithStdin(args: string[], input: Uint8Array, env: NodeJS.ProcessEnv)
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     child.stderr.on('data', (d: Buffer) => (err += d.toString()));
     child.on('error', reject);
+    // gpg may exit before reading its input (unknown key): the write then fails with EPIPE, and the exit
+    // code, reported below with gpg's own message, is the error that matters.
+    child.stdin.on('error', () => undefined);
     child.on('close', (code) =>
       code === 0
         ? resolve(out)
@@ -112,11 +115,10 @@ export class GpgSigner implements Signer {
         `Cannot use the key in AAM_GPG_KEY_FILE (${file}): ${e instanceof Error ? e.message : String(e)}`,
       );
     }
-    const fingerprint = normalizeFingerprint(key.getFingerprint());
-    if (wanted && !fingerprint.endsWith(normalizeFingerprint(wanted))) {
+    if (wanted && !keyMatches(key, wanted)) {
       throw new AamError(
         'SIGNING_FAILED',
-        `AAM_GPG_KEY_FILE holds key ${fingerprint}, not ${normalizeFingerprint(wanted)}`,
+        `AAM_GPG_KEY_FILE holds key ${normalizeFingerprint(key.getFingerprint())} (${key.getUserIDs().join(', ')}), not ${wanted}`,
       );
     }
     const signature = (await openpgp.sign({
@@ -127,4 +129,18 @@ export class GpgSigner implements Signer {
     })) as string;
     return envelope(signature, key.toPublic());
   }
+}
+
+/** Whether --gpg-key names this key as gpg's --local-user would: fingerprint or key ID (of the key or a
+ *  subkey, optional 0x), or part of a user ID. */
+function keyMatches(key: openpgp.PrivateKey, wanted: string): boolean {
+  const hex = normalizeFingerprint(wanted).replace(/^0X/, '');
+  if (/^([0-9A-F]{16}|[0-9A-F]{40}|[0-9A-F]{64})$/.test(hex)) {
+    return key.getKeys().some((k) => {
+      const fp = normalizeFingerprint(k.getFingerprint());
+      return fp === hex || (hex.length === 16 && fp.endsWith(hex));
+    });
+  }
+  const needle = wanted.replace(/^<|>$/g, '').toLowerCase();
+  return needle.length > 2 && key.getUserIDs().some((uid) => uid.toLowerCase().includes(needle));
 }

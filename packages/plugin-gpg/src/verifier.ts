@@ -34,10 +34,14 @@ const invalid = (errors: string[], extra: Partial<SignatureFact> = {}): Signatur
   ...extra,
 });
 
+function message(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
 /**
  * OpenPGP signatures, verified with OpenPGP.js only (no GnuPG needed). Valid means: the signature verifies over
- * the artifact bytes with a key it names, that key (and the signing subkey) was valid when it signed, and the key
- * is neither expired nor revoked now. Which fingerprints are trusted is the policy's call (`trusted_keys`).
+ * the artifact bytes with a key it names, that key (and the signing subkey) was valid when it signed, and neither
+ * the key nor the signing subkey is expired or revoked now. Which fingerprints are trusted is the policy's call.
  */
 export class GpgVerifier implements SignatureVerifier {
   readonly type = 'gpg';
@@ -50,7 +54,6 @@ export class GpgVerifier implements SignatureVerifier {
     const doc = sniffGpg(sig.bytes);
     if (!doc) return invalid(['not an OpenPGP signature or AAM GPG envelope']);
     let signature: openpgp.Signature;
-    const candidates: openpgp.PublicKey[] = [];
     try {
       signature =
         doc.$case === 'binary'
@@ -61,18 +64,25 @@ export class GpgVerifier implements SignatureVerifier {
     } catch (e) {
       return invalid([`unreadable signature: ${message(e)}`]);
     }
-    try {
-      for (const k of ctx.keys) candidates.push(...(await readKeys(k)));
-      if (doc.$case === 'envelope' && doc.envelope.public_key)
-        candidates.push(...(await readKeys(doc.envelope.public_key)));
-    } catch (e) {
-      return invalid([`unreadable public key: ${message(e)}`]);
+    // --key may name PEM keys meant for other verifiers, and an envelope's key may be damaged: an unreadable
+    // key is skipped (and reported when no usable key is left), never fatal for the keys that do parse.
+    const candidates: openpgp.PublicKey[] = [];
+    const unreadable: string[] = [];
+    const sources: (Uint8Array | string)[] = [...ctx.keys];
+    if (doc.$case === 'envelope' && doc.envelope.public_key) sources.push(doc.envelope.public_key);
+    for (const source of sources) {
+      try {
+        candidates.push(...(await readKeys(source)));
+      } catch (e) {
+        unreadable.push(message(e));
+      }
     }
     const issuers = signature.getSigningKeyIDs().map((id) => id.toHex());
     const key = candidates.find((k) => k.getKeys().some((sub) => issuers.includes(sub.getKeyID().toHex())));
     if (!key) {
+      const why = unreadable.length ? ` (unreadable keys skipped: ${unreadable.join('; ')})` : '';
       return invalid([
-        `no public key for signing key ${issuers.join(', ').toUpperCase() || '(none named)'}: give it with --key or in the envelope`,
+        `no public key for signing key ${issuers.join(', ').toUpperCase() || '(none named)'}: give it with --key or in the envelope${why}`,
       ]);
     }
     const fingerprint = normalizeFingerprint(key.getFingerprint());
@@ -103,22 +113,48 @@ export class GpgVerifier implements SignatureVerifier {
     } catch (e) {
       errors.push(message(e));
     }
-    // OpenPGP.js checks the key as it was when it signed; SPEC §4 also refuses keys expired or revoked now.
-    try {
-      if (await key.isRevoked()) errors.push(`key ${fingerprint} is revoked`);
-      const expires = await key.getExpirationTime();
-      if (expires instanceof Date && expires.getTime() <= Date.now())
-        errors.push(`key ${fingerprint} expired on ${expires.toISOString()}`);
-    } catch (e) {
-      errors.push(`cannot check the key's validity: ${message(e)}`);
-    }
-    void ctx.offline;
+    errors.push(...(await expiredOrRevokedNow(key, signingKey, fingerprint)));
     return errors.length
       ? invalid([...new Set(errors)], facts)
       : { type: 'gpg', valid: true, errors: [], ...facts };
   }
 }
 
-function message(e: unknown): string {
-  return e instanceof Error ? e.message : String(e);
+/** SPEC §4: a key (or signing subkey) expired or revoked now makes its signatures invalid, whenever they were made. */
+async function expiredOrRevokedNow(
+  key: openpgp.PublicKey,
+  signingKey: openpgp.PublicKey | openpgp.Subkey,
+  fingerprint: string,
+): Promise<string[]> {
+  const errors: string[] = [];
+  const now = new Date();
+  try {
+    if (await key.isRevoked(undefined, undefined, now)) errors.push(`key ${fingerprint} is revoked`);
+    const expires = await key.getExpirationTime();
+    if (expires instanceof Date && expires.getTime() <= now.getTime()) {
+      errors.push(`key ${fingerprint} expired on ${expires.toISOString()}`);
+    }
+    if (signingKey !== key) {
+      const sub = signingKey as openpgp.Subkey;
+      const subFp = normalizeFingerprint(sub.getFingerprint());
+      if (await subkeyRevoked(sub, now)) errors.push(`signing subkey ${subFp} is revoked`);
+      const subExpires = await sub.getExpirationTime(now);
+      if (subExpires instanceof Date && subExpires.getTime() <= now.getTime()) {
+        errors.push(`signing subkey ${subFp} expired on ${subExpires.toISOString()}`);
+      }
+    }
+  } catch (e) {
+    errors.push(`cannot check the key's validity: ${message(e)}`);
+  }
+  return errors;
+}
+
+/** Any valid revocation of the subkey (OpenPGP.js checks them all when no particular signature is named). */
+function subkeyRevoked(sub: openpgp.Subkey, date: Date): Promise<boolean> {
+  const check = sub.isRevoked.bind(sub) as unknown as (
+    signature: null,
+    key: null,
+    date: Date,
+  ) => Promise<boolean>;
+  return check(null, null, date);
 }

@@ -9,7 +9,9 @@ import { artifactOf, ctxWith, makeGnupgHome, sigDoc, type GnupgHome } from './su
 const verifier = new GpgVerifier();
 const signer = new GpgSigner();
 
-const DATA = new TextEncoder().encode('AAM archive bytes \u0000\u0001\u0002 -- pretend this is a tar.gz\n'.repeat(64));
+const DATA = new TextEncoder().encode(
+  'AAM archive bytes \u0000\u0001\u0002 -- pretend this is a tar.gz\n'.repeat(64),
+);
 const OTHER = new TextEncoder().encode('a different archive\n');
 
 const RSA_UID = 'RSA Signer <rsa@example.test>';
@@ -28,7 +30,16 @@ function gpgDetachSign(fpr: string, data: Uint8Array, armor: boolean): Uint8Arra
   const input = join(work, 'data.bin');
   const output = join(work, armor ? 'data.bin.asc' : 'data.bin.sig');
   writeFileSync(input, data);
-  home.gpgOk(['--yes', '--local-user', `${fpr}!`, ...(armor ? ['--armor'] : []), '--output', output, '--detach-sign', input]);
+  home.gpgOk([
+    '--yes',
+    '--local-user',
+    `${fpr}!`,
+    ...(armor ? ['--armor'] : []),
+    '--output',
+    output,
+    '--detach-sign',
+    input,
+  ]);
   return new Uint8Array(readFileSync(output));
 }
 
@@ -208,10 +219,45 @@ describe('GpgSigner output interoperates', () => {
   });
 });
 
+describe('GpgSigner with a key file picks keys as gpg --local-user would', () => {
+  it('accepts the fingerprint, the key ID with 0x, or the e-mail; refuses a one-digit suffix and another key', async () => {
+    const { privateKey } = await openpgp.generateKey({
+      userIDs: [{ name: 'KF', email: 'kf@example.test' }],
+      format: 'armored',
+    });
+    const file = join(work, 'kf.asc');
+    writeFileSync(file, privateKey);
+    const fpr = (await openpgp.readPrivateKey({ armoredKey: privateKey })).getFingerprint().toUpperCase();
+    const env = { ...home.env, AAM_GPG_KEY_FILE: file };
+    for (const gpgKey of [fpr, `0x${fpr.slice(-16)}`, 'kf@example.test']) {
+      const doc = await signer.sign(artifactOf(DATA), { env, gpgKey });
+      expect((await verifier.verify(artifactOf(DATA), doc, ctxWith())).valid).toBe(true);
+    }
+    for (const gpgKey of [fpr.slice(-1), 'someone@else.test', 'F'.repeat(40)]) {
+      await expect(signer.sign(artifactOf(DATA), { env, gpgKey })).rejects.toThrow(
+        /AAM_GPG_KEY_FILE holds key/,
+      );
+    }
+  });
+
+  it('an unknown --gpg-key with a large artifact is a clean error from gpg, not a crash', async () => {
+    const big = new Uint8Array(8 * 1024 * 1024);
+    await expect(
+      signer.sign(artifactOf(big), { env: home.env, gpgKey: 'nobody@nowhere.test' }),
+    ).rejects.toMatchObject({
+      code: 'SIGNING_FAILED',
+    });
+  });
+});
+
 describe('GpgVerifier refuses', () => {
   it('a signature when one byte of the artifact is flipped', async () => {
     const sig = gpgDetachSign(rsa, DATA, true);
-    const fact = await verifier.verify(artifactOf(flip(DATA, 100)), sigDoc(sig), ctxWith(home.exportPublic(rsa)));
+    const fact = await verifier.verify(
+      artifactOf(flip(DATA, 100)),
+      sigDoc(sig),
+      ctxWith(home.exportPublic(rsa)),
+    );
     expect(fact.valid).toBe(false);
     expect(fact.errors.join('\n')).toMatch(/digest did not match/i);
     expect(fact.fingerprint).toBe(rsa);
@@ -227,7 +273,10 @@ describe('GpgVerifier refuses', () => {
   it('garbage bytes and a truncated armored signature, without throwing', async () => {
     const keys = ctxWith(home.exportPublic(rsa));
     // Looks like a binary signature packet (old-format tag 2), then nonsense.
-    const garbage = new Uint8Array([0x89, ...new TextEncoder().encode('this is not an OpenPGP packet at all')]);
+    const garbage = new Uint8Array([
+      0x89,
+      ...new TextEncoder().encode('this is not an OpenPGP packet at all'),
+    ]);
     expect(verifier.canVerify(sigDoc(garbage))).toBe(true);
     const g = await verifier.verify(artifactOf(DATA), sigDoc(garbage), keys);
     expect(g.valid).toBe(false);
@@ -271,8 +320,40 @@ describe('GpgVerifier refuses', () => {
     expect(fact.valid).toBe(false);
     const fpr = publicKey.getFingerprint().toUpperCase();
     // Only the "expired now" rule refuses it: the signature itself was made inside the validity window.
-    expect(fact.errors).toEqual([`key ${fpr} expired on ${new Date(created.getTime() + HOUR).toISOString()}`]);
+    expect(fact.errors).toEqual([
+      `key ${fpr} expired on ${new Date(created.getTime() + HOUR).toISOString()}`,
+    ]);
     expect(fact.signed_at).toBe(signedAt.toISOString());
+  });
+
+  it('a signature by a signing subkey that has expired since, even when the primary key has not', async () => {
+    const created = ago(2 * DAY);
+    const { privateKey, publicKey } = await openpgp.generateKey({
+      userIDs: [{ name: 'Sub Expiry', email: 'subexp@example.test' }],
+      format: 'object',
+      date: created,
+      subkeys: [{ sign: true, keyExpirationTime: 3600 }],
+    });
+    const sub = privateKey.getKeys()[1]!;
+    const sig = (await openpgp.sign({
+      message: await openpgp.createMessage({ binary: DATA }),
+      signingKeys: privateKey,
+      signingKeyIDs: [sub.getKeyID()],
+      detached: true,
+      format: 'armored',
+      date: new Date(created.getTime() + 10 * 60_000),
+    })) as string;
+    const fact = await verifier.verify(artifactOf(DATA), sigDoc(sig), ctxWith(publicKey.armor()));
+    expect(fact.valid).toBe(false);
+    expect(fact.errors.join(' ')).toMatch(/signing subkey [0-9A-F]{40} expired on/);
+  });
+
+  it('a key given with --key that is not OpenPGP (a PEM key) is skipped, not fatal', async () => {
+    const pem =
+      '-----BEGIN PUBLIC KEY-----\nMFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE\n-----END PUBLIC KEY-----\n';
+    const sig = gpgDetachSign(ed, DATA, true);
+    const fact = await verifier.verify(artifactOf(DATA), sigDoc(sig), ctxWith(pem, home.exportPublic(ed)));
+    expect(fact.valid, fact.errors.join('; ')).toBe(true);
   });
 
   it('a signature by a key that has been revoked', async () => {
@@ -282,7 +363,10 @@ describe('GpgVerifier refuses', () => {
     expect(good.valid).toBe(true);
     const { publicKey: revoked } = await openpgp.revokeKey({
       key: privateKey,
-      reasonForRevocation: { flag: openpgp.enums.reasonForRevocation.keyCompromised, string: 'stolen laptop' },
+      reasonForRevocation: {
+        flag: openpgp.enums.reasonForRevocation.keyCompromised,
+        string: 'stolen laptop',
+      },
       format: 'armored',
     });
     const fact = await verifier.verify(artifactOf(DATA), sigDoc(sig), ctxWith(revoked));
@@ -308,14 +392,17 @@ describe('GpgVerifier refuses', () => {
     expect(control.errors).toEqual([]);
     const fact = await verifier.verify(artifactOf(DATA), sigDoc(sig), ctxWith(expiring.armor()));
     expect(fact.valid).toBe(false);
-    // The at-signing-time check (OpenPGP.js), not only the "expired now" one.
-    expect(fact.errors.some((e) => /expired/i.test(e) && !/expired on/.test(e))).toBe(true);
+    // Refused by the at-signing-time check (OpenPGP.js), not only by the "expired now" rule.
+    expect(fact.errors.join('\n')).toMatch(/Primary key is expired/);
   });
 
   it('an envelope whose fingerprint field names another key, naming both fingerprints', async () => {
     const doc = await signer.sign(artifactOf(DATA), { env: home.env, gpgKey: rsa });
     const envelope = JSON.parse(new TextDecoder().decode(doc.bytes)) as GpgEnvelope;
-    const lying = { ...doc, bytes: new TextEncoder().encode(JSON.stringify({ ...envelope, fingerprint: ed })) };
+    const lying = {
+      ...doc,
+      bytes: new TextEncoder().encode(JSON.stringify({ ...envelope, fingerprint: ed })),
+    };
     const fact = await verifier.verify(artifactOf(DATA), lying, ctxWith());
     expect(fact.valid).toBe(false);
     expect(fact.fingerprint).toBe(rsa);

@@ -102,7 +102,12 @@ GPG envelope, or an ASCII-armored or binary OpenPGP detached signature (with --k
     });
     this.log(ok(`Checksum: ${facts.checksum.actual}`));
     for (const line of decisionLines(decision, facts)) this.log(line);
-    if (decision.outcome === 'fail') {
+    // Verifying a file means what cosign verify-blob means: some signature is valid AND trusted. A warning
+    // that would let an install proceed is not a verification.
+    const trusted = decision.reasons.some((r) => r.code === 'trusted' && r.effect === 'pass');
+    if (!trusted && decision.outcome !== 'fail')
+      this.log(fail('No signature is both valid and trusted by the policy'));
+    if (decision.outcome === 'fail' || !trusted) {
       if (this.jsonEnabled()) this.logJson({ ok: false, facts, decision });
       this.exit(1);
     }
