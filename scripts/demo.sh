@@ -1,13 +1,20 @@
 #!/usr/bin/env bash
-# The main job end to end: pack, publish to a local registry, install with checksum verification,
-# re-verify, and watch a tampered archive get refused. Everything happens in a throw-away directory.
+# The main job end to end: pack, sign (GPG), publish to a local registry, install with checksum and
+# signature verification under a strict trust policy, re-verify, and watch a tampered archive get refused.
+# Everything happens in a throw-away directory (and a throw-away GnuPG home).
 set -euo pipefail
 repo="$(cd "$(dirname "$0")/.." && pwd)"
 [ -f "$repo/packages/cli/dist/commands.js" ] && [ -d "$repo/node_modules" ] || bash "$repo/scripts/bootstrap.sh"
 
 work="$(mktemp -d -t aam-demo-XXXXXX)"
-trap 'rm -rf "$work"' EXIT
 export AAM_HOME="$work/home"
+# A throw-away GnuPG home with the author's signing key (your own keyring is never touched).
+export GNUPGHOME="$work/gnupg"
+mkdir -m 700 "$GNUPGHOME"
+trap 'gpgconf --kill gpg-agent >/dev/null 2>&1; rm -rf "$work"' EXIT
+gpg --batch --quiet --pinentry-mode loopback --passphrase '' \
+  --quick-gen-key 'Author Name <author@example.org>' ed25519 sign never 2>/dev/null
+fpr="$(gpg --with-colons --fingerprint | awk -F: '/^fpr/ { print $10; exit }')"
 aam() { node "$repo/packages/cli/bin/run.js" "$@"; }
 if [ -t 1 ] && [ -z "${NO_COLOR:-}" ]; then b=$'\033[1m'; n=$'\033[0m'; else b=''; n=''; fi
 step() { printf '\n%s$ aam %s%s\n' "$b" "$*" "$n"; aam "$@"; }
@@ -19,13 +26,17 @@ step pkg validate my-package
 step pkg pack my-package
 echo "(packing again gives the same bytes:)"
 aam pkg pack my-package | tail -n 1
-step pkg publish my-package
+step pkg publish my-package --sign --sign-type gpg
 
+echo; echo "A consumer requires signatures from the author's key (the seed's Strict level):"
 mkdir project && cd project
-step install @author/my-package
+step policy init --level strict
+printf '  trusted_keys: ["%s"]\n' "$fpr" >>.aam/config.yaml
+echo "--- .aam/config.yaml"; cat .aam/config.yaml
+step install @author/my-package --verify
 echo; echo "--- .aam/aam-lock.yaml"; cat .aam/aam-lock.yaml
 step verify
-step info @author/my-package
+step info @author/my-package --signatures
 
 echo; echo "Now someone flips one byte of the archive in the registry..."
 archive="$work/registry/packages/author--my-package/versions/1.0.0.aam"
