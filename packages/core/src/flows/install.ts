@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, rename, rm } from 'node:fs/promises';
-import lockfile from 'proper-lockfile';
+import { lockDirectory } from '../directory-lock.js';
 import { readYamlFile } from '../yaml-file.js';
 import { join } from 'node:path';
 import semver from 'semver';
@@ -95,7 +95,7 @@ export async function installFlow(req: InstallRequest): Promise<InstallResult> {
   let release: (() => Promise<void>) | undefined;
   let failed = false;
   try {
-    release = await lockProject(target.aamDir);
+    release = await lockDirectory(target.aamDir, '.install.lock', 'Another aam install is running', 60_000);
     await removeStaleStaging(target.aamDir);
     const lock = readLock(target.aamDir);
     return await verifyAndStage(req, target, lock, await resolvePlan(req, lock));
@@ -105,22 +105,6 @@ export async function installFlow(req: InstallRequest): Promise<InstallResult> {
   } finally {
     await release?.().catch(() => undefined);
     if (failed && createdAamDir) await rm(target.aamDir, { recursive: true, force: true });
-  }
-}
-
-async function lockProject(aamDir: string): Promise<() => Promise<void>> {
-  try {
-    return await lockfile.lock(aamDir, {
-      lockfilePath: join(aamDir, '.install.lock'),
-      stale: 60_000,
-      retries: { retries: 100, factor: 1.3, minTimeout: 50, maxTimeout: 1_000 },
-      onCompromised: () => undefined,
-    });
-  } catch (e) {
-    throw new AamError(
-      'LOCK_BUSY',
-      `Another aam install is running in ${aamDir}: ${e instanceof Error ? e.message : String(e)}`,
-    );
   }
 }
 

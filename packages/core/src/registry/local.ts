@@ -3,7 +3,7 @@ import { mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promise
 import { basename, join, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import lockfile from 'proper-lockfile';
+import { lockDirectory } from '../directory-lock.js';
 import { writeYamlAtomic } from '../atomic-file.js';
 import { AamError } from '../errors.js';
 import { checksumsEqual, sha256 } from '../integrity/checksum.js';
@@ -216,22 +216,13 @@ export class LocalRegistry implements Registry {
     }
   }
 
-  private async lock(): Promise<() => Promise<void>> {
-    try {
-      return await lockfile.lock(this.root, {
-        lockfilePath: join(this.root, '.publish.lock'),
-        stale: 30_000,
-        retries: { retries: 200, factor: 1.2, minTimeout: 10, maxTimeout: 250 },
-        // The default handler throws from a timer (an uncaught crash); publish re-checks nothing after the
-        // lock, and every write is atomic, so a compromised lock only loses the mutual exclusion.
-        onCompromised: () => undefined,
-      });
-    } catch (e) {
-      throw new AamError(
-        'LOCK_BUSY',
-        `Registry '${this.name}' is locked by another publisher: ${e instanceof Error ? e.message : String(e)}`,
-      );
-    }
+  private lock(): Promise<() => Promise<void>> {
+    return lockDirectory(
+      this.root,
+      '.publish.lock',
+      `Registry '${this.name}' is locked by another publisher`,
+      30_000,
+    );
   }
 
   /** `index.yaml`: one line per package, regenerated from every metadata.yaml. */
