@@ -12,6 +12,7 @@ import { benchChecksum } from './checksum.mjs';
 import { benchPackPublishInstall } from './pack-publish-install.mjs';
 import { benchColdStart } from './cold-start.mjs';
 import { benchPolicy } from './policy.mjs';
+import { benchGpg } from './gpg.mjs';
 
 /** The benchmarks in running order: --only name, key in the results and the --json output, function. */
 const BENCHMARKS = [
@@ -19,6 +20,7 @@ const BENCHMARKS = [
   { name: 'pack-publish-install', key: 'packPublishInstall', run: benchPackPublishInstall },
   { name: 'cold-start', key: 'coldStart', run: benchColdStart },
   { name: 'policy', key: 'policy', run: benchPolicy },
+  { name: 'gpg', key: 'gpg', run: benchGpg },
 ];
 const NAMES = BENCHMARKS.map((b) => b.name);
 

@@ -45,6 +45,21 @@ function message(e: unknown): string {
  */
 export class GpgVerifier implements SignatureVerifier {
   readonly type = 'gpg';
+  // One process verifies many packages signed by the same few keys: parse each key (and check its
+  // self-signatures, expiry and revocation) once, not once per signature.
+  private readonly parsedKeys = new Map<string, Promise<openpgp.PublicKey[]>>();
+  // Per parsed key object (so per exact key copy: one with a revocation is another copy, checked on its own).
+  private readonly keyStatus = new WeakMap<openpgp.PublicKey, Map<string, Promise<string[]>>>();
+
+  private keysOf(source: Uint8Array | string): Promise<openpgp.PublicKey[]> {
+    const id = typeof source === 'string' ? source : Buffer.from(source).toString('base64');
+    let keys = this.parsedKeys.get(id);
+    if (!keys) {
+      keys = readKeys(source);
+      this.parsedKeys.set(id, keys);
+    }
+    return keys;
+  }
 
   canVerify(sig: SignatureDocument): boolean {
     return sniffGpg(sig.bytes) !== undefined;
@@ -72,7 +87,7 @@ export class GpgVerifier implements SignatureVerifier {
     if (doc.$case === 'envelope' && doc.envelope.public_key) sources.push(doc.envelope.public_key);
     for (const source of sources) {
       try {
-        candidates.push(...(await readKeys(source)));
+        candidates.push(...(await this.keysOf(source)));
       } catch (e) {
         unreadable.push(message(e));
       }
@@ -113,7 +128,14 @@ export class GpgVerifier implements SignatureVerifier {
     } catch (e) {
       errors.push(message(e));
     }
-    errors.push(...(await expiredOrRevokedNow(key, signingKey, fingerprint)));
+    let byKey = this.keyStatus.get(key);
+    if (!byKey) this.keyStatus.set(key, (byKey = new Map()));
+    let status = byKey.get(facts.claims!.signing_key!);
+    if (!status) {
+      status = expiredOrRevokedNow(key, signingKey, fingerprint);
+      byKey.set(facts.claims!.signing_key!, status);
+    }
+    errors.push(...(await status));
     return errors.length
       ? invalid([...new Set(errors)], facts)
       : { type: 'gpg', valid: true, errors: [], ...facts };
