@@ -1,7 +1,8 @@
 import { execFile, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { promisify } from 'node:util';
-import * as openpgp from 'openpgp';
+import type * as openpgp from 'openpgp';
+import { openpgpModule } from './openpgp-lazy.js';
 import { AamError, type ArtifactRef, type SignatureDocument, type Signer, type SignOptions } from '@aam/core';
 import { normalizeFingerprint, type GpgEnvelope } from './envelope.js';
 
@@ -73,6 +74,7 @@ export class GpgSigner implements Signer {
   readonly type = 'gpg';
 
   async sign(artifact: ArtifactRef, opts: GpgSignOptions): Promise<SignatureDocument> {
+    const pgp = await openpgpModule();
     const env = opts.env ?? process.env;
     const data = await bytesOf(artifact);
     if (env.AAM_GPG_KEY_FILE)
@@ -87,13 +89,13 @@ export class GpgSigner implements Signer {
     if (opts.gpgKey) args.push('--local-user', opts.gpgKey);
     const signature = await gpgWithStdin(args, data, env);
     // The key that really signed (the issuer fingerprint in the signature), exported for the envelope.
-    const sig = await openpgp.readSignature({ armoredSignature: signature });
+    const sig = await pgp.readSignature({ armoredSignature: signature });
     const issuer = sig.packets[0]?.issuerFingerprint;
     const keyId = issuer ? Buffer.from(issuer).toString('hex') : sig.getSigningKeyIDs()[0]!.toHex();
     const { stdout } = await run('gpg', ['--batch', '--armor', '--export', keyId], { env, timeout: 30_000 });
     if (!stdout.trim())
       throw new AamError('SIGNING_FAILED', `gpg could not export the public key ${keyId.toUpperCase()}`);
-    return envelope(signature, (await openpgp.readKey({ armoredKey: stdout })).toPublic());
+    return envelope(signature, (await pgp.readKey({ armoredKey: stdout })).toPublic());
   }
 
   private async signWithKeyFile(
@@ -102,12 +104,13 @@ export class GpgSigner implements Signer {
     passphrase: string | undefined,
     wanted?: string,
   ): Promise<SignatureDocument> {
+    const pgp = await openpgpModule();
     let key: openpgp.PrivateKey;
     try {
-      key = await openpgp.readPrivateKey({ armoredKey: readFileSync(file, 'utf8') });
+      key = await pgp.readPrivateKey({ armoredKey: readFileSync(file, 'utf8') });
       if (!key.isDecrypted()) {
         if (!passphrase) throw new Error('the key is protected: set AAM_GPG_PASSPHRASE');
-        key = await openpgp.decryptKey({ privateKey: key, passphrase });
+        key = await pgp.decryptKey({ privateKey: key, passphrase });
       }
     } catch (e) {
       throw new AamError(
@@ -121,8 +124,10 @@ export class GpgSigner implements Signer {
         `AAM_GPG_KEY_FILE holds key ${normalizeFingerprint(key.getFingerprint())} (${key.getUserIDs().join(', ')}), not ${wanted}`,
       );
     }
-    const signature = (await openpgp.sign({
-      message: await openpgp.createMessage({ binary: data }),
+    const signature = (await (
+      await openpgpModule()
+    ).sign({
+      message: await pgp.createMessage({ binary: data }),
       signingKeys: key,
       detached: true,
       format: 'armored',

@@ -1,4 +1,5 @@
-import * as openpgp from 'openpgp';
+import type * as openpgp from 'openpgp';
+import { openpgpModule } from './openpgp-lazy.js';
 import type {
   ArtifactRef,
   SignatureDocument,
@@ -9,16 +10,17 @@ import type {
 import { normalizeFingerprint, sniffGpg } from './envelope.js';
 
 async function readKeys(material: Uint8Array | string): Promise<openpgp.PublicKey[]> {
+  const pgp = await openpgpModule();
   const text = typeof material === 'string' ? material : new TextDecoder().decode(material);
   if (
     text.includes('-----BEGIN PGP PUBLIC KEY BLOCK-----') ||
     text.includes('-----BEGIN PGP PRIVATE KEY BLOCK-----')
   ) {
-    const keys = await openpgp.readKeys({ armoredKeys: text });
+    const keys = await pgp.readKeys({ armoredKeys: text });
     return keys.map((k) => k.toPublic());
   }
   if (typeof material === 'string') return [];
-  return (await openpgp.readKeys({ binaryKeys: material })).map((k) => k.toPublic());
+  return (await pgp.readKeys({ binaryKeys: material })).map((k) => k.toPublic());
 }
 
 async function artifactBytes(artifact: ArtifactRef): Promise<Uint8Array> {
@@ -66,14 +68,17 @@ export class GpgVerifier implements SignatureVerifier {
   }
 
   async verify(artifact: ArtifactRef, sig: SignatureDocument, ctx: VerifyContext): Promise<SignatureFact> {
+    const pgp = await openpgpModule();
     const doc = sniffGpg(sig.bytes);
     if (!doc) return invalid(['not an OpenPGP signature or AAM GPG envelope']);
     let signature: openpgp.Signature;
     try {
       signature =
         doc.$case === 'binary'
-          ? await openpgp.readSignature({ binarySignature: doc.bytes })
-          : await openpgp.readSignature({
+          ? await pgp.readSignature({ binarySignature: doc.bytes })
+          : await (
+              await openpgpModule()
+            ).readSignature({
               armoredSignature: doc.$case === 'envelope' ? doc.envelope.signature : doc.text,
             });
     } catch (e) {
@@ -114,8 +119,10 @@ export class GpgVerifier implements SignatureVerifier {
       );
     }
     try {
-      const result = await openpgp.verify({
-        message: await openpgp.createMessage({ binary: await artifactBytes(artifact) }),
+      const result = await (
+        await openpgpModule()
+      ).verify({
+        message: await pgp.createMessage({ binary: await artifactBytes(artifact) }),
         signature,
         verificationKeys: [key],
         expectSigned: true,
