@@ -8,6 +8,7 @@ import type { SignatureFact } from '../plugin/contracts.js';
 import type { Decision, Facts } from '../policy/facts.js';
 import { buildFacts, storedSignatureFacts, type TrustContext } from '../policy/gather.js';
 import { openRegistry } from '../registry/open.js';
+import type { Registry } from '../registry/types.js';
 import { readCachedArchive } from './archive-cache.js';
 import { fetchArchive } from './fetch.js';
 import { packageDirName } from '../package/name.js';
@@ -60,6 +61,15 @@ export async function verifyInstalledFlow(opts: {
   const target = installTarget(opts.projectDir, opts.global ?? false, opts.env);
   const lock = readLock(target.aamDir);
   const names = opts.names?.length ? opts.names : Object.keys(lock.packages).sort();
+  // Each registry is opened once per run, not once per package.
+  const opened = new Map<string, Registry | undefined>();
+  const registryFor = (source: string): Registry | undefined => {
+    if (!opened.has(source)) {
+      const cfg = (opts.registries ?? []).find((r) => r.name === source);
+      opened.set(source, cfg ? openRegistry(cfg) : undefined);
+    }
+    return opened.get(source);
+  };
   const out: PackageVerification[] = [];
   for (const name of names) {
     const entry = lock.packages[name];
@@ -102,7 +112,7 @@ export async function verifyInstalledFlow(opts: {
           name,
           entry,
           opts.trust,
-          opts.registries ?? [],
+          registryFor,
           opts.maxArchiveSize ?? Number.MAX_SAFE_INTEGER,
           opts.env,
         );
@@ -127,12 +137,11 @@ async function judgeLocked(
   name: string,
   entry: LockedPackage,
   trust: TrustContext,
-  registries: RegistryConfig[],
+  registryFor: (source: string) => Registry | undefined,
   maxArchiveSize: number,
   env?: NodeJS.ProcessEnv,
 ): Promise<{ decision: Decision; facts: Facts }> {
-  const cfg = registries.find((r) => r.name === entry.source);
-  const registry = cfg ? openRegistry(cfg) : undefined;
+  const registry = registryFor(entry.source);
   const archive =
     (await readCachedArchive(entry.checksum, env)) ??
     (registry ? await fetchArchive(registry, name, entry.version, maxArchiveSize) : undefined);
