@@ -74,6 +74,18 @@ export class GpgSigner implements Signer {
   readonly type = 'gpg';
 
   async sign(artifact: ArtifactRef, opts: GpgSignOptions): Promise<SignatureDocument> {
+    try {
+      return await this.signOnce(artifact, opts);
+    } catch (e) {
+      if (e instanceof AamError) throw e;
+      throw new AamError(
+        'SIGNING_FAILED',
+        `GPG signing failed: ${e instanceof Error ? e.message : String(e)}`,
+      );
+    }
+  }
+
+  private async signOnce(artifact: ArtifactRef, opts: GpgSignOptions): Promise<SignatureDocument> {
     const pgp = await openpgpModule();
     const env = opts.env ?? process.env;
     const data = await bytesOf(artifact);
@@ -85,7 +97,8 @@ export class GpgSigner implements Signer {
         'GPG signing needs GnuPG (gpg on the PATH) or an armored secret key in AAM_GPG_KEY_FILE (passphrase in AAM_GPG_PASSPHRASE)',
       );
     }
-    const args = ['--batch', '--yes', '--detach-sign', '--armor', '--output', '-'];
+    // A binary-document signature: a text-mode one would also verify with other line endings (and is refused).
+    const args = ['--batch', '--yes', '--no-textmode', '--detach-sign', '--armor', '--output', '-'];
     if (opts.gpgKey) args.push('--local-user', opts.gpgKey);
     const signature = await gpgWithStdin(args, data, env);
     // The key that really signed (the issuer fingerprint in the signature), exported for the envelope.
@@ -124,9 +137,7 @@ export class GpgSigner implements Signer {
         `AAM_GPG_KEY_FILE holds key ${normalizeFingerprint(key.getFingerprint())} (${key.getUserIDs().join(', ')}), not ${wanted}`,
       );
     }
-    const signature = (await (
-      await openpgpModule()
-    ).sign({
+    const signature = (await pgp.sign({
       message: await pgp.createMessage({ binary: data }),
       signingKeys: key,
       detached: true,
@@ -141,10 +152,12 @@ export class GpgSigner implements Signer {
 function keyMatches(key: openpgp.PrivateKey, wanted: string): boolean {
   const hex = normalizeFingerprint(wanted).replace(/^0X/, '');
   if (/^([0-9A-F]{16}|[0-9A-F]{40}|[0-9A-F]{64})$/.test(hex)) {
-    return key.getKeys().some((k) => {
-      const fp = normalizeFingerprint(k.getFingerprint());
-      return fp === hex || (hex.length === 16 && fp.endsWith(hex));
-    });
+    // A key ID is whatever OpenPGP says it is (the end of a v4 fingerprint, the start of a v6 one).
+    return key
+      .getKeys()
+      .some(
+        (k) => normalizeFingerprint(k.getFingerprint()) === hex || k.getKeyID().toHex().toUpperCase() === hex,
+      );
   }
   const needle = wanted.replace(/^<|>$/g, '').toLowerCase();
   return needle.length > 2 && key.getUserIDs().some((uid) => uid.toLowerCase().includes(needle));

@@ -47,16 +47,16 @@ function message(e: unknown): string {
  */
 export class GpgVerifier implements SignatureVerifier {
   readonly type = 'gpg';
-  // One process verifies many packages signed by the same few keys: parse each key (and check its
-  // self-signatures, expiry and revocation) once, not once per signature.
+  // One process verifies many packages signed by the same few keys: parse each key copy once (bounded).
+  // Validity "now" (expiry, revocation) is checked again on every call.
   private readonly parsedKeys = new Map<string, Promise<openpgp.PublicKey[]>>();
-  // Per parsed key object (so per exact key copy: one with a revocation is another copy, checked on its own).
-  private readonly keyStatus = new WeakMap<openpgp.PublicKey, Map<string, Promise<string[]>>>();
 
   private keysOf(source: Uint8Array | string): Promise<openpgp.PublicKey[]> {
     const id = typeof source === 'string' ? source : Buffer.from(source).toString('base64');
     let keys = this.parsedKeys.get(id);
     if (!keys) {
+      if (this.parsedKeys.size >= MAX_CACHED_KEYS)
+        this.parsedKeys.delete(this.parsedKeys.keys().next().value!);
       keys = readKeys(source);
       this.parsedKeys.set(id, keys);
     }
@@ -76,13 +76,22 @@ export class GpgVerifier implements SignatureVerifier {
       signature =
         doc.$case === 'binary'
           ? await pgp.readSignature({ binarySignature: doc.bytes })
-          : await (
-              await openpgpModule()
-            ).readSignature({
+          : await pgp.readSignature({
               armoredSignature: doc.$case === 'envelope' ? doc.envelope.signature : doc.text,
             });
     } catch (e) {
       return invalid([`unreadable signature: ${message(e)}`]);
+    }
+    // Exactly one signature packet, over binary data: extra packets could make the key checked differ from the
+    // key that signed, and a text-mode signature would also accept the file with other line endings.
+    if (signature.packets.length !== 1) {
+      return invalid([`expected one signature packet, found ${signature.packets.length}`]);
+    }
+    const packet = signature.packets[0]!;
+    if (packet.signatureType !== pgp.enums.signature.binary) {
+      return invalid([
+        `only binary-document signatures are accepted (this one has type ${String(packet.signatureType)})`,
+      ]);
     }
     // --key may name PEM keys meant for other verifiers, and an envelope's key may be damaged: an unreadable
     // key is skipped (and reported when no usable key is left), never fatal for the keys that do parse.
@@ -97,19 +106,19 @@ export class GpgVerifier implements SignatureVerifier {
         unreadable.push(message(e));
       }
     }
-    const issuers = signature.getSigningKeyIDs().map((id) => id.toHex());
-    const key = candidates.find((k) => k.getKeys().some((sub) => issuers.includes(sub.getKeyID().toHex())));
+    const issuer = packet.issuerKeyID.toHex();
+    const key = candidates.find((k) => k.getKeys().some((sub) => sub.getKeyID().toHex() === issuer));
     if (!key) {
       const why = unreadable.length ? ` (unreadable keys skipped: ${unreadable.join('; ')})` : '';
       return invalid([
-        `no public key for signing key ${issuers.join(', ').toUpperCase() || '(none named)'}: give it with --key or in the envelope${why}`,
+        `no public key for signing key ${issuer.toUpperCase()}: give it with --key or in the envelope${why}`,
       ]);
     }
     const fingerprint = normalizeFingerprint(key.getFingerprint());
-    const signingKey = key.getKeys().find((sub) => issuers.includes(sub.getKeyID().toHex()))!;
+    const signingKey = key.getKeys().find((sub) => sub.getKeyID().toHex() === issuer)!;
     const facts: Partial<SignatureFact> = {
       fingerprint,
-      user_ids: key.getUserIDs(),
+      user_ids: await certifiedUserIDs(key),
       claims: { signing_key: normalizeFingerprint(signingKey.getFingerprint()) },
     };
     const errors: string[] = [];
@@ -119,34 +128,47 @@ export class GpgVerifier implements SignatureVerifier {
       );
     }
     try {
-      const result = await (
-        await openpgpModule()
-      ).verify({
+      const result = await pgp.verify({
         message: await pgp.createMessage({ binary: await artifactBytes(artifact) }),
         signature,
         verificationKeys: [key],
         expectSigned: true,
         format: 'binary',
       });
-      const first = result.signatures[0]!;
-      await first.verified;
-      const created = (await first.signature).packets[0]?.created;
-      if (created) facts.signed_at = created.toISOString();
+      await result.signatures[0]!.verified;
+      if (packet.created) facts.signed_at = packet.created.toISOString();
     } catch (e) {
       errors.push(message(e));
     }
-    let byKey = this.keyStatus.get(key);
-    if (!byKey) this.keyStatus.set(key, (byKey = new Map()));
-    let status = byKey.get(facts.claims!.signing_key!);
-    if (!status) {
-      status = expiredOrRevokedNow(key, signingKey, fingerprint);
-      byKey.set(facts.claims!.signing_key!, status);
-    }
-    errors.push(...(await status));
+    errors.push(...(await expiredOrRevokedNow(key, signingKey, fingerprint)));
     return errors.length
       ? invalid([...new Set(errors)], facts)
       : { type: 'gpg', valid: true, errors: [], ...facts };
   }
+}
+
+const MAX_CACHED_KEYS = 256;
+
+/** User IDs with a valid self-certification, the primary one first: an unsigned user ID never names the signer. */
+async function certifiedUserIDs(key: openpgp.PublicKey): Promise<string[]> {
+  const out: string[] = [];
+  try {
+    const primary = await key.getPrimaryUser();
+    if (primary.user.userID?.userID) out.push(primary.user.userID.userID);
+  } catch {
+    return out;
+  }
+  for (const user of key.users) {
+    const id = user.userID?.userID;
+    if (!id || out.includes(id)) continue;
+    try {
+      await user.verify();
+      out.push(id);
+    } catch {
+      // not self-certified (or revoked): not shown
+    }
+  }
+  return out;
 }
 
 /** SPEC §4: a key (or signing subkey) expired or revoked now makes its signatures invalid, whenever they were made. */

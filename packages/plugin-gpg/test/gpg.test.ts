@@ -356,6 +356,44 @@ describe('GpgVerifier refuses', () => {
     expect(fact.valid, fact.errors.join('; ')).toBe(true);
   });
 
+  it('a signature with two signature packets (the key checked must be the key that signed)', async () => {
+    const one = await jsKey();
+    const two = await jsKey();
+    const sig = (await openpgp.sign({
+      message: await openpgp.createMessage({ binary: DATA }),
+      signingKeys: [one.privateKey, two.privateKey],
+      detached: true,
+      format: 'armored',
+    })) as string;
+    const fact = await verifier.verify(
+      artifactOf(DATA),
+      sigDoc(sig),
+      ctxWith(one.publicKey.armor(), two.publicKey.armor()),
+    );
+    expect(fact.valid).toBe(false);
+    expect(fact.errors).toEqual(['expected one signature packet, found 2']);
+  });
+
+  it('a text-mode signature, which would also accept the file with other line endings', async () => {
+    const { privateKey, publicKey } = await jsKey();
+    const text = 'line one\nline two\n';
+    const sig = (await openpgp.sign({
+      message: await openpgp.createMessage({ text }),
+      signingKeys: privateKey,
+      detached: true,
+      format: 'armored',
+    })) as string;
+    for (const body of [text, text.replace(/\n/g, '\r\n')]) {
+      const fact = await verifier.verify(
+        artifactOf(new TextEncoder().encode(body)),
+        sigDoc(sig),
+        ctxWith(publicKey.armor()),
+      );
+      expect(fact.valid).toBe(false);
+      expect(fact.errors[0]).toMatch(/only binary-document signatures are accepted/);
+    }
+  });
+
   it('a signature by a key that has been revoked', async () => {
     const { privateKey } = await jsKey();
     const sig = await jsSign(privateKey, DATA);

@@ -31,6 +31,7 @@ GPG envelope, or an ASCII-armored or binary OpenPGP detached signature (with --k
       char: 'k',
       multiple: true,
       description: 'public key file (OpenPGP armored/binary or PEM)',
+      dependsOn: ['signature'],
     }),
     name: Flags.string({
       description: 'package name FILE claims to be (for attestations)',

@@ -81,10 +81,10 @@ export async function verifyInstalledFlow(opts: {
     const dir = join(target.packagesDir, packageDirName(name));
     const expected = entry.file_checksums;
     const checksumsAvailable = Object.keys(expected).length > 0;
-    const onDisk = await listFiles(dir);
+    const onDisk = new Set(await listFiles(dir));
     const files: PackageVerification['files'] = [];
     for (const path of Object.keys(expected).sort()) {
-      if (!onDisk.includes(path)) {
+      if (!onDisk.has(path)) {
         files.push({ path, status: 'missing' });
         continue;
       }
@@ -122,8 +122,8 @@ export async function verifyInstalledFlow(opts: {
         // Layer 1 is the host's rule too, whatever policy or bundle judged the facts.
         if (!checksumsEqual(judged.facts.checksum.actual, entry.checksum)) result.ok = false;
       } catch (e) {
-        if (!(e instanceof AamError)) throw e;
-        result.policyError = e.message;
+        // Whatever stopped the judgement (registry gone, archive unreadable), this package fails, not the run.
+        result.policyError = e instanceof Error ? e.message : String(e);
         result.ok = false;
       }
     }

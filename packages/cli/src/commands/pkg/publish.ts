@@ -32,6 +32,7 @@ registry's metadata.yaml. A published version is immutable: publishing it again 
     }),
     'gpg-key': Flags.string({
       description: 'GnuPG key to sign with (fingerprint); default: your default key',
+      dependsOn: ['sign'],
     }),
   };
 
@@ -39,7 +40,7 @@ registry's metadata.yaml. A published version is immutable: publishing it again 
     const { args, flags } = await this.parse(PkgPublish);
     const { config } = this.config_();
     let signing: PublishRequest['signing'];
-    if (flags.sign && !flags['dry-run']) {
+    if (flags.sign) {
       const container = await this.pluginContainer();
       const signer = signersOf(container).find((x) => x.type === flags['sign-type']);
       if (!signer) {
@@ -57,7 +58,8 @@ registry's metadata.yaml. A published version is immutable: publishing it again 
       };
     }
     const r = await publishFlow({
-      ...(signing ? { signing } : {}),
+      // A dry run checks that a signer exists, but signs nothing (no agent or pinentry prompt).
+      ...(signing && !flags['dry-run'] ? { signing } : {}),
       path: args.path,
       config,
       tag: flags.tag,
