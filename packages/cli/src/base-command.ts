@@ -1,7 +1,6 @@
 import { resolve } from 'node:path';
 import { Command, Errors } from '@oclif/core';
 import {
-  AamError,
   ChecksumMismatchError,
   createPluginContainer,
   formatProblem,
@@ -132,5 +131,3 @@ export function checksumMismatchBlock(err: ChecksumMismatchError): string {
     '',
   ].join('\n');
 }
-
-export { AamError };

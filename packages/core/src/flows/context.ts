@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { aamHome } from '../config/paths.js';
-import type { AamConfig, LimitsConfig } from '../config/types.js';
+import type { LimitsConfig } from '../config/types.js';
 import type { ArchiveLimits } from '../package/archive-rules.js';
 
 /** Where a flow works: the project's `.aam/` or, with `--global`, `~/.aam/`. */
@@ -26,5 +26,3 @@ export function archiveLimits(limits: LimitsConfig): ArchiveLimits {
     maxEntries: limits.max_entries,
   };
 }
-
-export type ConfigOf = Pick<AamConfig, 'limits' | 'registries'>;

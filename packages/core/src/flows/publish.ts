@@ -4,7 +4,7 @@ import type { AamConfig } from '../config/types.js';
 import { AamError } from '../errors.js';
 import { sha256, type Checksum } from '../integrity/checksum.js';
 import { inspectArchive } from '../package/extract.js';
-import { formatSize, packPackage, type PackResult } from '../package/pack.js';
+import { archiveTooLarge, packPackage, type PackResult } from '../package/pack.js';
 import { assertTag } from '../package/name.js';
 import { openRegistry, registriesToSearch } from '../registry/open.js';
 import type { PublishOutcome } from '../registry/types.js';
@@ -57,10 +57,7 @@ export async function publishFlow(req: PublishRequest): Promise<PublishResult> {
   }
   const size = (await stat(archive)).size;
   if (size > limits.maxArchiveSize) {
-    throw new AamError(
-      'ARCHIVE_TOO_LARGE',
-      `Archive size exceeds ${formatSize(limits.maxArchiveSize).replace('.0 ', ' ')} limit (actual: ${formatSize(size)})`,
-    );
+    throw archiveTooLarge(size, limits.maxArchiveSize);
   }
   // One read: the bytes inspected are the bytes hashed and stored (nothing can swap the file in between).
   // Identity comes from the aam.yaml inside the archive, never from the file name.

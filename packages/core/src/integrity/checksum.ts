@@ -1,4 +1,4 @@
-import { createHash, type Hash } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { AamError } from '../errors.js';
 
@@ -43,5 +43,3 @@ export async function sha256File(path: string): Promise<Checksum> {
 export async function sha256FileHex(path: string): Promise<string> {
   return (await sha256File(path)).slice('sha256:'.length);
 }
-
-export type { Hash };

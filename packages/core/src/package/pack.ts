@@ -94,6 +94,15 @@ export function formatSize(bytes: number): string {
   return `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
 }
 
+/** SPEC §1's size error: `Archive size exceeds 50 MB limit (actual: 65.3 MB)`. */
+export function archiveTooLarge(size: number, limit: number): AamError {
+  return new AamError(
+    'ARCHIVE_TOO_LARGE',
+    `Archive size exceeds ${formatSize(limit).replace('.0 ', ' ')} limit (actual: ${formatSize(size)})`,
+    { size, limit },
+  );
+}
+
 function sourceDateEpoch(): number {
   const v = process.env.SOURCE_DATE_EPOCH;
   if (v === undefined || v === '') return 0;
@@ -132,11 +141,7 @@ export async function packPackage(dir: string, opts: PackOptions): Promise<PackR
   try {
     await Promise.all([feed, pipeline(pack, createGzip({ level: 9 }), tap, createWriteStream(tmp))]);
     if (tap.size > opts.maxArchiveSize) {
-      throw new AamError(
-        'ARCHIVE_TOO_LARGE',
-        `Archive size exceeds ${formatSize(opts.maxArchiveSize).replace('.0 ', ' ')} limit (actual: ${formatSize(tap.size)})`,
-        { size: tap.size, limit: opts.maxArchiveSize },
-      );
+      throw archiveTooLarge(tap.size, opts.maxArchiveSize);
     }
     await rename(tmp, file);
   } catch (e) {

@@ -188,22 +188,49 @@ async function compilePolicy(
   const cached = join(cacheDir, `${hash}.wasm`);
   if (existsSync(cached))
     return { kind: 'compiled', wasm: await readFile(cached), hash, configAsData, modules, cached: true };
+  const wasm = await opaBuildInTemp(
+    opa,
+    env,
+    configAsData ? undefined : generated,
+    [...defaults, ...modules],
+    async (bundle) => wasmFromBundle(await readFile(bundle), bundle),
+  );
+  await mkdir(cacheDir, { recursive: true });
+  const tmp = `${cached}.${randomBytes(4).toString('hex')}.tmp`;
+  await writeFile(tmp, wasm);
+  await rename(tmp, cached);
+  return { kind: 'compiled', wasm, hash, configAsData, modules, cached: false };
+}
+
+/**
+ * `opa build -t wasm` in a temporary directory over the generated config module (when given), the default policy
+ * and modules; `use` reads the bundle before the directory is removed.
+ */
+async function opaBuildInTemp<T>(
+  opa: string,
+  env: NodeJS.ProcessEnv,
+  generated: string | undefined,
+  sources: string[],
+  use: (bundle: string, files: string[], configFile?: string) => Promise<T>,
+): Promise<T> {
   const work = await mkdtemp(join(tmpdir(), 'aam-policy-'));
   try {
-    const files = [...defaults, ...modules];
-    if (!configAsData) {
-      const configFile = join(work, 'aam-config.rego');
+    const files = [...sources];
+    let configFile: string | undefined;
+    if (generated !== undefined) {
+      configFile = join(work, 'aam-config.rego');
       await writeFile(configFile, generated);
       files.unshift(configFile);
     }
     const bundle = join(work, 'bundle.tar.gz');
-    await opaBuildWasm({ opa, files, entrypoints: ENTRYPOINTS, capabilities: caps, output: bundle });
-    const wasm = await wasmFromBundle(await readFile(bundle), bundle);
-    await mkdir(cacheDir, { recursive: true });
-    const tmp = `${cached}.${randomBytes(4).toString('hex')}.tmp`;
-    await writeFile(tmp, wasm);
-    await rename(tmp, cached);
-    return { kind: 'compiled', wasm, hash, configAsData, modules, cached: false };
+    await opaBuildWasm({
+      opa,
+      files,
+      entrypoints: ENTRYPOINTS,
+      capabilities: capabilitiesPath(env),
+      output: bundle,
+    });
+    return await use(bundle, files, configFile);
   } finally {
     await rm(work, { recursive: true, force: true });
   }
@@ -219,28 +246,21 @@ export async function buildPolicyBundle(
   const opa = requireOpa('to build a policy bundle', env);
   const modules = await customModuleFiles(config, layers, { checkPackages: true, env });
   const defaults = await defaultPolicyFiles(env);
-  const work = await mkdtemp(join(tmpdir(), 'aam-policy-'));
-  try {
-    const configFile = join(work, 'aam-config.rego');
-    await writeFile(configFile, configToRego(config.security));
-    const tmpOut = join(work, 'bundle.tar.gz');
-    const files = [configFile, ...defaults, ...modules];
-    await opaBuildWasm({
-      opa,
-      files,
-      entrypoints: ENTRYPOINTS,
-      capabilities: capabilitiesPath(env),
-      output: tmpOut,
-    });
-    await mkdir(dirname(resolve(output)), { recursive: true });
-    await writeFile(resolve(output), await readFile(tmpOut));
-    return {
-      output: resolve(output),
-      files: files.map((f) =>
-        f === configFile ? '(generated from config.yaml)' : relative(process.cwd(), f),
-      ),
-    };
-  } finally {
-    await rm(work, { recursive: true, force: true });
-  }
+  const target = resolve(output);
+  return opaBuildInTemp(
+    opa,
+    env,
+    configToRego(config.security),
+    [...defaults, ...modules],
+    async (bundle, files, configFile) => {
+      await mkdir(dirname(target), { recursive: true });
+      await writeFile(target, await readFile(bundle));
+      return {
+        output: target,
+        files: files.map((f) =>
+          f === configFile ? '(generated from config.yaml)' : relative(process.cwd(), f),
+        ),
+      };
+    },
+  );
 }
