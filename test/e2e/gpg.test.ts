@@ -208,13 +208,16 @@ describe('GPG signing and verification through the CLI', () => {
     rmSync(home, { recursive: true, force: true });
   });
 
-  it('--sign without --sign-type asks for Sigstore, which this build cannot do yet (exit 2, nothing published)', async () => {
+  it('--sign without --sign-type means Sigstore: in CI with no identity token it fails clearly (exit 1, nothing published)', async () => {
     const w = await new World().withRegistry();
-    const r = await w.aam(['pkg', 'publish', await w.makePackage('x', '1.0.0'), '--sign']);
-    expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(
-      /Sigstore signing is not available in this build yet; sign with --sign-type gpg/,
-    );
+    const r = await w.aam(['pkg', 'publish', await w.makePackage('x', '1.0.0'), '--sign'], w.project, {
+      CI: 'true',
+      SIGSTORE_ID_TOKEN: '',
+      ACTIONS_ID_TOKEN_REQUEST_URL: '',
+    });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/no identity token for Sigstore signing in CI: pass --identity-token/);
+    expect(r.stderr).not.toMatch(/at .*\.js:\d+/);
     expect(parse(readFileSync(join(w.registry, 'index.yaml'), 'utf8')).packages).toEqual([]);
   });
 });

@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { Command, Errors } from '@oclif/core';
 import {
+  aamHome,
   ChecksumMismatchError,
   createPluginContainer,
   formatProblem,
@@ -14,6 +15,7 @@ import {
   verifiersOf,
   type AamPlugin,
   type LoadedConfig,
+  type PluginSettings,
   type TrustContext,
 } from '@aam/core';
 import type { DependencyContainer } from 'tsyringe';
@@ -56,7 +58,7 @@ export abstract class AamCommand extends Command {
       .filter(Boolean)) {
       plugins.push(await importPlugin(spec, resolve('.')));
     }
-    return createPluginContainer(plugins);
+    return createPluginContainer(plugins, { settings: pluginSettings(loaded) });
   }
 
   /**
@@ -114,6 +116,18 @@ export abstract class AamCommand extends Command {
       );
     this.exit(1);
   }
+}
+
+/** The `security:` section for plugins, with `sigstore.trusted_root` made absolute (relative to the file setting it). */
+export function pluginSettings(loaded: LoadedConfig): PluginSettings {
+  const security = loaded.config.security;
+  const root = security.sigstore?.trusted_root;
+  if (!root) return { security, home: aamHome() };
+  const base = declaringDir(loaded.layers, (v) => v.security?.sigstore?.trusted_root !== undefined);
+  return {
+    security: { ...security, sigstore: { ...security.sigstore, trusted_root: resolve(base, root) } },
+    home: aamHome(),
+  };
 }
 
 /** The seed's checksum-mismatch block (SPEC §6), verbatim. */

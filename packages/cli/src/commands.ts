@@ -16,6 +16,7 @@ import RegistryAdd from './commands/registry/add.js';
 import RegistryInit from './commands/registry/init.js';
 import RegistryList from './commands/registry/list.js';
 import RegistryRemove from './commands/registry/remove.js';
+import SigstoreUpdateRoot from './commands/sigstore/update-root.js';
 import Verify from './commands/verify.js';
 
 /** oclif's explicit command table: one import, no directory scan at start-up. */
@@ -38,5 +39,6 @@ export const COMMANDS = {
   'registry:init': RegistryInit,
   'registry:list': RegistryList,
   'registry:remove': RegistryRemove,
+  'sigstore:update-root': SigstoreUpdateRoot,
   verify: Verify,
 };

@@ -25,7 +25,8 @@ export type AamErrorCode =
   | 'INVALID_FACTS'
   | 'POLICY_ERROR'
   | 'POLICY_REFUSED'
-  | 'SIGNING_FAILED';
+  | 'SIGNING_FAILED'
+  | 'TRUST_ROOT_UPDATE_FAILED';
 
 /** Codes that mean "the input was bad" (exit 2) rather than "the check refused" (exit 1). */
 const BAD_INPUT: ReadonlySet<AamErrorCode> = new Set([

@@ -10,13 +10,17 @@ export default class Verify extends AamCommand {
 recorded in aam-lock.yaml at install time (ok, modified, missing or untracked), then re-judges the archive the lock
 names (from the archive cache, else downloaded again): checksum, signatures and the trust policy.
 
-aam verify FILE --signature SIG... [--key PUBKEY]: verifies any file, like cosign verify-blob. SIG may be an AAM
-GPG envelope, or an ASCII-armored or binary OpenPGP detached signature (with --key). Trust comes from the policy
-(trusted_keys, trusted_identities). Anything but ok, or a policy failure, exits 1.`;
+aam verify FILE --signature SIG... [--key PUBKEY]: verifies any file, like cosign verify-blob --bundle. SIG may
+be a Sigstore bundle (v0.1 to v0.3; message signature or DSSE/in-toto whose subject digest must match FILE), an AAM
+GPG envelope, or an ASCII-armored or binary OpenPGP detached signature (with --key). Sigstore bundles verify
+offline against the trusted root (security.sigstore.trusted_root, else the refreshed or bundled public-good root);
+a key-signed bundle needs its PEM key (--key). Trust comes from the policy (trusted_identities, trusted_keys).
+Anything but ok, or a policy failure, exits 1.`;
   static override examples = [
     '<%= config.bin %> verify',
     '<%= config.bin %> verify @author/my-package --json',
     '<%= config.bin %> verify my-package-1.0.0.aam --signature my-package-1.0.0.aam.asc --key author.asc',
+    '<%= config.bin %> verify artifact.tgz --signature artifact.sigstore.json',
   ];
   static override strict = false;
   static override args = { name: Args.string({ description: 'installed package name (default: all)' }) };

@@ -17,7 +17,14 @@ export interface SecurityConfig {
   trusted_keys: string[];
   trust_registry_attestations: boolean;
   trusted_registries: string[];
-  sigstore?: { trusted_root?: string; fulcio_url?: string; rekor_url?: string; tsa_url?: string };
+  sigstore?: {
+    trusted_root?: string;
+    fulcio_url?: string;
+    rekor_url?: string;
+    tsa_url?: string;
+    oidc_issuer?: string;
+    oidc_client_id?: string;
+  };
 }
 
 export interface LimitsConfig {

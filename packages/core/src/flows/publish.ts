@@ -96,7 +96,14 @@ export async function publishFlow(req: PublishRequest): Promise<PublishResult> {
   let signature: SignatureFact | undefined;
   if (req.signing) {
     const artifact = { bytes, checksum, size, name: manifest.name, version: manifest.version };
-    const doc = await req.signing.signer.sign(artifact, req.signing.options);
+    let doc;
+    try {
+      doc = await req.signing.signer.sign(artifact, req.signing.options);
+    } catch (e) {
+      // Nothing is published when signing fails (no token, a service down, a refused key).
+      if (e instanceof AamError) throw e;
+      throw new AamError('SIGNING_FAILED', e instanceof Error ? e.message : String(e));
+    }
     // Read our own signature back before storing it: a signature that does not verify is never published.
     signature = await verifySignature(req.signing.verifiers, artifact, doc, { keys: [], offline: true });
     if (!signature.valid) {

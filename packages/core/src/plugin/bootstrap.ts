@@ -3,8 +3,8 @@ import { pathToFileURL } from 'node:url';
 import { createRequire } from 'node:module';
 import type { DependencyContainer } from 'tsyringe';
 import { AamError } from '../errors.js';
-import type { AamPlugin, SignatureVerifier, Signer } from './contracts.js';
-import { LOADED_PLUGINS, SIGNATURE_VERIFIER, SIGNER } from './tokens.js';
+import type { AamPlugin, PluginSettings, SignatureVerifier, Signer } from './contracts.js';
+import { LOADED_PLUGINS, PLUGIN_SETTINGS, SIGNATURE_VERIFIER, SIGNER } from './tokens.js';
 
 function isPlugin(v: unknown): v is AamPlugin {
   return (
@@ -54,11 +54,12 @@ export async function importPlugin(specifier: string, baseDir: string): Promise<
  */
 export async function createPluginContainer(
   plugins: AamPlugin[],
-  parent?: DependencyContainer,
+  opts: { settings?: PluginSettings; parent?: DependencyContainer } = {},
 ): Promise<DependencyContainer> {
   await import('reflect-metadata');
   const { container: rootContainer } = await import('tsyringe');
-  const c = (parent ?? rootContainer).createChildContainer();
+  const c = (opts.parent ?? rootContainer).createChildContainer();
+  if (opts.settings) c.register(PLUGIN_SETTINGS, { useValue: opts.settings });
   for (const plugin of plugins) {
     try {
       plugin.register(c);

@@ -1,5 +1,6 @@
 import type { DependencyContainer } from 'tsyringe';
 import type { Checksum } from '../integrity/checksum.js';
+import type { SecurityConfig } from '../config/types.js';
 
 /** The artifact a signature is about: its bytes (in memory or on disk) and, when known, its package identity. */
 export interface ArtifactRef {
@@ -35,6 +36,8 @@ export interface SignatureFact {
   signed_at?: string;
   registry?: string;
   claims?: Record<string, string>;
+  /** When invalid: which check failed (`signature`, `certificate`, `transparency-log`, `timestamp`, `artifact`, ...). */
+  check?: string;
 }
 
 export interface VerifyContext {
@@ -66,4 +69,14 @@ export interface Signer {
 export interface AamPlugin {
   readonly name: string;
   register(container: DependencyContainer): void;
+}
+
+/**
+ * What plugins may read from the host at registration time (`container.resolve(PLUGIN_SETTINGS)`):
+ * the merged `security:` section, with paths in it (`sigstore.trusted_root`) made absolute, and aam's home
+ * directory for caches.
+ */
+export interface PluginSettings {
+  security: SecurityConfig;
+  home: string;
 }

@@ -1,5 +1,5 @@
 import type { InjectionToken } from 'tsyringe';
-import type { AamPlugin, SignatureVerifier, Signer } from './contracts.js';
+import type { AamPlugin, PluginSettings, SignatureVerifier, Signer } from './contracts.js';
 
 /** Every `SignatureVerifier` is registered under this token; resolve them with `resolveAll`. */
 export const SIGNATURE_VERIFIER: InjectionToken<SignatureVerifier> = Symbol.for('aam.SignatureVerifier');
@@ -7,3 +7,5 @@ export const SIGNATURE_VERIFIER: InjectionToken<SignatureVerifier> = Symbol.for(
 export const SIGNER: InjectionToken<Signer> = Symbol.for('aam.Signer');
 /** The plugins that were loaded, in order, for `aam plugin list`. */
 export const LOADED_PLUGINS: InjectionToken<AamPlugin> = Symbol.for('aam.Plugin');
+/** The host's settings for plugins (registered before any plugin's `register` runs). */
+export const PLUGIN_SETTINGS: InjectionToken<PluginSettings> = Symbol.for('aam.PluginSettings');

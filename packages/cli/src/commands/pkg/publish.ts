@@ -13,6 +13,8 @@ registry's metadata.yaml. A published version is immutable: publishing it again 
     '<%= config.bin %> pkg publish',
     '<%= config.bin %> pkg publish ./my-package --registry local --tag beta',
     '<%= config.bin %> pkg publish my-package-1.0.0.aam --dry-run',
+    '<%= config.bin %> pkg publish --sign',
+    '<%= config.bin %> pkg publish --sign --sign-type gpg --gpg-key 0123ABCD...',
   ];
   static override args = {
     path: Args.string({ description: 'package directory or .aam archive', default: '.' }),
@@ -34,6 +36,11 @@ registry's metadata.yaml. A published version is immutable: publishing it again 
       description: 'GnuPG key to sign with (fingerprint); default: your default key',
       dependsOn: ['sign'],
     }),
+    'identity-token': Flags.string({
+      description:
+        'OIDC identity token for Sigstore signing; default: $SIGSTORE_ID_TOKEN, GitHub Actions OIDC, else a browser sign-in',
+      dependsOn: ['sign'],
+    }),
   };
 
   async run() {
@@ -44,16 +51,20 @@ registry's metadata.yaml. A published version is immutable: publishing it again 
       const container = await this.pluginContainer();
       const signer = signersOf(container).find((x) => x.type === flags['sign-type']);
       if (!signer) {
-        throw new AamError(
-          'USAGE',
-          flags['sign-type'] === 'sigstore'
-            ? 'Sigstore signing is not available in this build yet; sign with --sign-type gpg'
-            : `No signer for --sign-type ${flags['sign-type']} is installed`,
-        );
+        throw new AamError('USAGE', `No signer for --sign-type ${flags['sign-type']} is installed`);
       }
+      if (flags['gpg-key'] && flags['sign-type'] !== 'gpg')
+        throw new AamError('USAGE', '--gpg-key needs --sign-type gpg');
+      if (flags['identity-token'] !== undefined && flags['sign-type'] !== 'sigstore')
+        throw new AamError('USAGE', '--identity-token is for --sign-type sigstore');
       signing = {
         signer,
-        options: { ...(flags['gpg-key'] ? { gpgKey: flags['gpg-key'] } : {}) },
+        options: {
+          ...(flags['gpg-key'] ? { gpgKey: flags['gpg-key'] } : {}),
+          ...(flags['identity-token'] !== undefined ? { identityToken: flags['identity-token'] } : {}),
+          // The browser sign-in URL goes to stderr, so --json output stays clean.
+          print: (line: string) => process.stderr.write(line + '\n'),
+        },
         verifiers: verifiersOf(container),
       };
     }
@@ -69,9 +80,16 @@ registry's metadata.yaml. A published version is immutable: publishing it again 
     if (r.packed) this.log(ok(`Built ${basename(r.packed.file)} (${formatSize(r.packed.size)})`));
     this.log(`Checksum: ${r.checksum}`);
     if (r.signature) {
-      this.log(ok(`Package signed with ${r.signature.type === 'gpg' ? 'GPG' : r.signature.type}`));
-      if (r.signature.fingerprint) this.log(`  Key: ${r.signature.fingerprint}`);
-      if (r.signature.user_ids?.[0]) this.log(`  Signed by: ${r.signature.user_ids[0]}`);
+      const s = r.signature;
+      this.log(
+        ok(`Package signed with ${s.type === 'gpg' ? 'GPG' : s.type === 'sigstore' ? 'Sigstore' : s.type}`),
+      );
+      if (s.identity) this.log(`  Identity: ${s.identity}`);
+      if (s.type === 'sigstore' && s.issuer)
+        this.log(`  Certificate: ephemeral Fulcio certificate, OIDC issuer ${s.issuer}`);
+      if (s.fingerprint) this.log(`  Key: ${s.fingerprint}`);
+      if (s.user_ids?.[0]) this.log(`  Signed by: ${s.user_ids[0]}`);
+      if (s.tlog) this.log(`  Transparency log: ${s.tlog.url ?? `log index ${s.tlog.log_index ?? '?'}`}`);
     }
     if (r.dryRun && flags.sign) this.log(`Dry run: would sign with ${flags['sign-type']}`);
     if (r.dryRun)

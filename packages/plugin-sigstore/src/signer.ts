@@ -1,0 +1,82 @@
+import type { ArtifactRef, SecurityConfig, SignatureDocument, Signer, SignOptions } from '@aam/core';
+import { resolveIdentityToken, type TokenOrigin } from './identity-token.js';
+
+export const PUBLIC_FULCIO_URL = 'https://fulcio.sigstore.dev';
+export const PUBLIC_REKOR_URL = 'https://rekor.sigstore.dev';
+
+export interface SigstoreSignOptions extends SignOptions {
+  /** `--identity-token`: an OIDC token for Fulcio; else SIGSTORE_ID_TOKEN, GitHub Actions, or the browser. */
+  identityToken?: string;
+  /** Progress lines (browser sign-in URL, services contacted). */
+  print?: (line: string) => void;
+}
+
+/** Network time limit for each call to Fulcio, Rekor and the TSA. */
+const TIMEOUT_MS = 30_000;
+
+function cause(e: unknown): string {
+  const parts: string[] = [];
+  let cur: unknown = e;
+  for (let depth = 0; cur && depth < 4; depth++) {
+    const msg = cur instanceof Error ? cur.message : String(cur);
+    if (msg && !parts.includes(msg)) parts.push(msg);
+    cur = (cur as { cause?: unknown }).cause;
+  }
+  return parts.join(': ') || 'unknown error';
+}
+
+/**
+ * Keyless signing (SPEC §7): an ephemeral key, a Fulcio certificate for the OIDC identity, a Rekor entry
+ * (and an RFC 3161 timestamp when `tsa_url` is set); the result is a standard v0.3 bundle over the bytes.
+ */
+export class SigstoreSigner implements Signer {
+  readonly type = 'sigstore';
+  /** How the last token was obtained, for `--json` output and messages. */
+  lastTokenOrigin?: TokenOrigin;
+
+  constructor(private readonly settings: SecurityConfig['sigstore'] = {}) {}
+
+  async sign(artifact: ArtifactRef, opts: SigstoreSignOptions): Promise<SignatureDocument> {
+    const s = this.settings ?? {};
+    const { token, origin } = await resolveIdentityToken({
+      ...(opts.identityToken !== undefined ? { identityToken: opts.identityToken } : {}),
+      ...(s.oidc_issuer ? { oidcIssuer: s.oidc_issuer } : {}),
+      ...(s.oidc_client_id ? { oidcClientId: s.oidc_client_id } : {}),
+      ...(opts.print ? { print: opts.print } : {}),
+    });
+    this.lastTokenOrigin = origin;
+    const [sign, bundleLib] = await Promise.all([import('@sigstore/sign'), import('@sigstore/bundle')]);
+    const fetchOpts = { timeout: TIMEOUT_MS, retry: { retries: 1 } };
+    const fulcio = s.fulcio_url ?? PUBLIC_FULCIO_URL;
+    const rekor = s.rekor_url ?? PUBLIC_REKOR_URL;
+    const witnesses: import('@sigstore/sign').Witness[] = [
+      new sign.RekorWitness({ rekorBaseURL: rekor, fetchOnConflict: true, ...fetchOpts }),
+    ];
+    if (s.tsa_url) witnesses.push(new sign.TSAWitness({ tsaBaseURL: s.tsa_url, ...fetchOpts }));
+    const builder = new sign.MessageSignatureBundleBuilder({
+      signer: new sign.FulcioSigner({
+        identityProvider: { getToken: () => Promise.resolve(token) },
+        fulcioBaseURL: fulcio,
+        ...fetchOpts,
+      }),
+      witnesses,
+    });
+    const data = artifact.bytes
+      ? Buffer.from(artifact.bytes.buffer, artifact.bytes.byteOffset, artifact.bytes.byteLength)
+      : undefined;
+    if (!data) throw new Error('Sigstore signing needs the artifact bytes');
+    let bundle;
+    try {
+      bundle = await builder.create({ data });
+    } catch (e) {
+      throw new Error(`Sigstore signing failed (Fulcio ${fulcio}, Rekor ${rekor}): ${cause(e)}`);
+    }
+    const json = bundleLib.bundleToJSON(bundle);
+    const label = artifact.name ? `${artifact.name}@${artifact.version ?? '?'}` : 'artifact';
+    return {
+      source: `${label}.sigstore.json`,
+      declaredType: 'sigstore',
+      bytes: Buffer.from(JSON.stringify(json, null, 2) + '\n', 'utf8'),
+    };
+  }
+}

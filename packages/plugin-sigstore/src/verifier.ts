@@ -1,0 +1,333 @@
+import { createHash, createPublicKey, type KeyObject } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import type {
+  ArtifactRef,
+  SignatureDocument,
+  SignatureFact,
+  SignatureVerifier,
+  VerifyContext,
+} from '@aam/core';
+import type { Bundle } from '@sigstore/bundle';
+import type { X509Certificate } from '@sigstore/core';
+import type { SignedEntity, TrustMaterial } from '@sigstore/verify';
+import { certificateFacts, type CertificateFacts } from './claims.js';
+import { sigstoreLibs } from './lazy.js';
+import { chooseTrustedRoot, loadTrustedRoot, TrustedRootError, type LoadedRoot } from './trusted-root.js';
+
+/** The bundle media types this verifier knows (v0.1 to v0.3); any other version is refused, not guessed. */
+export const KNOWN_BUNDLE_TYPES = new Set([
+  'application/vnd.dev.sigstore.bundle+json;version=0.1',
+  'application/vnd.dev.sigstore.bundle+json;version=0.2',
+  'application/vnd.dev.sigstore.bundle+json;version=0.3',
+  'application/vnd.dev.sigstore.bundle.v0.3+json',
+]);
+
+const IN_TOTO_PAYLOAD = 'application/vnd.in-toto+json';
+const IN_TOTO_STATEMENTS = new Set(['https://in-toto.io/Statement/v1', 'https://in-toto.io/Statement/v0.1']);
+
+export interface SigstoreVerifierOptions {
+  /** `security.sigstore.trusted_root`, absolute; else the TUF-refreshed or vendored public-good root. */
+  trustedRoot?: string;
+  /** aam's home (for the TUF-refreshed root). */
+  home: string;
+}
+
+/** A failed check: which one, and why (becomes a `valid: false` fact). */
+class CheckFailed extends Error {
+  constructor(
+    readonly check: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+const CHECK_OF_CODE: Record<string, string> = {
+  TLOG_ERROR: 'transparency-log',
+  TLOG_INCLUSION_PROOF_ERROR: 'transparency-log',
+  TLOG_INCLUSION_PROMISE_ERROR: 'transparency-log',
+  TLOG_MISSING_INCLUSION_ERROR: 'transparency-log',
+  TLOG_BODY_ERROR: 'transparency-log',
+  CERTIFICATE_ERROR: 'certificate',
+  PUBLIC_KEY_ERROR: 'key',
+  SIGNATURE_ERROR: 'signature',
+  TIMESTAMP_ERROR: 'timestamp',
+};
+
+function libraryFailure(e: unknown): CheckFailed {
+  if (e instanceof CheckFailed) return e;
+  const code = (e as { code?: unknown })?.code;
+  const message = e instanceof Error ? e.message : String(e);
+  if (typeof code === 'string' && CHECK_OF_CODE[code])
+    return new CheckFailed(CHECK_OF_CODE[code], `${message} (${code})`);
+  return new CheckFailed('bundle', message);
+}
+
+/** ISO 8601 to the second, as the seed prints it (`2026-02-07T14:30:00Z`). */
+const isoSeconds = (d: Date): string => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
+
+/** `sha256:<hex of the SPKI DER>`: how `trusted_keys` names a PEM key (SPEC §4). */
+export function keyFingerprint(key: KeyObject): string {
+  return `sha256:${createHash('sha256')
+    .update(key.export({ type: 'spki', format: 'der' }))
+    .digest('hex')}`;
+}
+
+function parseJson(doc: SignatureDocument): unknown {
+  try {
+    return JSON.parse(Buffer.from(doc.bytes).toString('utf8'));
+  } catch (e) {
+    throw new CheckFailed(
+      'bundle',
+      `malformed bundle JSON in ${doc.source}: ${e instanceof Error ? e.message : String(e)}`,
+    );
+  }
+}
+
+function mediaTypeOf(json: unknown): string | undefined {
+  const t = (json as { mediaType?: unknown } | null)?.mediaType;
+  return typeof t === 'string' ? t : undefined;
+}
+
+/** Sigstore bundles (message signatures and DSSE), verified offline against a trusted root. */
+export class SigstoreVerifier implements SignatureVerifier {
+  readonly type = 'sigstore';
+  /** Certificate facts by the leaf's DER digest: one decode per signer, however many packages it signed. */
+  private readonly certFacts = new Map<string, CertificateFacts>();
+
+  constructor(private readonly opts: SigstoreVerifierOptions) {}
+
+  canVerify(sig: SignatureDocument): boolean {
+    if (sig.declaredType !== undefined) return sig.declaredType === 'sigstore';
+    const head = Buffer.from(sig.bytes.subarray(0, 4096)).toString('utf8');
+    if (/"mediaType"\s*:\s*"application\/vnd\.dev\.sigstore\.bundle/.test(head)) return true;
+    // A file named like a bundle but unreadable is still ours to refuse with a clear reason.
+    return /\.sigstore(\.json)?$/.test(sig.source) || /\.aam\.sigstore\.json$/.test(sig.source);
+  }
+
+  async verify(artifact: ArtifactRef, sig: SignatureDocument, ctx: VerifyContext): Promise<SignatureFact> {
+    try {
+      return await this.check(artifact, sig, ctx);
+    } catch (e) {
+      const f =
+        e instanceof TrustedRootError ? new CheckFailed('trusted-root', e.message) : libraryFailure(e);
+      return { type: this.type, valid: false, errors: [`${f.check}: ${f.message}`], check: f.check };
+    }
+  }
+
+  /** Loads (once per process) the trust material this verifier checks against. */
+  trustedRoot(): Promise<LoadedRoot> {
+    return loadTrustedRoot(chooseTrustedRoot(this.opts.trustedRoot, this.opts.home));
+  }
+
+  private async check(
+    artifact: ArtifactRef,
+    sig: SignatureDocument,
+    ctx: VerifyContext,
+  ): Promise<SignatureFact> {
+    const json = parseJson(sig);
+    const mediaType = mediaTypeOf(json);
+    if (!mediaType || !KNOWN_BUNDLE_TYPES.has(mediaType))
+      throw new CheckFailed(
+        'bundle',
+        `unknown bundle version ${JSON.stringify(mediaType ?? null)} (known: Sigstore bundle v0.1 to v0.3)`,
+      );
+    const libs = await sigstoreLibs();
+    let bundle: Bundle;
+    try {
+      bundle = libs.bundle.bundleFromJSON(json);
+    } catch (e) {
+      throw new CheckFailed('bundle', `invalid bundle: ${e instanceof Error ? e.message : String(e)}`);
+    }
+    const root = await this.trustedRoot();
+    const bytes = artifact.bytes ?? (artifact.path ? await readFile(artifact.path) : undefined);
+    if (!bytes) throw new CheckFailed('artifact', 'no artifact bytes to check the bundle against');
+    const data = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    const content = bundle.content;
+    if (content.$case === 'messageSignature') {
+      const md = content.messageSignature.messageDigest;
+      if (md && md.algorithm === libs.protobuf.HashAlgorithm.SHA2_256) {
+        const want = Buffer.from(md.digest).toString('hex');
+        if (`sha256:${want}` !== artifact.checksum)
+          throw new CheckFailed(
+            'artifact',
+            `the bundle signs another artifact (sha256:${want}), not this one (${artifact.checksum})`,
+          );
+      }
+    } else {
+      checkStatementSubject(
+        content.dsseEnvelope.payloadType,
+        Buffer.from(content.dsseEnvelope.payload),
+        data,
+        artifact,
+      );
+    }
+    let entity: SignedEntity;
+    try {
+      entity = libs.verify.toSignedEntity(bundle, content.$case === 'messageSignature' ? data : undefined);
+    } catch (e) {
+      throw new CheckFailed('bundle', `unreadable bundle: ${e instanceof Error ? e.message : String(e)}`);
+    }
+    if (content.$case === 'dsseEnvelope') acceptHashedRekordOverDsse(entity, bundle, libs.core);
+
+    let fingerprint: string | undefined;
+    if (entity.key.$case === 'public-key') {
+      fingerprint = this.verifyWithGivenKeys(entity, root.material, ctx, libs.verify);
+    } else {
+      new libs.verify.Verifier(root.material).verify(entity);
+    }
+    return this.fact(bundle, entity, root, fingerprint);
+  }
+
+  /** A key-signed bundle (public-key hint) verifies only against a key the user gave (`--key`). */
+  private verifyWithGivenKeys(
+    entity: SignedEntity,
+    material: TrustMaterial,
+    ctx: VerifyContext,
+    verify: typeof import('@sigstore/verify'),
+  ): string {
+    const keys: KeyObject[] = [];
+    for (const k of ctx.keys) {
+      const text = Buffer.from(k).toString('utf8');
+      if (!text.includes('-----BEGIN PUBLIC KEY-----')) continue;
+      try {
+        keys.push(createPublicKey(text));
+      } catch {
+        // not a PEM public key: another verifier's (OpenPGP) key
+      }
+    }
+    if (keys.length === 0)
+      throw new CheckFailed(
+        'key',
+        'the bundle is signed with a key, not a Fulcio certificate: give its PEM public key with --key',
+      );
+    let last: unknown;
+    for (const key of keys) {
+      try {
+        new verify.Verifier({
+          ...material,
+          publicKey: () => ({ publicKey: key, validFor: () => true }),
+        }).verify(entity);
+        return keyFingerprint(key);
+      } catch (e) {
+        last = e;
+      }
+    }
+    throw libraryFailure(last);
+  }
+
+  private fact(bundle: Bundle, entity: SignedEntity, root: LoadedRoot, fingerprint?: string): SignatureFact {
+    const fact: SignatureFact = { type: this.type, valid: true, errors: [] };
+    if (entity.key.$case === 'certificate') {
+      const cf = this.certificateFacts(entity.key.certificate);
+      if (cf.identity !== undefined) fact.identity = cf.identity;
+      if (cf.issuer !== undefined) fact.issuer = cf.issuer;
+      if (Object.keys(cf.claims).length > 0) fact.claims = { ...cf.claims };
+    }
+    if (fingerprint) fact.fingerprint = fingerprint;
+    const entry = bundle.verificationMaterial.tlogEntries[0];
+    let integrated: Date | undefined;
+    if (entry) {
+      const index = Number(entry.logIndex);
+      const base = root.logUrls.get(Buffer.from(entry.logId.keyId).toString('base64'));
+      const seconds = Number(entry.integratedTime);
+      if (seconds > 0) integrated = new Date(seconds * 1000);
+      // Rekor v1 entries have an integrated time and are addressable by their leaf hash (the entry UUID);
+      // Rekor v2 logs serve tiles, not entries, so the log and index name the entry.
+      const uuid = createHash('sha256')
+        .update(Buffer.from([0]))
+        .update(entry.canonicalizedBody)
+        .digest('hex');
+      fact.tlog = {
+        log_index: index,
+        ...(base
+          ? { url: integrated ? `${base}/api/v1/log/entries/${uuid}` : `${base} (log index ${index})` }
+          : {}),
+        ...(integrated ? { integrated_time: isoSeconds(integrated) } : {}),
+      };
+    }
+    const tsa = entity.timestamps.find((t) => t.$case === 'timestamp-authority');
+    const signedAt = tsa?.$case === 'timestamp-authority' ? tsa.timestamp.signingTime : integrated;
+    if (signedAt) fact.signed_at = isoSeconds(signedAt);
+    return fact;
+  }
+
+  private certificateFacts(cert: X509Certificate): CertificateFacts {
+    const key = createHash('sha256').update(cert.root.toDER()).digest('hex');
+    let hit = this.certFacts.get(key);
+    if (!hit) {
+      hit = certificateFacts(cert);
+      if (this.certFacts.size >= 1024) this.certFacts.clear();
+      this.certFacts.set(key, hit);
+    }
+    return hit;
+  }
+}
+
+/**
+ * A DSSE bundle does not bind to an artifact by itself: an in-toto statement must name the artifact's
+ * digest (sha256 or sha512) among its subjects; any other payload must be the artifact itself.
+ */
+function checkStatementSubject(
+  payloadType: string,
+  payload: Buffer,
+  data: Buffer,
+  artifact: ArtifactRef,
+): void {
+  if (payloadType !== IN_TOTO_PAYLOAD) {
+    const digest = `sha256:${createHash('sha256').update(payload).digest('hex')}`;
+    if (digest !== artifact.checksum)
+      throw new CheckFailed(
+        'artifact',
+        `the DSSE payload (${payloadType}) is not this artifact and is not an in-toto statement naming it`,
+      );
+    return;
+  }
+  let statement: { _type?: unknown; subject?: unknown };
+  try {
+    statement = JSON.parse(payload.toString('utf8')) as typeof statement;
+  } catch {
+    throw new CheckFailed('artifact', 'the DSSE payload is not valid JSON');
+  }
+  if (typeof statement._type !== 'string' || !IN_TOTO_STATEMENTS.has(statement._type))
+    throw new CheckFailed('artifact', `unknown in-toto statement type ${JSON.stringify(statement._type)}`);
+  if (!Array.isArray(statement.subject) || statement.subject.length === 0)
+    throw new CheckFailed('artifact', 'the in-toto statement names no subject');
+  const sha256 = artifact.checksum.slice('sha256:'.length);
+  let sha512: string | undefined;
+  for (const s of statement.subject as { digest?: Record<string, unknown> }[]) {
+    const d = s?.digest;
+    if (!d || typeof d !== 'object') continue;
+    if (typeof d.sha256 === 'string' && d.sha256.toLowerCase() === sha256) return;
+    if (typeof d.sha512 === 'string') {
+      sha512 ??= createHash('sha512').update(data).digest('hex');
+      if (d.sha512.toLowerCase() === sha512) return;
+    }
+  }
+  throw new CheckFailed('artifact', 'no in-toto subject digest (sha256 or sha512) matches the artifact');
+}
+
+/**
+ * Rekor v2's "hashedrekord over DSSE" entries (rekor-v2 spec §6.1.4) log SHA-256(PAE(type, payload))
+ * rather than the payload's digest. For those entries only, accept that digest too when the log entry's
+ * body is compared with the envelope (the signature itself is still checked over the PAE).
+ */
+function acceptHashedRekordOverDsse(
+  entity: SignedEntity,
+  bundle: Bundle,
+  core: typeof import('@sigstore/core'),
+): void {
+  if (bundle.content.$case !== 'dsseEnvelope') return;
+  const env = bundle.content.dsseEnvelope;
+  const hashedRekordV2 = entity.tlogEntries.some(
+    (e) => e.kindVersion.kind === 'hashedrekord' && e.kindVersion.version === '0.0.2',
+  );
+  if (!hashedRekordV2) return;
+  const pae = core.dsse.preAuthEncoding(env.payloadType, Buffer.from(env.payload));
+  const paeDigest = core.crypto.digest('sha256', pae);
+  const content = entity.signature;
+  const original = content.compareDigest.bind(content);
+  Object.defineProperty(content, 'compareDigest', {
+    value: (digest: Buffer) => original(digest) || core.crypto.bufferEqual(digest, paeDigest),
+  });
+}
