@@ -11,6 +11,30 @@ export interface SigstoreSignOptions extends SignOptions {
   print?: (line: string) => void;
 }
 
+type BundleJson = {
+  mediaType: string;
+  verificationMaterial: {
+    x509CertificateChain?: { certificates: { rawBytes: string }[] };
+    certificate?: { rawBytes: string };
+  } & Record<string, unknown>;
+} & Record<string, unknown>;
+
+/**
+ * @sigstore/sign 4.x always emits a v0.2 bundle (the whole certificate chain). The v0.3 form carries only the
+ * leaf: the chain to the root comes from the trusted root, and the tlog entry and timestamp cover the signature,
+ * so dropping the intermediates changes nothing a verifier relies on.
+ */
+function asV03(json: BundleJson, v03: string): BundleJson {
+  const chain = json.verificationMaterial.x509CertificateChain;
+  if (!chain?.certificates[0]) return json;
+  const { x509CertificateChain: _chain, ...rest } = json.verificationMaterial;
+  return {
+    ...json,
+    mediaType: v03,
+    verificationMaterial: { ...rest, certificate: { rawBytes: chain.certificates[0].rawBytes } },
+  };
+}
+
 /** Network time limit for each call to Fulcio, Rekor and the TSA. */
 const TIMEOUT_MS = 30_000;
 
@@ -71,7 +95,7 @@ export class SigstoreSigner implements Signer {
     } catch (e) {
       throw new Error(`Sigstore signing failed (Fulcio ${fulcio}, Rekor ${rekor}): ${cause(e)}`);
     }
-    const json = bundleLib.bundleToJSON(bundle);
+    const json = asV03(bundleLib.bundleToJSON(bundle) as BundleJson, bundleLib.BUNDLE_V03_MEDIA_TYPE);
     const label = artifact.name ? `${artifact.name}@${artifact.version ?? '?'}` : 'artifact';
     return {
       source: `${label}.sigstore.json`,

@@ -45,7 +45,7 @@ describe('real public-good bundles, offline against the vendored root', () => {
 
   it('one flipped byte in the artifact is refused by the signature check', async () => {
     const flipped = Buffer.from(HELLO);
-    flipped[0] ^= 1;
+    flipped[0] = flipped[0]! ^ 1;
     const f = await verifier.verify(
       artifactOf(flipped),
       doc(fixture('sigstorejs-v03-hashedrekordv002.json')),
@@ -61,7 +61,7 @@ describe('real public-good bundles, offline against the vendored root', () => {
       messageSignature: { messageDigest: { digest: string } };
     };
     const flipped = Buffer.from(HELLO);
-    flipped[1] ^= 1;
+    flipped[1] = flipped[1]! ^ 1;
     json.messageSignature.messageDigest.digest = createHash('sha256').update(flipped).digest('base64');
     const f = await verifier.verify(artifactOf(flipped), doc(JSON.stringify(json)), ctx);
     expect(f.valid).toBe(false);
@@ -105,7 +105,7 @@ describe('real public-good bundles, offline against the vendored root', () => {
     expect(f.tlog?.integrated_time).toMatch(/Z$/);
     // The same bundle refuses a tarball one byte off.
     const bad = Buffer.from(tarball);
-    bad[bad.length - 1] ^= 1;
+    bad[bad.length - 1] = bad[bad.length - 1]! ^ 1;
     expect(
       (await verifier.verify(artifactOf(bad), doc(JSON.stringify(att.attestations[1]!.bundle)), ctx)).valid,
     ).toBe(false);
