@@ -13,6 +13,7 @@ import { benchPackPublishInstall } from './pack-publish-install.mjs';
 import { benchColdStart } from './cold-start.mjs';
 import { benchPolicy } from './policy.mjs';
 import { benchGpg } from './gpg.mjs';
+import { benchSigstore } from './sigstore.mjs';
 
 /** The benchmarks in running order: --only name, key in the results and the --json output, function. */
 const BENCHMARKS = [
@@ -21,6 +22,7 @@ const BENCHMARKS = [
   { name: 'cold-start', key: 'coldStart', run: benchColdStart },
   { name: 'policy', key: 'policy', run: benchPolicy },
   { name: 'gpg', key: 'gpg', run: benchGpg },
+  { name: 'sigstore', key: 'sigstore', run: benchSigstore },
 ];
 const NAMES = BENCHMARKS.map((b) => b.name);
 
