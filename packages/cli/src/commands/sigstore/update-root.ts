@@ -22,6 +22,11 @@ expiring metadata, so a stale or forged root is refused; a failed refresh keeps 
 
   async run(): Promise<UpdateRootResult> {
     const { flags } = await this.parse(SigstoreUpdateRoot);
+    if (flags.mirror && !flags['tuf-root'])
+      throw new AamError(
+        'USAGE',
+        '--mirror needs --tuf-root: the initial root.json that mirror is trusted by',
+      );
     const { updateTrustedRoot } = await import('@aam/plugin-sigstore');
     let r: UpdateRootResult;
     try {
@@ -33,7 +38,7 @@ expiring metadata, so a stale or forged root is refused; a failed refresh keeps 
     } catch (e) {
       throw new AamError(
         'TRUST_ROOT_UPDATE_FAILED',
-        `Could not refresh the Sigstore trusted root: ${e instanceof Error ? e.message : String(e)}`,
+        `Could not refresh the Sigstore trusted root: ${causes(e)}`,
       );
     }
     this.log(ok(`Trusted root refreshed from ${r.mirror}`));
@@ -43,4 +48,15 @@ expiring metadata, so a stale or forged root is refused; a failed refresh keeps 
     this.log(`  Saved: ${r.path}`);
     return r;
   }
+}
+
+/** An error and its causes, one clause each (the TUF client wraps the reason a refresh failed). */
+function causes(e: unknown): string {
+  const parts: string[] = [];
+  for (let cur = e, depth = 0; cur && depth < 4; depth++) {
+    const msg = cur instanceof Error ? cur.message : String(cur);
+    if (msg && !parts.includes(msg)) parts.push(msg);
+    cur = (cur as { cause?: unknown }).cause;
+  }
+  return parts.join(': ') || 'unknown error';
 }
