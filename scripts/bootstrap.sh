@@ -17,6 +17,23 @@ if [ "$(pnpm --version 2>/dev/null || true)" != "$pnpm_version" ]; then
   npm install -g --silent "pnpm@$pnpm_version"
 fi
 
+# better-sqlite3 (the registry server's default database) compiles from source: no prebuilt binaries can be
+# downloaded here, and neither can Node's headers, so point node-gyp at the installed ones (about 80 s once;
+# pnpm caches the result).
+if [ -z "${npm_config_nodedir:-}" ]; then
+  for dir in "$(dirname "$(dirname "$(command -v node)")")" /usr /usr/local; do
+    if [ -f "$dir/include/node/node.h" ]; then export npm_config_nodedir="$dir"; break; fi
+  done
+fi
+need_build=()
+command -v make >/dev/null 2>&1 || need_build+=(make)
+command -v g++ >/dev/null 2>&1 || need_build+=(g++)
+command -v python3 >/dev/null 2>&1 || need_build+=(python3)
+if [ ${#need_build[@]} -gt 0 ]; then
+  echo "==> apt-get install ${need_build[*]} (to compile better-sqlite3)"
+  apt-get update -qq && apt-get install -y -qq "${need_build[@]}" >/dev/null
+fi
+
 echo "==> pnpm install --frozen-lockfile"
 pnpm install --frozen-lockfile --reporter=silent
 echo "==> build (tsc -b)"

@@ -16,6 +16,7 @@ import RegistryAdd from './commands/registry/add.js';
 import RegistryInit from './commands/registry/init.js';
 import RegistryList from './commands/registry/list.js';
 import RegistryRemove from './commands/registry/remove.js';
+import RegistryServe from './commands/registry/serve.js';
 import SigstoreUpdateRoot from './commands/sigstore/update-root.js';
 import Verify from './commands/verify.js';
 
@@ -39,6 +40,7 @@ export const COMMANDS = {
   'registry:init': RegistryInit,
   'registry:list': RegistryList,
   'registry:remove': RegistryRemove,
+  'registry:serve': RegistryServe,
   'sigstore:update-root': SigstoreUpdateRoot,
   verify: Verify,
 };

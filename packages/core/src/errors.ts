@@ -26,6 +26,15 @@ export type AamErrorCode =
   | 'POLICY_ERROR'
   | 'POLICY_REFUSED'
   | 'SIGNING_FAILED'
+  | 'AUDIT_LOG_BAD_PROOF'
+  | 'AUDIT_LOG_INCLUSION_FAILED'
+  | 'AUDIT_LOG_BAD_RANGE'
+  | 'AUDIT_LOG_STORE_CORRUPT'
+  | 'AUDIT_LOG_BAD_KEY'
+  | 'AUDIT_LOG_BAD_NOTE'
+  | 'AUDIT_LOG_BAD_SIGNATURE'
+  | 'AUDIT_LOG_BAD_CHECKPOINT'
+  | 'AUDIT_LOG_ORIGIN_MISMATCH'
   | 'TRUST_ROOT_UPDATE_FAILED';
 
 /** Codes that mean "the input was bad" (exit 2) rather than "the check refused" (exit 1). */

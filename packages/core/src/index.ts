@@ -40,3 +40,4 @@ export * from './policy/engine.js';
 export * from './policy/gather.js';
 export * from './policy/levels.js';
 export * from './flows/verify-artifact.js';
+export * from './tlog/index.js';

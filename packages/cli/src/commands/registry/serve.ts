@@ -1,0 +1,75 @@
+import { Flags } from '@oclif/core';
+import { AamError } from '@aam/core';
+import { AamCommand } from '../../base-command.js';
+import { ok, warn } from '../../style.js';
+
+export default class RegistryServe extends AamCommand {
+  static override summary = 'Run an HTTP registry with a tamper-evident audit log.';
+  static override description = `Serves the /api/v1 API (publish, download, versions, dist-tags, yank, deprecate,
+approvals, owners and transfers, tokens) from a database (SQLite by default: no setup; PostgreSQL for several
+replicas) and content-addressed blob storage. Every mutation is appended to an RFC 6962 Merkle log in the same
+transaction, and a C2SP checkpoint is signed (Ed25519) with it.
+
+On the first start it creates the 'admin' user and prints a one-time admin token (or takes
+$AAM_REGISTRY_ADMIN_TOKEN), and generates the checkpoint key under --storage/keys (or takes
+$AAM_REGISTRY_CHECKPOINT_KEY, which replicas must share). It refuses to start on a log that does not verify.`;
+  static override examples = [
+    '<%= config.bin %> registry serve --storage ./registry-data',
+    '<%= config.bin %> registry serve --port 8080 --db postgres://aam@localhost/aam --storage /srv/aam',
+  ];
+  static override flags = {
+    port: Flags.integer({ description: 'port to listen on (0: any free port)', default: 4873 }),
+    host: Flags.string({ description: 'address to bind', default: '127.0.0.1' }),
+    db: Flags.string({
+      description: 'sqlite:PATH or postgres://... (default: sqlite:<storage>/registry.db)',
+    }),
+    storage: Flags.string({ description: 'directory for archives and keys', required: true }),
+    name: Flags.string({ description: "the registry's name (fixed at first start)" }),
+    origin: Flags.string({
+      description: "the audit log's origin line (fixed at first start; default <name>/audit)",
+    }),
+    'require-approval': Flags.boolean({
+      description: 'publishes wait for an approver (never the publisher)',
+    }),
+    'rate-limit-publish': Flags.integer({ description: 'publishes per minute per token', default: 600 }),
+    'rate-limit': Flags.integer({
+      description: 'other requests per minute per token or address',
+      default: 60000,
+    }),
+    'max-archive-size': Flags.integer({
+      description: 'largest archive accepted, bytes',
+      default: 50 * 1024 * 1024,
+    }),
+  };
+
+  async run() {
+    const { flags } = await this.parse(RegistryServe);
+    if (flags.db && !/^(sqlite:|postgres(ql)?:\/\/)/.test(flags.db))
+      throw new AamError('USAGE', '--db must be sqlite:PATH or postgres://...');
+    const { startRegistry } = await import('@aam/registry-server');
+    const r = await startRegistry({
+      storage: flags.storage,
+      host: flags.host,
+      port: flags.port,
+      requireApproval: flags['require-approval'],
+      rateLimit: { publish: flags['rate-limit-publish'], other: flags['rate-limit'] },
+      limits: { maxArchiveSize: flags['max-archive-size'] },
+      ...(flags.db ? { db: flags.db } : {}),
+      ...(flags.name ? { name: flags.name } : {}),
+      ...(flags.origin ? { origin: flags.origin } : {}),
+    });
+    this.log(ok(`Registry listening on ${r.url}`));
+    this.log(`  Audit log: ${r.audit.origin}`);
+    this.log(`  Checkpoint key: ${r.audit.vkey}`);
+    if (r.adminToken) {
+      this.log(warn('Admin token (shown once; keep it secret):'));
+      this.log(`  ${r.adminToken}`);
+    }
+    const stop = () => {
+      void r.close().then(() => process.exit(0));
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+    await new Promise(() => undefined);
+  }
+}

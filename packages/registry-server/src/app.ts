@@ -1,0 +1,1145 @@
+import { createHash, randomUUID } from 'node:crypto';
+import multipart from '@fastify/multipart';
+import rateLimit from '@fastify/rate-limit';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import {
+  AamError,
+  assertPackageName,
+  assertTag,
+  inspectArchive,
+  isSemver,
+  type ArchiveLimits,
+  type Manifest,
+} from '@aam/core';
+import { AuditLog, type AuditEvent } from './audit.js';
+import {
+  authenticate,
+  createToken,
+  parseScopes,
+  requireScope,
+  type Principal,
+  type Role,
+  type Scope,
+} from './auth.js';
+import type { BlobStore } from './blobs.js';
+import type { Db, Query, Row } from './db.js';
+import { badRequest, conflict, forbidden, notFound, problemOf, RegistryError } from './problem.js';
+
+export interface AppOptions {
+  db: Db;
+  blobs: BlobStore;
+  audit: AuditLog;
+  /** The registry's public name (shown in capabilities). */
+  name: string;
+  /** Publishes wait for an approver (never the publisher) before tags move. */
+  requireApproval: boolean;
+  limits: ArchiveLimits;
+  /** Requests per minute per token (or IP): publishes and everything else. */
+  rateLimit: { publish: number; other: number };
+  /** Test-only fault injection (`AAM_TEST_FAULT`), e.g. crash inside the publish transaction. */
+  fault?: string;
+}
+
+type Params = { pkg?: string; ver?: string; tag?: string; user?: string; id?: string };
+type Req = FastifyRequest<{ Params: Params; Querystring: Record<string, string | undefined>; Body: unknown }>;
+
+const MAX_LIMIT = 200;
+
+function pagination(
+  query: Record<string, string | undefined>,
+  def: number,
+): { limit: number; after: string | null } {
+  const limit = query.limit === undefined ? def : Number(query.limit);
+  if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT)
+    throw badRequest(`limit must be a whole number from 1 to ${MAX_LIMIT}`);
+  let after: string | null = null;
+  if (query.cursor) {
+    try {
+      after = Buffer.from(query.cursor, 'base64url').toString('utf8');
+    } catch {
+      throw badRequest('cursor is not valid');
+    }
+  }
+  return { limit, after };
+}
+
+const cursorOf = (key: string): string => Buffer.from(key, 'utf8').toString('base64url');
+
+function pkgParam(req: Req): string {
+  const name = req.params.pkg ?? '';
+  try {
+    assertPackageName(name);
+  } catch {
+    throw badRequest(`'${name}' is not a valid package name`);
+  }
+  return name;
+}
+
+function verParam(req: Req): string {
+  const v = req.params.ver ?? '';
+  if (!isSemver(v)) throw badRequest(`'${v}' is not a valid version`);
+  return v;
+}
+
+function bodyObject(req: Req): Record<string, unknown> {
+  const b = req.body;
+  if (b === undefined || b === null) return {};
+  if (typeof b !== 'object' || Array.isArray(b)) throw badRequest('The body must be a JSON object');
+  return b as Record<string, unknown>;
+}
+
+interface VersionRow extends Row {
+  package: string;
+  version: string;
+  checksum: string;
+  size: number;
+  description: string;
+  dependencies: string | null;
+  published_at: string;
+  publisher_id: string;
+  auth_method: string;
+  status: string;
+  requested_tag: string;
+  yanked: number;
+  yank_reason: string | null;
+  yanked_at: string | null;
+  deprecated: string | null;
+  audit_index: number;
+}
+
+/** The registry's HTTP API (`/api/v1`, registry-anchors §5). */
+export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
+  const { db, blobs, audit } = opts;
+  const app = Fastify({
+    logger: false,
+    bodyLimit: 1024 * 1024,
+    // `/packages/@scope/name/...` → one `:pkg` parameter (`@scope%2Fname` decodes to `@scope/name`).
+    rewriteUrl: (req) =>
+      (req.url ?? '/').replace(/^\/api\/v1\/packages\/(@[^/?]+)\/([^/?]+)/, '/api/v1/packages/$1%2F$2'),
+  });
+
+  await app.register(multipart, {
+    limits: { fileSize: opts.limits.maxArchiveSize, files: 2, fields: 10, fieldSize: 2 * 1024 * 1024 },
+  });
+  await app.register(rateLimit, {
+    global: true,
+    max: opts.rateLimit.other,
+    timeWindow: 60_000,
+    keyGenerator: (req) => req.headers.authorization ?? req.ip,
+    errorResponseBuilder: (_req, ctx) =>
+      new RegistryError(429, 'rate_limited', `Too many requests: retry in ${Math.ceil(ctx.ttl / 1000)} s`, {
+        retry_after: Math.ceil(ctx.ttl / 1000),
+      }),
+  });
+
+  app.setErrorHandler((err: unknown, req, reply) => {
+    let e: RegistryError;
+    if (err instanceof RegistryError) e = err;
+    else {
+      const fe = err as { statusCode?: number; code?: string; message?: string };
+      if (fe.code === 'FST_REQ_FILE_TOO_LARGE' || fe.statusCode === 413)
+        e = new RegistryError(
+          413,
+          'archive_too_large',
+          `The archive is larger than ${opts.limits.maxArchiveSize} bytes`,
+        );
+      else if (fe.code === 'FST_INVALID_MULTIPART_CONTENT_TYPE' || fe.statusCode === 415)
+        e = new RegistryError(415, 'unsupported_media_type', 'Publish with multipart/form-data');
+      else if (fe.statusCode && fe.statusCode >= 400 && fe.statusCode < 500)
+        e = new RegistryError(fe.statusCode, 'bad_request', fe.message ?? 'Bad request');
+      else {
+        req.log.error(err);
+        e = new RegistryError(500, 'internal', 'Internal error');
+      }
+    }
+    void reply.code(e.status).headers(e.headers).type('application/problem+json').send(problemOf(e, req.id));
+  });
+  app.setNotFoundHandler((req, reply) => {
+    const e = notFound(`${req.method} ${req.url.split('?')[0]}`, 'route_not_found');
+    void reply.code(404).type('application/problem+json').send(problemOf(e, req.id));
+  });
+
+  const principal = (req: Req): Promise<Principal> =>
+    db.read((q) => authenticate(q, req.headers.authorization));
+  const optionalPrincipal = async (req: Req): Promise<Principal | undefined> =>
+    req.headers.authorization ? principal(req) : undefined;
+
+  const ownersOf = async (q: Query, pkg: string): Promise<string[]> =>
+    (await q.all<{ user_id: string } & Row>('SELECT user_id FROM owners WHERE package = ?', pkg)).map(
+      (r) => r.user_id,
+    );
+
+  /** Owners, approvers and admins see pending and rejected versions; everyone else gets 404 for them. */
+  const canSeeHidden = async (q: Query, p: Principal | undefined, pkg: string): Promise<boolean> =>
+    !!p && (p.role === 'admin' || p.role === 'approver' || (await ownersOf(q, pkg)).includes(p.userId));
+
+  async function requireOwner(q: Query, p: Principal, pkg: string): Promise<void> {
+    if (p.role === 'admin') return;
+    const owners = await ownersOf(q, pkg);
+    if (owners.length === 0) throw notFound(`Package ${pkg}`, 'package_not_found');
+    if (!owners.includes(p.userId)) throw forbidden(`Only an owner of ${pkg} may do this`);
+  }
+
+  async function versionRow(q: Query, pkg: string, ver: string): Promise<VersionRow | undefined> {
+    return q.get<VersionRow>('SELECT * FROM versions WHERE package = ? AND version = ?', pkg, ver);
+  }
+
+  async function visibleVersion(
+    q: Query,
+    p: Principal | undefined,
+    pkg: string,
+    ver: string,
+  ): Promise<VersionRow> {
+    const v = await versionRow(q, pkg, ver);
+    if (!v || (v.status !== 'approved' && !(await canSeeHidden(q, p, pkg))))
+      throw notFound(`${pkg}@${ver}`, 'version_not_found');
+    return v;
+  }
+
+  async function signatureSummaries(q: Query, pkg: string, ver: string) {
+    return (
+      await q.all<{ type: string; identity: string | null; fingerprint: string | null } & Row>(
+        'SELECT type, identity, fingerprint FROM signatures WHERE package = ? AND version = ? ORDER BY type',
+        pkg,
+        ver,
+      )
+    ).map((s) => ({
+      type: s.type,
+      ...(s.identity ? { identity: s.identity } : {}),
+      ...(s.fingerprint ? { fingerprint: s.fingerprint } : {}),
+    }));
+  }
+
+  async function versionDoc(q: Query, v: VersionRow) {
+    return {
+      name: v.package,
+      version: v.version,
+      description: v.description,
+      checksum: v.checksum,
+      size: Number(v.size),
+      published_at: v.published_at,
+      publisher: (await q.get<{ name: string } & Row>('SELECT name FROM users WHERE id = ?', v.publisher_id))
+        ?.name,
+      auth_method: v.auth_method,
+      dependencies: v.dependencies ? (JSON.parse(v.dependencies) as Record<string, string>) : {},
+      yanked: v.yanked === 1,
+      ...(v.yanked === 1 ? { yank: { reason: v.yank_reason, at: v.yanked_at } } : {}),
+      deprecated: v.deprecated,
+      approval_status: v.status,
+      audit_index: Number(v.audit_index),
+      signatures: await signatureSummaries(q, v.package, v.version),
+      archive_url: `/api/v1/packages/${v.package}/versions/${v.version}/archive`,
+    };
+  }
+
+  /** Appends an audit entry inside the caller's write transaction. */
+  const log = (q: Query, ev: AuditEvent) => audit.append(q, ev);
+
+  // --- discovery -------------------------------------------------------------------------------------
+  app.get('/api/v1', async () => {
+    const head = await db.read((q) => audit.head(q));
+    return {
+      api_version: 1,
+      name: opts.name,
+      limits: { max_archive_bytes: opts.limits.maxArchiveSize },
+      features: { approvals: opts.requireApproval, audit_log: true },
+      keys_url: '/api/v1/keys',
+      audit: { origin: audit.origin, checkpoint_url: '/api/v1/audit/checkpoint', size: head.size },
+    };
+  });
+
+  app.get('/api/v1/keys', async () => ({
+    keys: [
+      {
+        keyid: audit.vkey.split('+')[1],
+        use: 'checkpoint',
+        alg: 'Ed25519',
+        vkey: audit.vkey,
+        origin: audit.origin,
+        status: 'active',
+      },
+    ],
+  }));
+
+  app.get('/health', async () => ({ ok: true }));
+
+  // --- audit log -------------------------------------------------------------------------------------
+  app.get('/api/v1/audit/checkpoint', async (_req, reply) => {
+    const head = await db.read((q) => audit.head(q));
+    void reply.type('text/plain; charset=utf-8').header('cache-control', 'no-cache');
+    return head.checkpoint;
+  });
+
+  const intParam = (v: string | undefined, what: string): number => {
+    if (v === undefined || !/^(0|[1-9][0-9]{0,15})$/.test(v))
+      throw badRequest(`${what} must be a whole number`);
+    return Number(v);
+  };
+
+  app.get('/api/v1/audit/proof/inclusion', async (req: Req) => {
+    const index = intParam(req.query.index, 'index');
+    const size = intParam(req.query.tree_size, 'tree_size');
+    return db.read(async (q) => {
+      const head = await audit.head(q);
+      if (index >= size || size > head.size)
+        throw badRequest(`Need index < tree_size <= ${head.size} (the log's size)`);
+      const hashes = await audit.inclusion(q, index, size);
+      return { index, tree_size: size, hashes: hashes.map((h) => h.toString('base64')) };
+    });
+  });
+
+  app.get('/api/v1/audit/proof/consistency', async (req: Req) => {
+    const from = intParam(req.query.from, 'from');
+    const to = intParam(req.query.to, 'to');
+    return db.read(async (q) => {
+      const head = await audit.head(q);
+      if (from < 1 || from > to || to > head.size) throw badRequest(`Need 0 < from <= to <= ${head.size}`);
+      const hashes = await audit.consistency(q, from, to);
+      return { from, to, hashes: hashes.map((h) => h.toString('base64')) };
+    });
+  });
+
+  interface EntryRow extends Row {
+    idx: number;
+    body: Buffer;
+    leaf_hash: Buffer;
+  }
+  const entryDoc = (r: EntryRow) => ({
+    index: Number(r.idx),
+    body: Buffer.from(r.body).toString('utf8'),
+    leaf_hash: Buffer.from(r.leaf_hash).toString('base64'),
+  });
+
+  async function entries(q: Query, query: Record<string, string | undefined>, pkg?: string) {
+    const { limit, after } = pagination(query, 50);
+    const where: string[] = [];
+    const params: unknown[] = [];
+    if (pkg ?? query.package) {
+      where.push('package = ?');
+      params.push(pkg ?? query.package);
+    }
+    if (query.event) {
+      where.push('event = ?');
+      params.push(query.event);
+    }
+    if (query.actor) {
+      where.push('actor = ?');
+      params.push(query.actor);
+    }
+    if (after !== null) {
+      where.push('idx > ?');
+      params.push(Number(after));
+    }
+    const rows = await q.all<EntryRow>(
+      `SELECT idx, body, leaf_hash FROM audit_entries ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+       ORDER BY idx LIMIT ?`,
+      ...params,
+      limit + 1,
+    );
+    const items = rows.slice(0, limit).map(entryDoc);
+    const last = items.at(-1);
+    return { items, next_cursor: rows.length > limit && last ? cursorOf(String(last.index)) : null };
+  }
+
+  app.get('/api/v1/audit/entries', async (req: Req) => db.read((q) => entries(q, req.query)));
+  app.get('/api/v1/audit/entries/:id', async (req: Req) => {
+    const index = intParam(req.params.id, 'index');
+    const row = await db.read((q) =>
+      q.get<EntryRow>('SELECT idx, body, leaf_hash FROM audit_entries WHERE idx = ?', index),
+    );
+    if (!row) throw notFound(`Audit entry ${index}`, 'entry_not_found');
+    return entryDoc(row);
+  });
+  app.get('/api/v1/packages/:pkg/audit', async (req: Req) => {
+    const pkg = pkgParam(req);
+    return db.read((q) => entries(q, req.query, pkg));
+  });
+
+  // --- users and tokens ------------------------------------------------------------------------------
+  app.get('/api/v1/users/me', async (req: Req) => {
+    const p = await principal(req);
+    return { name: p.user, role: p.role, scopes: [...p.scopes].sort(), packages: p.packages };
+  });
+
+  app.post('/api/v1/users', async (req: Req, reply) => {
+    const p = await principal(req);
+    requireScope(p, 'admin');
+    if (p.role !== 'admin') throw forbidden('Only an admin may create users');
+    const b = bodyObject(req);
+    const name = b.name;
+    const role = (b.role ?? 'user') as Role;
+    if (typeof name !== 'string' || !/^[a-z0-9][a-z0-9._-]{0,63}$/.test(name))
+      throw badRequest('name must be 1-64 characters: a-z, 0-9, dot, underscore, dash');
+    if (!['admin', 'approver', 'user'].includes(role))
+      throw badRequest('role must be admin, approver or user');
+    const out = await db.write(async (q) => {
+      if (await q.get('SELECT id FROM users WHERE name = ?', name)) throw conflict(`User ${name} exists`);
+      const id = randomUUID();
+      await q.run(
+        'INSERT INTO users (id, name, role, created_at) VALUES (?, ?, ?, ?)',
+        id,
+        name,
+        role,
+        now(),
+      );
+      const scopes: Scope[] =
+        role === 'admin'
+          ? ['read', 'publish', 'yank', 'tag', 'approve', 'owner', 'audit', 'admin']
+          : role === 'approver'
+            ? ['read', 'publish', 'yank', 'tag', 'approve', 'owner']
+            : ['read', 'publish', 'yank', 'tag', 'owner'];
+      const t = await createToken(q, { userId: id, name: 'initial', scopes });
+      await log(q, { event: 'user.create', actor: p.user, metadata: { user: name, role } });
+      await log(q, { event: 'token.create', actor: name, metadata: { token_id: t.id, scopes, by: p.user } });
+      return { name, role, token: t.token, token_id: t.id, expires_at: t.expires_at };
+    });
+    void reply.code(201);
+    return out;
+  });
+
+  app.get('/api/v1/tokens', async (req: Req) => {
+    const p = await principal(req);
+    const rows = await db.read((q) =>
+      q.all(
+        `SELECT id, name, prefix, scopes, packages, created_at, expires_at, revoked_at FROM tokens
+         WHERE user_id = ? ORDER BY created_at, id`,
+        p.userId,
+      ),
+    );
+    return {
+      items: rows.map((r) => ({
+        id: r.id,
+        name: r.name,
+        prefix: r.prefix,
+        scopes: JSON.parse(String(r.scopes)) as string[],
+        packages: JSON.parse(String(r.packages)) as string[],
+        created_at: r.created_at,
+        expires_at: r.expires_at,
+        revoked: r.revoked_at !== null,
+        current: r.id === p.tokenId,
+      })),
+    };
+  });
+
+  app.post('/api/v1/tokens', async (req: Req, reply) => {
+    const p = await principal(req);
+    const b = bodyObject(req);
+    const scopes = parseScopes(b.scopes ?? ['read']);
+    // A token can only hand out what it holds itself.
+    for (const s of scopes)
+      if (!p.scopes.has(s))
+        throw forbidden(`Cannot create a token with '${s}': this token lacks it`, 'insufficient_scope');
+    const packages = b.packages === undefined ? p.packages : b.packages;
+    if (!Array.isArray(packages) || !packages.every((x) => typeof x === 'string' && x.length > 0))
+      throw badRequest('packages must be a list of package names or @scope/* patterns');
+    if (p.packages.length > 0 && packages.length === 0)
+      throw forbidden(
+        'This token is limited to some packages; so is any token it creates',
+        'insufficient_scope',
+      );
+    const name = typeof b.name === 'string' && b.name ? b.name : 'token';
+    const days = b.expires_in_days === undefined ? undefined : Number(b.expires_in_days);
+    const out = await db.write(async (q) => {
+      const t = await createToken(q, {
+        userId: p.userId,
+        name,
+        scopes,
+        packages: packages as string[],
+        ...(days !== undefined ? { expiresInDays: days } : {}),
+      });
+      await log(q, { event: 'token.create', actor: p.user, metadata: { token_id: t.id, scopes } });
+      return { id: t.id, token: t.token, name, scopes, packages, expires_at: t.expires_at };
+    });
+    void reply.code(201);
+    return out;
+  });
+
+  app.delete('/api/v1/tokens/:id', async (req: Req, reply) => {
+    const p = await principal(req);
+    const id = req.params.id ?? '';
+    await db.write(async (q) => {
+      const row = await q.get('SELECT user_id, revoked_at FROM tokens WHERE id = ?', id);
+      // Someone else's token is "not found" (no oracle), unless an admin asks.
+      if (!row || (row.user_id !== p.userId && p.role !== 'admin'))
+        throw notFound(`Token ${id}`, 'token_not_found');
+      if (row.revoked_at) return;
+      await q.run('UPDATE tokens SET revoked_at = ? WHERE id = ?', now(), id);
+      await log(q, { event: 'token.revoke', actor: p.user, metadata: { token_id: id } });
+    });
+    void reply.code(204);
+  });
+
+  // --- packages and versions -------------------------------------------------------------------------
+  app.get('/api/v1/packages', async (req: Req) => {
+    const { limit, after } = pagination(req.query, 20);
+    const qtext = req.query.q ?? '';
+    return db.read(async (q) => {
+      const rows = await q.all<{ name: string; description: string } & Row>(
+        `SELECT p.name, p.description FROM packages p
+          WHERE (p.name LIKE ? OR p.description LIKE ?) AND p.name > ?
+            AND EXISTS (SELECT 1 FROM versions v WHERE v.package = p.name AND v.status = 'approved')
+          ORDER BY p.name LIMIT ?`,
+        `%${qtext}%`,
+        `%${qtext}%`,
+        after ?? '',
+        limit + 1,
+      );
+      const items = rows.slice(0, limit).map((r) => ({ name: r.name, description: r.description }));
+      const last = items.at(-1);
+      return { items, next_cursor: rows.length > limit && last ? cursorOf(last.name) : null };
+    });
+  });
+
+  app.get('/api/v1/packages/:pkg', async (req: Req) => {
+    const pkg = pkgParam(req);
+    const p = await optionalPrincipal(req);
+    return db.read(async (q) => {
+      const row = await q.get<{ name: string; description: string; created_at: string } & Row>(
+        'SELECT name, description, created_at FROM packages WHERE name = ?',
+        pkg,
+      );
+      const hidden = row ? await canSeeHidden(q, p, pkg) : false;
+      const versions = row
+        ? (
+            await q.all<VersionRow>(
+              'SELECT * FROM versions WHERE package = ? ORDER BY published_at, version',
+              pkg,
+            )
+          ).filter((v) => hidden || v.status === 'approved')
+        : [];
+      if (!row || versions.length === 0) throw notFound(`Package ${pkg}`, 'package_not_found');
+      const tags = await q.all<{ tag: string; version: string } & Row>(
+        'SELECT tag, version FROM dist_tags WHERE package = ? ORDER BY tag',
+        pkg,
+      );
+      const owners = await q.all<{ name: string } & Row>(
+        'SELECT u.name FROM owners o JOIN users u ON u.id = o.user_id WHERE o.package = ? ORDER BY u.name',
+        pkg,
+      );
+      return {
+        name: row.name,
+        description: row.description,
+        created_at: row.created_at,
+        owners: owners.map((o) => o.name),
+        dist_tags: Object.fromEntries(tags.map((t) => [t.tag, t.version])),
+        versions: await Promise.all(versions.map((v) => versionDoc(q, v))),
+      };
+    });
+  });
+
+  app.get('/api/v1/packages/:pkg/versions', async (req: Req) => {
+    const pkg = pkgParam(req);
+    const p = await optionalPrincipal(req);
+    const { limit, after } = pagination(req.query, 50);
+    const includeYanked = req.query.include_yanked === 'true';
+    return db.read(async (q) => {
+      const hidden = await canSeeHidden(q, p, pkg);
+      const rows = (
+        await q.all<VersionRow>('SELECT * FROM versions WHERE package = ? ORDER BY version', pkg)
+      ).filter((v) => (hidden || v.status === 'approved') && (includeYanked || v.yanked !== 1));
+      const start = after === null ? 0 : rows.findIndex((v) => v.version === after) + 1;
+      const page = rows.slice(start, start + limit);
+      const last = page.at(-1);
+      return {
+        items: page.map((v) => ({
+          version: v.version,
+          published_at: v.published_at,
+          checksum: v.checksum,
+          yanked: v.yanked === 1,
+          deprecated: v.deprecated,
+          approval_status: v.status,
+        })),
+        next_cursor: start + limit < rows.length && last ? cursorOf(last.version) : null,
+      };
+    });
+  });
+
+  app.get('/api/v1/packages/:pkg/versions/:ver', async (req: Req) => {
+    const pkg = pkgParam(req);
+    const ver = verParam(req);
+    const p = await optionalPrincipal(req);
+    return db.read(async (q) => versionDoc(q, await visibleVersion(q, p, pkg, ver)));
+  });
+
+  app.get('/api/v1/packages/:pkg/versions/:ver/archive', async (req: Req, reply: FastifyReply) => {
+    const pkg = pkgParam(req);
+    const ver = verParam(req);
+    const p = await optionalPrincipal(req);
+    const v = await db.read((q) => visibleVersion(q, p, pkg, ver));
+    const hex = v.checksum.slice('sha256:'.length);
+    const etag = `"${v.checksum}"`;
+    void reply
+      .header('etag', etag)
+      .header('repr-digest', `sha-256=:${Buffer.from(hex, 'hex').toString('base64')}:`)
+      .header('x-checksum-sha256', hex)
+      .header('cache-control', v.status === 'approved' ? 'public, max-age=31536000, immutable' : 'private');
+    if (req.headers['if-none-match'] === etag) return reply.code(304).send();
+    void reply.type('application/gzip').header('content-length', String(v.size));
+    return reply.send(blobs.open(hex));
+  });
+
+  app.get('/api/v1/packages/:pkg/versions/:ver/signatures', async (req: Req) => {
+    const pkg = pkgParam(req);
+    const ver = verParam(req);
+    const p = await optionalPrincipal(req);
+    return db.read(async (q) => {
+      await visibleVersion(q, p, pkg, ver);
+      const rows = await q.all<
+        { type: string; content: Buffer; identity: string | null; fingerprint: string | null } & Row
+      >(
+        'SELECT type, content, identity, fingerprint FROM signatures WHERE package = ? AND version = ? ORDER BY type',
+        pkg,
+        ver,
+      );
+      return {
+        signatures: rows.map((r) => ({
+          type: r.type,
+          content: Buffer.from(r.content).toString('base64'),
+          ...(r.identity ? { identity: r.identity } : {}),
+          ...(r.fingerprint ? { fingerprint: r.fingerprint } : {}),
+        })),
+      };
+    });
+  });
+
+  app.delete('/api/v1/packages/:pkg/versions/:ver', async (_req, reply) => {
+    void reply.header('allow', 'GET, PUT');
+    throw new RegistryError(405, 'use_yank', 'Published versions are never deleted: yank them (aam yank)');
+  });
+
+  // --- publish ---------------------------------------------------------------------------------------
+  async function publish(req: Req, reply: FastifyReply, urlName?: string, urlVersion?: string) {
+    const p = await principal(req);
+    if (!req.isMultipart())
+      throw new RegistryError(415, 'unsupported_media_type', 'Publish with multipart/form-data');
+    let archive: Buffer | undefined;
+    const fields: Record<string, string> = {};
+    let signature: Buffer | undefined;
+    for await (const part of req.parts()) {
+      if (part.type === 'file') {
+        const buf = await part.toBuffer();
+        if (part.fieldname === 'archive') archive = buf;
+        else if (part.fieldname === 'signature') signature = buf;
+        else throw badRequest(`Unexpected file part '${part.fieldname}'`);
+      } else {
+        fields[part.fieldname] = String(part.value);
+      }
+    }
+    if (!archive) throw badRequest("The 'archive' part is required");
+    const checksum = `sha256:${createHash('sha256').update(archive).digest('hex')}`;
+    if (fields.sha256 !== undefined && fields.sha256.replace(/^sha256:/, '') !== checksum.slice(7))
+      throw new RegistryError(
+        422,
+        'checksum_mismatch',
+        `The sha256 part says ${fields.sha256}; the archive is ${checksum}`,
+      );
+    let manifest: Manifest;
+    try {
+      ({ manifest } = await inspectArchive(archive, opts.limits));
+    } catch (e) {
+      if (e instanceof AamError) {
+        const code = e.code === 'INVALID_MANIFEST' ? 'invalid_manifest' : 'invalid_archive';
+        throw new RegistryError(422, code, e.message);
+      }
+      throw e;
+    }
+    const name = manifest.name;
+    const version = manifest.version;
+    if ((urlName !== undefined && urlName !== name) || (urlVersion !== undefined && urlVersion !== version))
+      throw new RegistryError(
+        422,
+        'name_mismatch',
+        `The archive is ${name}@${version}, not ${urlName ?? name}@${urlVersion ?? version}`,
+      );
+    const tag = fields.tag ?? 'latest';
+    try {
+      assertTag(tag);
+    } catch {
+      throw new RegistryError(422, 'invalid_tag', `'${tag}' is not a valid tag`);
+    }
+    requireScope(p, 'publish', name);
+    const sigType = fields.signature_type;
+    if (signature && !sigType) throw badRequest("A 'signature' part needs a 'signature_type' field");
+    if (sigType && !/^[a-z][a-z0-9-]{0,31}$/.test(sigType)) throw badRequest('signature_type is not valid');
+    // The blob lands first (idempotent, content-addressed); the version exists only once the transaction
+    // commits, so a crash in between leaves an unreferenced blob and nothing else.
+    await blobs.put(checksum.slice(7), archive);
+    const result = await db.write(async (q) => {
+      const existing = await versionRow(q, name, version);
+      if (existing) {
+        await requireOwner(q, p, name);
+        // A retry with the very same bytes is safe to answer again; anything else is a new claim on a number.
+        if (existing.checksum === checksum) return { replay: true as const, existing };
+        throw conflict(
+          `${name}@${version} is already published (versions are immutable; numbers are never reused)`,
+          'version_exists',
+        );
+      }
+      const pkgRow = await q.get('SELECT name FROM packages WHERE name = ?', name);
+      if (pkgRow) {
+        await requireOwner(q, p, name);
+      } else {
+        if (name.startsWith('@') && p.role !== 'admin') {
+          const scope = name.slice(0, name.indexOf('/') + 1);
+          const scopeOwners = await q.all<{ user_id: string } & Row>(
+            'SELECT DISTINCT o.user_id FROM owners o WHERE o.package LIKE ?',
+            `${scope}%`,
+          );
+          if (scopeOwners.length > 0 && !scopeOwners.some((o) => o.user_id === p.userId))
+            throw forbidden(`The scope ${scope.slice(0, -1)} belongs to someone else`, 'scope_forbidden');
+        }
+        await q.run(
+          'INSERT INTO packages (name, description, created_at) VALUES (?, ?, ?)',
+          name,
+          manifest.description,
+          now(),
+        );
+        await q.run('INSERT INTO owners (package, user_id) VALUES (?, ?)', name, p.userId);
+      }
+      const status = opts.requireApproval ? 'pending' : 'approved';
+      const entry = await log(q, {
+        event: 'package.publish',
+        actor: p.user,
+        package: `${name}@${version}`,
+        metadata: { tag, checksum, signature: sigType ?? null, status },
+      });
+      await q.run(
+        `INSERT INTO versions (package, version, checksum, size, description, dependencies, published_at,
+           publisher_id, auth_method, status, requested_tag, audit_index)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        name,
+        version,
+        checksum,
+        archive!.length,
+        manifest.description,
+        manifest.dependencies ? JSON.stringify(manifest.dependencies) : null,
+        now(),
+        p.userId,
+        'token',
+        status,
+        tag,
+        entry.index,
+      );
+      if (opts.fault === 'publish:after-version-insert') process.kill(process.pid, 'SIGKILL');
+      if (signature)
+        await q.run(
+          'INSERT INTO signatures (package, version, type, content, identity, fingerprint) VALUES (?, ?, ?, ?, ?, ?)',
+          name,
+          version,
+          sigType,
+          signature,
+          fields.signature_identity ?? null,
+          fields.signature_fingerprint ?? null,
+        );
+      if (status === 'approved') await setTag(q, name, tag, version);
+      await q.run('UPDATE packages SET description = ? WHERE name = ?', manifest.description, name);
+      return { replay: false as const, status, entry };
+    });
+    if (result.replay) {
+      void reply.code(200);
+      return {
+        name,
+        version,
+        checksum,
+        status: result.existing.status,
+        replay: true,
+        audit_index: Number(result.existing.audit_index),
+      };
+    }
+    const inclusion = await db.read((q) => audit.inclusion(q, result.entry.index, result.entry.size));
+    void reply
+      .code(result.status === 'pending' ? 202 : 201)
+      .header('location', `/api/v1/packages/${name}/versions/${version}`);
+    return {
+      name,
+      version,
+      checksum,
+      status: result.status,
+      tags: result.status === 'approved' ? [tag] : [],
+      audit: {
+        index: result.entry.index,
+        checkpoint: result.entry.checkpoint,
+        inclusion_proof: inclusion.map((h) => h.toString('base64')),
+      },
+    };
+  }
+
+  async function setTag(q: Query, pkg: string, tag: string, version: string): Promise<void> {
+    const changed = await q.run(
+      'UPDATE dist_tags SET version = ? WHERE package = ? AND tag = ?',
+      version,
+      pkg,
+      tag,
+    );
+    if (changed === 0)
+      await q.run('INSERT INTO dist_tags (package, tag, version) VALUES (?, ?, ?)', pkg, tag, version);
+  }
+
+  // Publishes get their own, lower rate limit.
+  const publishLimit = { config: { rateLimit: { max: opts.rateLimit.publish, timeWindow: 60_000 } } };
+  app.put('/api/v1/packages/:pkg/versions/:ver', publishLimit, async (req: Req, reply) =>
+    publish(req, reply, pkgParam(req), verParam(req)),
+  );
+  app.post('/api/v1/packages', publishLimit, async (req: Req, reply) => publish(req, reply));
+
+  // --- yank, deprecate ---------------------------------------------------------------------------------
+  async function versionMutation(
+    req: Req,
+    scope: Scope,
+    fn: (q: Query, p: Principal, v: VersionRow) => Promise<Record<string, unknown>>,
+  ) {
+    const pkg = pkgParam(req);
+    const ver = verParam(req);
+    const p = await principal(req);
+    requireScope(p, scope, pkg);
+    return db.write(async (q) => {
+      await requireOwner(q, p, pkg);
+      const v = await versionRow(q, pkg, ver);
+      if (!v) throw notFound(`${pkg}@${ver}`, 'version_not_found');
+      return fn(q, p, v);
+    });
+  }
+
+  app.put('/api/v1/packages/:pkg/versions/:ver/yank', async (req: Req) =>
+    versionMutation(req, 'yank', async (q, p, v) => {
+      const reason = bodyObject(req).reason;
+      if (reason !== undefined && (typeof reason !== 'string' || reason.length > 280))
+        throw badRequest('reason must be a string of at most 280 characters');
+      if (v.yanked === 1) return { yanked: true, changed: false };
+      await q.run(
+        'UPDATE versions SET yanked = 1, yank_reason = ?, yanked_at = ? WHERE package = ? AND version = ?',
+        reason ?? null,
+        now(),
+        v.package,
+        v.version,
+      );
+      const e = await log(q, {
+        event: 'version.yank',
+        actor: p.user,
+        package: `${v.package}@${v.version}`,
+        metadata: { reason: reason ?? null },
+      });
+      return { yanked: true, changed: true, audit_index: e.index };
+    }),
+  );
+
+  app.delete('/api/v1/packages/:pkg/versions/:ver/yank', async (req: Req) =>
+    versionMutation(req, 'yank', async (q, p, v) => {
+      if (v.yanked !== 1) return { yanked: false, changed: false };
+      await q.run(
+        'UPDATE versions SET yanked = 0, yank_reason = NULL, yanked_at = NULL WHERE package = ? AND version = ?',
+        v.package,
+        v.version,
+      );
+      const e = await log(q, {
+        event: 'version.unyank',
+        actor: p.user,
+        package: `${v.package}@${v.version}`,
+        metadata: {},
+      });
+      return { yanked: false, changed: true, audit_index: e.index };
+    }),
+  );
+
+  app.put('/api/v1/packages/:pkg/versions/:ver/deprecation', async (req: Req) =>
+    versionMutation(req, 'yank', async (q, p, v) => {
+      const message = bodyObject(req).message;
+      if (typeof message !== 'string' || message.length === 0 || message.length > 280)
+        throw badRequest('message must be 1-280 characters');
+      await q.run(
+        'UPDATE versions SET deprecated = ? WHERE package = ? AND version = ?',
+        message,
+        v.package,
+        v.version,
+      );
+      const e = await log(q, {
+        event: 'version.deprecate',
+        actor: p.user,
+        package: `${v.package}@${v.version}`,
+        metadata: { message },
+      });
+      return { deprecated: message, audit_index: e.index };
+    }),
+  );
+
+  app.delete('/api/v1/packages/:pkg/versions/:ver/deprecation', async (req: Req) =>
+    versionMutation(req, 'yank', async (q, p, v) => {
+      if (v.deprecated === null) return { deprecated: null, changed: false };
+      await q.run(
+        'UPDATE versions SET deprecated = NULL WHERE package = ? AND version = ?',
+        v.package,
+        v.version,
+      );
+      const e = await log(q, {
+        event: 'version.deprecate',
+        actor: p.user,
+        package: `${v.package}@${v.version}`,
+        metadata: { message: null },
+      });
+      return { deprecated: null, changed: true, audit_index: e.index };
+    }),
+  );
+
+  // --- dist-tags ---------------------------------------------------------------------------------------
+  app.get('/api/v1/packages/:pkg/dist-tags', async (req: Req) => {
+    const pkg = pkgParam(req);
+    const rows = await db.read((q) =>
+      q.all<{ tag: string; version: string } & Row>(
+        'SELECT tag, version FROM dist_tags WHERE package = ? ORDER BY tag',
+        pkg,
+      ),
+    );
+    if (rows.length === 0) throw notFound(`Package ${pkg}`, 'package_not_found');
+    return Object.fromEntries(rows.map((r) => [r.tag, r.version]));
+  });
+
+  app.put('/api/v1/packages/:pkg/dist-tags/:tag', async (req: Req) => {
+    const pkg = pkgParam(req);
+    const tag = req.params.tag ?? '';
+    try {
+      assertTag(tag);
+    } catch {
+      throw new RegistryError(422, 'invalid_tag', `'${tag}' is not a valid tag`);
+    }
+    const version = bodyObject(req).version;
+    if (typeof version !== 'string' || !isSemver(version))
+      throw badRequest('version must be a semver version');
+    const p = await principal(req);
+    requireScope(p, 'tag', pkg);
+    return db.write(async (q) => {
+      await requireOwner(q, p, pkg);
+      const v = await versionRow(q, pkg, version);
+      if (!v) throw notFound(`${pkg}@${version}`, 'version_not_found');
+      if (v.yanked === 1 || v.status !== 'approved')
+        throw conflict(
+          `${pkg}@${version} is ${v.yanked === 1 ? 'yanked' : v.status}: a tag cannot point at it`,
+        );
+      await setTag(q, pkg, tag, version);
+      const e = await log(q, { event: 'tag.set', actor: p.user, package: pkg, metadata: { tag, version } });
+      return { tag, version, audit_index: e.index };
+    });
+  });
+
+  app.delete('/api/v1/packages/:pkg/dist-tags/:tag', async (req: Req, reply) => {
+    const pkg = pkgParam(req);
+    const tag = req.params.tag ?? '';
+    const p = await principal(req);
+    requireScope(p, 'tag', pkg);
+    if (tag === 'latest') throw conflict("The 'latest' tag cannot be removed: point it elsewhere");
+    await db.write(async (q) => {
+      await requireOwner(q, p, pkg);
+      const row = await q.get<{ version: string } & Row>(
+        'SELECT version FROM dist_tags WHERE package = ? AND tag = ?',
+        pkg,
+        tag,
+      );
+      if (!row) throw notFound(`Tag ${tag} of ${pkg}`, 'tag_not_found');
+      await q.run('DELETE FROM dist_tags WHERE package = ? AND tag = ?', pkg, tag);
+      await log(q, {
+        event: 'tag.remove',
+        actor: p.user,
+        package: pkg,
+        metadata: { tag, version: row.version },
+      });
+    });
+    void reply.code(204);
+  });
+
+  // --- approvals ---------------------------------------------------------------------------------------
+  app.get('/api/v1/approvals', async (req: Req) => {
+    const p = await principal(req);
+    requireScope(p, 'approve');
+    if (p.role !== 'approver' && p.role !== 'admin') throw forbidden('Only approvers see the approval queue');
+    const rows = await db.read((q) =>
+      q.all<VersionRow>(
+        "SELECT * FROM versions WHERE status = 'pending' ORDER BY published_at, package, version",
+      ),
+    );
+    return {
+      items: rows.map((v) => ({
+        name: v.package,
+        version: v.version,
+        checksum: v.checksum,
+        published_at: v.published_at,
+      })),
+    };
+  });
+
+  app.post('/api/v1/packages/:pkg/versions/:ver/approvals', async (req: Req, reply) => {
+    const pkg = pkgParam(req);
+    const ver = verParam(req);
+    const p = await principal(req);
+    requireScope(p, 'approve', pkg);
+    if (p.role !== 'approver' && p.role !== 'admin') throw forbidden('Only approvers may approve or reject');
+    const b = bodyObject(req);
+    const decision = b.decision;
+    if (decision !== 'approve' && decision !== 'reject')
+      throw badRequest("decision must be 'approve' or 'reject'");
+    const comment = typeof b.comment === 'string' ? b.comment.slice(0, 1000) : null;
+    const out = await db.write(async (q) => {
+      const v = await versionRow(q, pkg, ver);
+      if (!v) throw notFound(`${pkg}@${ver}`, 'version_not_found');
+      if (v.publisher_id === p.userId) throw forbidden('Nobody approves their own publish', 'self_approval');
+      if (v.status !== 'pending') throw conflict(`${pkg}@${ver} was already ${v.status}`);
+      const status = decision === 'approve' ? 'approved' : 'rejected';
+      await q.run('UPDATE versions SET status = ? WHERE package = ? AND version = ?', status, pkg, ver);
+      await q.run(
+        'INSERT INTO approvals (package, version, user_id, decision, comment, at) VALUES (?, ?, ?, ?, ?, ?)',
+        pkg,
+        ver,
+        p.userId,
+        decision,
+        comment,
+        now(),
+      );
+      if (status === 'approved') await setTag(q, pkg, v.requested_tag, ver);
+      const e = await log(q, {
+        event: decision === 'approve' ? 'version.approve' : 'version.reject',
+        actor: p.user,
+        package: `${pkg}@${ver}`,
+        metadata: { comment, ...(status === 'approved' ? { tag: v.requested_tag } : {}) },
+      });
+      return { name: pkg, version: ver, approval_status: status, audit_index: e.index };
+    });
+    void reply.code(201);
+    return out;
+  });
+
+  // --- owners and transfers -------------------------------------------------------------------------
+  app.get('/api/v1/packages/:pkg/owners', async (req: Req) => {
+    const pkg = pkgParam(req);
+    const rows = await db.read((q) =>
+      q.all<{ name: string } & Row>(
+        'SELECT u.name FROM owners o JOIN users u ON u.id = o.user_id WHERE o.package = ? ORDER BY u.name',
+        pkg,
+      ),
+    );
+    if (rows.length === 0) throw notFound(`Package ${pkg}`, 'package_not_found');
+    return { owners: rows.map((r) => r.name) };
+  });
+
+  const userByName = async (q: Query, name: string) => {
+    const u = await q.get<{ id: string; name: string } & Row>(
+      'SELECT id, name FROM users WHERE name = ?',
+      name,
+    );
+    if (!u) throw notFound(`User ${name}`, 'user_not_found');
+    return u;
+  };
+
+  app.put('/api/v1/packages/:pkg/owners/:user', async (req: Req) => {
+    const pkg = pkgParam(req);
+    const p = await principal(req);
+    requireScope(p, 'owner', pkg);
+    return db.write(async (q) => {
+      await requireOwner(q, p, pkg);
+      const u = await userByName(q, req.params.user ?? '');
+      if ((await ownersOf(q, pkg)).includes(u.id)) return { owners: 'unchanged' };
+      await q.run('INSERT INTO owners (package, user_id) VALUES (?, ?)', pkg, u.id);
+      const e = await log(q, { event: 'owner.add', actor: p.user, package: pkg, metadata: { user: u.name } });
+      return { added: u.name, audit_index: e.index };
+    });
+  });
+
+  app.delete('/api/v1/packages/:pkg/owners/:user', async (req: Req, reply) => {
+    const pkg = pkgParam(req);
+    const p = await principal(req);
+    requireScope(p, 'owner', pkg);
+    await db.write(async (q) => {
+      await requireOwner(q, p, pkg);
+      const u = await userByName(q, req.params.user ?? '');
+      const owners = await ownersOf(q, pkg);
+      if (!owners.includes(u.id)) throw notFound(`Owner ${u.name} of ${pkg}`, 'owner_not_found');
+      if (owners.length === 1)
+        throw conflict('The last owner cannot be removed: transfer the package instead');
+      await q.run('DELETE FROM owners WHERE package = ? AND user_id = ?', pkg, u.id);
+      await log(q, { event: 'owner.remove', actor: p.user, package: pkg, metadata: { user: u.name } });
+    });
+    void reply.code(204);
+  });
+
+  app.post('/api/v1/packages/:pkg/ownership-transfers', async (req: Req, reply) => {
+    const pkg = pkgParam(req);
+    const p = await principal(req);
+    requireScope(p, 'owner', pkg);
+    const to = bodyObject(req).to;
+    if (typeof to !== 'string') throw badRequest("'to' (a user name) is required");
+    const out = await db.write(async (q) => {
+      await requireOwner(q, p, pkg);
+      const u = await userByName(q, to);
+      if (u.id === p.userId) throw badRequest('You already own it');
+      const id = randomUUID();
+      const created = new Date();
+      await q.run(
+        'INSERT INTO transfers (id, package, from_user, to_user, status, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+        id,
+        pkg,
+        p.userId,
+        u.id,
+        'pending',
+        created.toISOString(),
+        new Date(created.getTime() + 7 * 24 * 3600_000).toISOString(),
+      );
+      return { id, status: 'pending', package: pkg, to: u.name };
+    });
+    void reply.code(202);
+    return out;
+  });
+
+  app.get('/api/v1/ownership-transfers', async (req: Req) => {
+    const p = await principal(req);
+    const rows = await db.read((q) =>
+      q.all(
+        `SELECT t.id, t.package, t.status, t.expires_at, f.name AS from_name, u.name AS to_name
+           FROM transfers t JOIN users f ON f.id = t.from_user JOIN users u ON u.id = t.to_user
+          WHERE (t.to_user = ? OR t.from_user = ?) AND t.status = 'pending' ORDER BY t.created_at`,
+        p.userId,
+        p.userId,
+      ),
+    );
+    return {
+      items: rows.map((r) => ({
+        id: r.id,
+        package: r.package,
+        from: r.from_name,
+        to: r.to_name,
+        expires_at: r.expires_at,
+      })),
+    };
+  });
+
+  const decideTransfer = (accept: boolean) => async (req: Req) => {
+    const p = await principal(req);
+    requireScope(p, 'owner');
+    const id = req.params.id ?? '';
+    return db.write(async (q) => {
+      const t = await q.get<
+        { package: string; from_user: string; to_user: string; status: string; expires_at: string } & Row
+      >('SELECT package, from_user, to_user, status, expires_at FROM transfers WHERE id = ?', id);
+      if (!t || t.to_user !== p.userId) throw notFound(`Transfer ${id}`, 'transfer_not_found');
+      if (t.status !== 'pending') throw conflict(`The transfer was already ${t.status}`);
+      if (Date.parse(t.expires_at) <= Date.now()) throw conflict('The transfer offer has expired');
+      await q.run('UPDATE transfers SET status = ? WHERE id = ?', accept ? 'accepted' : 'declined', id);
+      if (!accept) return { id, status: 'declined' };
+      requireScope(p, 'owner', t.package);
+      await q.run('DELETE FROM owners WHERE package = ? AND user_id = ?', t.package, t.from_user);
+      const owners = await ownersOf(q, t.package);
+      if (!owners.includes(p.userId))
+        await q.run('INSERT INTO owners (package, user_id) VALUES (?, ?)', t.package, p.userId);
+      const from = await q.get<{ name: string } & Row>('SELECT name FROM users WHERE id = ?', t.from_user);
+      const e = await log(q, {
+        event: 'ownership.transfer',
+        actor: p.user,
+        package: t.package,
+        metadata: { from: from?.name ?? null, to: p.user },
+      });
+      return { id, status: 'accepted', package: t.package, audit_index: e.index };
+    });
+  };
+  app.post('/api/v1/ownership-transfers/:id/accept', decideTransfer(true));
+  app.post('/api/v1/ownership-transfers/:id/decline', decideTransfer(false));
+
+  return app;
+}
+
+const now = (): string => new Date().toISOString();

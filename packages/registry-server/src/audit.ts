@@ -1,0 +1,189 @@
+import {
+  appendLeaf,
+  consistencyProof,
+  formatCheckpoint,
+  inclusionProof,
+  leafHash,
+  rootAt,
+  signNote,
+  type NodeStore,
+  type NoteSigner,
+} from '@aam/core';
+import type { Query, Row } from './db.js';
+import { RegistryError } from './problem.js';
+
+/** The audit events of the seed, plus owner, token and key events. */
+export type AuditEventName =
+  | 'package.publish'
+  | 'version.yank'
+  | 'version.unyank'
+  | 'version.deprecate'
+  | 'tag.set'
+  | 'tag.remove'
+  | 'version.approve'
+  | 'version.reject'
+  | 'ownership.transfer'
+  | 'owner.add'
+  | 'owner.remove'
+  | 'token.create'
+  | 'token.revoke'
+  | 'user.create'
+  | 'key.create';
+
+export interface AuditEvent {
+  event: AuditEventName;
+  actor: string;
+  /** `@scope/name@version` for version events, `@scope/name` for package events. */
+  package?: string;
+  metadata: Record<string, unknown>;
+}
+
+export interface AppendResult {
+  index: number;
+  size: number;
+  checkpoint: string;
+}
+
+/** Deterministic JSON (sorted keys, no spaces): the exact bytes a leaf hashes, served verbatim. */
+export function canonicalJson(value: unknown): string {
+  if (value === null || typeof value === 'boolean' || typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'number') {
+    if (!Number.isSafeInteger(value)) throw new Error('audit entries hold integers only');
+    return String(value);
+  }
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  }
+  throw new Error(`cannot put a ${typeof value} in an audit entry`);
+}
+
+const PLACEHOLDER = Buffer.alloc(32);
+const MAX_ENTRY_BYTES = 65_535;
+
+/**
+ * Runs a tree computation over the stored nodes. Which nodes a computation reads depends only on sizes and
+ * indexes, never on hash values: a first pass with placeholder hashes collects every node it needs, one query
+ * fetches them, and a second pass computes for real. A node still missing then is a corrupt store.
+ */
+export async function withNodes<T>(q: Query, fn: (store: NodeStore) => T): Promise<T> {
+  const known = new Map<string, Buffer>();
+  for (let pass = 0; pass < 2; pass++) {
+    const missing: [number, number][] = [];
+    const store: NodeStore = {
+      get(level, index) {
+        const h = known.get(`${level}/${index}`);
+        if (h) return h;
+        if (pass === 1) return undefined;
+        missing.push([level, index]);
+        return PLACEHOLDER;
+      },
+    };
+    const out = fn(store);
+    if (missing.length === 0) return out;
+    for (let i = 0; i < missing.length; i += 200) {
+      const chunk = missing.slice(i, i + 200);
+      const where = chunk.map(() => '(level = ? AND idx = ?)').join(' OR ');
+      const rows = await q.all<{ level: number; idx: number; hash: Buffer } & Row>(
+        `SELECT level, idx, hash FROM audit_nodes WHERE ${where}`,
+        ...chunk.flat(),
+      );
+      for (const r of rows) known.set(`${r.level}/${r.idx}`, Buffer.from(r.hash));
+    }
+  }
+  // Unreachable: the second pass either returned or threw (the tree code refuses a missing node).
+  throw new RegistryError(500, 'audit_log_corrupt', 'The audit log store is missing nodes');
+}
+
+/**
+ * The registry's audit log: an RFC 6962 Merkle tree over canonical JSON entries, a C2SP checkpoint signed
+ * (Ed25519) in the same transaction as every append. Call `append` only inside `Db.write`.
+ */
+export class AuditLog {
+  constructor(
+    readonly origin: string,
+    private readonly signer: NoteSigner,
+  ) {}
+
+  get vkey(): string {
+    return this.signer.vkey;
+  }
+
+  sign(size: number, root: Buffer): string {
+    return signNote(formatCheckpoint({ origin: this.origin, size, root }), this.signer);
+  }
+
+  /** Appends one entry; returns its index and the checkpoint covering it. */
+  async append(q: Query, ev: AuditEvent): Promise<AppendResult> {
+    const state = await q.get<{ size: number } & Row>('SELECT size FROM audit_state WHERE id = 0');
+    if (!state) throw new RegistryError(500, 'audit_log_corrupt', 'The audit log has no head');
+    const index = Number(state.size);
+    const timestamp = new Date().toISOString();
+    const body = Buffer.from(
+      canonicalJson({
+        event: ev.event,
+        actor: ev.actor,
+        ...(ev.package !== undefined ? { package: ev.package } : {}),
+        timestamp,
+        metadata: ev.metadata,
+      }),
+      'utf8',
+    );
+    if (body.length > MAX_ENTRY_BYTES)
+      throw new RegistryError(422, 'audit_entry_too_large', 'The audit entry would exceed 65,535 bytes');
+    const leaf = leafHash(body);
+    const nodes = await withNodes(q, (store) => appendLeaf(store, index, leaf));
+    await q.run(
+      'INSERT INTO audit_entries (idx, body, leaf_hash, event, package, actor, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      index,
+      body,
+      leaf,
+      ev.event,
+      ev.package === undefined ? null : packageOf(ev.package),
+      ev.actor,
+      timestamp,
+    );
+    for (const n of nodes)
+      await q.run('INSERT INTO audit_nodes (level, idx, hash) VALUES (?, ?, ?)', n.level, n.index, n.hash);
+    const size = index + 1;
+    const root = await withNodes(q, (store) => rootAt(store, size));
+    const checkpoint = this.sign(size, root);
+    await q.run(
+      'UPDATE audit_state SET size = ?, root = ?, checkpoint = ? WHERE id = 0',
+      size,
+      root,
+      checkpoint,
+    );
+    return { index, size, checkpoint };
+  }
+
+  /** The latest signed checkpoint (signs the empty tree on first use). */
+  async head(q: Query): Promise<{ size: number; root: Buffer; checkpoint: string }> {
+    const s = await q.get<{ size: number; root: Buffer; checkpoint: string } & Row>(
+      'SELECT size, root, checkpoint FROM audit_state WHERE id = 0',
+    );
+    if (!s) throw new RegistryError(500, 'audit_log_corrupt', 'The audit log has no head');
+    return { size: Number(s.size), root: Buffer.from(s.root), checkpoint: s.checkpoint };
+  }
+
+  async inclusion(q: Query, index: number, size: number): Promise<Buffer[]> {
+    return withNodes(q, (store) => inclusionProof(store, index, size));
+  }
+
+  async consistency(q: Query, from: number, to: number): Promise<Buffer[]> {
+    return withNodes(q, (store) => consistencyProof(store, from, to));
+  }
+
+  async rootAt(q: Query, size: number): Promise<Buffer> {
+    return withNodes(q, (store) => rootAt(store, size));
+  }
+}
+
+/** `@scope/name@1.0.0` → `@scope/name` (the package column, for per-package queries). */
+export function packageOf(target: string): string {
+  const at = target.lastIndexOf('@');
+  return at > 0 ? target.slice(0, at) : target;
+}

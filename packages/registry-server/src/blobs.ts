@@ -1,0 +1,47 @@
+import { createReadStream } from 'node:fs';
+import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Readable } from 'node:stream';
+
+/** Content-addressed archive storage: `blobs/sha256/ab/<hex>`, written temp file + fsync + rename. */
+export class BlobStore {
+  constructor(readonly dir: string) {}
+
+  private path(hex: string): string {
+    if (!/^[0-9a-f]{64}$/.test(hex)) throw new Error(`not a sha256 hex digest: ${hex}`);
+    return join(this.dir, 'blobs', 'sha256', hex.slice(0, 2), hex);
+  }
+
+  async has(hex: string): Promise<boolean> {
+    try {
+      return (await stat(this.path(hex))).isFile();
+    } catch {
+      return false;
+    }
+  }
+
+  /** Idempotent: the same bytes always land at the same key; a crash leaves at most a temp file. */
+  async put(hex: string, bytes: Buffer): Promise<void> {
+    const dest = this.path(hex);
+    if (await this.has(hex)) return;
+    await mkdir(join(dest, '..'), { recursive: true });
+    const tmp = `${dest}.${process.pid}.${Date.now()}.tmp`;
+    const fh = await open(tmp, 'wx', 0o644);
+    try {
+      await fh.writeFile(bytes);
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    try {
+      await rename(tmp, dest);
+    } catch (e) {
+      await rm(tmp, { force: true });
+      throw e;
+    }
+  }
+
+  open(hex: string): Readable {
+    return createReadStream(this.path(hex));
+  }
+}

@@ -1,0 +1,7 @@
+export { buildApp, type AppOptions } from './app.js';
+export { AuditLog, canonicalJson, type AuditEvent, type AuditEventName } from './audit.js';
+export { newTokenSecret, tokenLooksValid, SCOPES, type Scope } from './auth.js';
+export { BlobStore } from './blobs.js';
+export { openDb, type Db, type Query } from './db.js';
+export { RegistryError } from './problem.js';
+export { startRegistry, type RunningRegistry, type ServeOptions } from './serve.js';
