@@ -9,7 +9,8 @@ import { REPO, World } from './support/aam.js';
  * The Sigstore client conformance suite's bundle-verify cases (sigstore/sigstore-conformance, Apache-2.0),
  * run as the fixture's README describes: one `aam verify ARTIFACT --signature bundle.sigstore.json` process
  * per case, with a project config trusting the case's expected identity (or key) and, when the case has one,
- * its trusted root. A `_fail` case must exit 1 (refused), every other case 0.
+ * its trusted root. Each runs with `--json`: a `_fail` case must exit 1 with its signature fact invalid (a
+ * valid signature refused only for its identity would not do), every other case exit 0 with a valid fact.
  */
 const SUITE = join(REPO, 'test/fixtures/sigstore/conformance/bundle-verify');
 const DEFAULT_IDENTITY =
@@ -66,18 +67,28 @@ describe('Sigstore conformance: bundle-verify', () => {
         '--signature',
         file('bundle.sigstore.json'),
         ...(keyCase ? ['--key', file('key.pub')] : []),
+        '--json',
       ],
       project,
     );
-    const expected = name.endsWith('_fail') ? 1 : 0;
-    results.push({ name, ok: r.code === expected });
+    const fail = name.endsWith('_fail');
+    const expected = fail ? 1 : 0;
+    let out: { facts?: { signatures?: { valid?: unknown; check?: unknown; errors?: unknown }[] } } = {};
+    try {
+      out = JSON.parse(r.stdout) as typeof out;
+    } catch {
+      // reported below: no JSON result
+    }
+    const fact = out.facts?.signatures?.[0];
+    const ok = r.code === expected && fact?.valid === !fail;
+    results.push({ name, ok });
     expect(r.stderr).not.toMatch(/internal error|\n\s+at /);
-    expect({ code: r.code, out: r.code === expected ? '' : r.stdout + r.stderr }).toEqual({
-      code: expected,
-      out: '',
-    });
-    if (expected === 0) expect(r.stdout).toMatch(/✓ Sigstore signature valid/);
-    else expect(r.stdout + r.stderr).toMatch(/✗/);
+    expect({
+      code: r.code,
+      valid: fact?.valid,
+      out: ok ? '' : r.stdout + r.stderr,
+    }).toEqual({ code: expected, valid: !fail, out: '' });
+    if (fail) expect(fact?.check).toEqual(expect.any(String));
   });
 
   afterAll(() => {

@@ -145,6 +145,40 @@ describe('aam sigstore update-root (TUF) and offline verification with the refre
     expect(usage.stderr).toMatch(/--mirror needs --tuf-root/);
   });
 
+  it('a --mirror that is not a URL, or a --tuf-root that does not exist, is a usage error (exit 2)', async () => {
+    const w = new World();
+    const rootFile = join(w.root, 'tuf-root.json');
+    writeFileSync(rootFile, '{}');
+    const notUrl = await w.aam(['sigstore', 'update-root', '--mirror', 'notaurl', '--tuf-root', rootFile]);
+    expect(notUrl.code).toBe(2);
+    expect(notUrl.stderr).toMatch(/--mirror "notaurl" is not an http\(s\) URL/);
+    const ftp = await w.aam([
+      'sigstore',
+      'update-root',
+      '--mirror',
+      'ftp://127.0.0.1/',
+      '--tuf-root',
+      rootFile,
+    ]);
+    expect(ftp.code).toBe(2);
+    expect(ftp.stderr).toMatch(/is not an http\(s\) URL/);
+    const missing = join(w.root, 'no-such-root.json');
+    const noRoot = await w.aam([
+      'sigstore',
+      'update-root',
+      '--mirror',
+      'http://127.0.0.1:9',
+      '--tuf-root',
+      missing,
+    ]);
+    expect(noRoot.code).toBe(2);
+    expect(noRoot.stderr).toContain(`--tuf-root ${missing} does not exist`);
+    const both = await w.aam(['sigstore', 'update-root', '--mirror', 'notaurl', '--tuf-root', 'x']);
+    expect(both.code).toBe(2);
+    for (const r of [notUrl, ftp, noRoot, both]) expect(r.stderr).not.toMatch(/\n\s+at /);
+    expect(existsSync(join(w.home, 'cache', 'sigstore'))).toBe(false);
+  });
+
   it("a refreshed root that fails aam's own checks (an authority without a validity start) is not cached", async () => {
     const w = new World();
     const bad = JSON.parse(JSON.stringify(sig.trustedRoot)) as {

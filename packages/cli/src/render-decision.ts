@@ -8,6 +8,14 @@ const TYPE_LABEL: Record<string, string> = {
 };
 const label = (type: string): string => TYPE_LABEL[type] ?? type;
 
+/** An entry URL (Rekor v1) names the entry; a log's base URL (no integrated time: Rekor v2) needs the index. */
+export const tlogLine = ({
+  url,
+  log_index: i,
+  integrated_time: t,
+}: NonNullable<SignatureFact['tlog']>): string =>
+  !url ? `log index ${i ?? '?'}` : i !== undefined && !t ? `${url} (log index ${i})` : url;
+
 /** The seed's verification block (SPEC §6) for one signature fact. */
 function signatureLines(s: SignatureFact): string[] {
   if (!s.valid)
@@ -21,7 +29,7 @@ function signatureLines(s: SignatureFact): string[] {
   if (s.identity) lines.push(`  Identity: ${s.identity}`);
   else if (s.fingerprint) lines.push(`  Key: ${s.fingerprint}`);
   if (s.signed_at) lines.push(`  Issued: ${s.signed_at}`);
-  if (s.tlog) lines.push(`  Transparency log: ${s.tlog.url ?? `log index ${s.tlog.log_index ?? '?'}`}`);
+  if (s.tlog) lines.push(`  Transparency log: ${tlogLine(s.tlog)}`);
   return lines;
 }
 

@@ -20,23 +20,31 @@ const FULCIO_V2: Record<string, string> = {
 const ISSUER_V2 = '1.3.6.1.4.1.57264.1.8';
 const ISSUER_V1 = '1.3.6.1.4.1.57264.1.1';
 
+const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
 /**
- * A v2 Fulcio extension value is a DER UTF8String (tag 0x0c, definite length covering the rest exactly);
- * anything else is not a claim we can read, and is left out rather than guessed.
+ * A v2 Fulcio extension value is a DER UTF8String: tag 0x0c, a minimal definite length covering the rest
+ * exactly, valid UTF-8. Anything else is not a claim we can read, and is left out rather than guessed.
  */
 export function derUtf8(bytes: Buffer): string | undefined {
   if (bytes.length < 2 || bytes[0] !== 0x0c) return undefined;
   let len = bytes[1]!;
   let off = 2;
   if (len & 0x80) {
+    // Long form: n length bytes, big-endian. DER wants it only for lengths over 127, with no leading zero.
     const n = len & 0x7f;
-    if (n === 0 || n > 3 || bytes.length < 2 + n) return undefined;
+    if (n === 0 || n > 3 || bytes.length < 2 + n || bytes[2] === 0) return undefined;
     len = 0;
     for (let i = 0; i < n; i++) len = len * 256 + bytes[2 + i]!;
+    if (len < 0x80) return undefined;
     off = 2 + n;
   }
   if (off + len !== bytes.length) return undefined;
-  return bytes.subarray(off).toString('utf8');
+  try {
+    return UTF8.decode(bytes.subarray(off));
+  } catch {
+    return undefined;
+  }
 }
 
 export interface CertificateFacts {

@@ -1,3 +1,5 @@
+import { AamError } from '@aam/core';
+
 export const DEFAULT_OIDC_ISSUER = 'https://oauth2.sigstore.dev/auth';
 export const DEFAULT_OIDC_CLIENT_ID = 'sigstore';
 
@@ -19,10 +21,16 @@ export async function resolveIdentityToken(
 ): Promise<{ token: string; origin: TokenOrigin }> {
   const env = src.env ?? process.env;
   if (src.identityToken !== undefined) {
-    if (!src.identityToken.trim()) throw new Error('--identity-token is empty');
-    return { token: src.identityToken.trim(), origin: 'flag' };
+    const token = src.identityToken.trim();
+    if (!token) throw new AamError('USAGE', '--identity-token is empty');
+    checkJwtShape(token, '--identity-token');
+    return { token, origin: 'flag' };
   }
-  if (env.SIGSTORE_ID_TOKEN?.trim()) return { token: env.SIGSTORE_ID_TOKEN.trim(), origin: 'env' };
+  const fromEnv = env.SIGSTORE_ID_TOKEN?.trim();
+  if (fromEnv) {
+    checkJwtShape(fromEnv, 'SIGSTORE_ID_TOKEN');
+    return { token: fromEnv, origin: 'env' };
+  }
   if (env.ACTIONS_ID_TOKEN_REQUEST_URL && env.ACTIONS_ID_TOKEN_REQUEST_TOKEN) {
     return { token: await githubActionsToken(env), origin: 'github-actions' };
   }
@@ -40,6 +48,42 @@ export async function resolveIdentityToken(
   return { token, origin: 'browser' };
 }
 
+const SEGMENT = /^[A-Za-z0-9_-]+$/;
+
+/** Whether a base64url segment decodes to a JSON object. */
+function jsonObjectOf(segment: string): boolean {
+  try {
+    const v: unknown = JSON.parse(Buffer.from(segment, 'base64url').toString('utf8'));
+    return typeof v === 'object' && v !== null && !Array.isArray(v);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * A token the user gave must be shaped like a JWT (`header.payload.signature`, base64url, header and payload
+ * JSON objects) before it is sent anywhere: otherwise the signing library fails with a bare JSON parse error.
+ * Bad input, so a usage error (exit 2). The issuer and Fulcio still judge whether the token is any good.
+ */
+export function checkJwtShape(token: string, what: string): void {
+  const parts = token.split('.');
+  const why =
+    parts.length !== 3
+      ? `it has ${parts.length} dot-separated segment${parts.length === 1 ? '' : 's'}`
+      : !SEGMENT.test(parts[0]!) || !SEGMENT.test(parts[1]!) || !(parts[2] === '' || SEGMENT.test(parts[2]!))
+        ? 'a segment is not base64url'
+        : !jsonObjectOf(parts[0]!)
+          ? 'its header is not a JSON object'
+          : !jsonObjectOf(parts[1]!)
+            ? 'its payload is not a JSON object'
+            : undefined;
+  if (why)
+    throw new AamError(
+      'USAGE',
+      `${what} is not an OIDC identity token: expected a JWT (three base64url segments, header.payload.signature), but ${why}`,
+    );
+}
+
 /** GitHub Actions' ambient OIDC token (audience `sigstore`), as the runner hands it out. */
 async function githubActionsToken(env: NodeJS.ProcessEnv): Promise<string> {
   const url = new URL(env.ACTIONS_ID_TOKEN_REQUEST_URL!);
@@ -52,5 +96,10 @@ async function githubActionsToken(env: NodeJS.ProcessEnv): Promise<string> {
   const body = (await res.json()) as { value?: unknown };
   if (typeof body.value !== 'string' || !body.value)
     throw new Error('GitHub Actions OIDC token response has no token');
+  try {
+    checkJwtShape(body.value, 'the GitHub Actions OIDC token');
+  } catch (e) {
+    throw new Error((e as Error).message); // the runner's answer, not the user's input: not a usage error
+  }
   return body.value;
 }

@@ -1,9 +1,10 @@
 /**
  * Interactive OIDC sign-in for Sigstore keyless signing: OAuth 2.0 authorization code flow with PKCE (S256),
- * state and nonce, answered on a one-shot loopback HTTP server. Resolves with the raw ID token (a JWT).
+ * state and nonce, answered on a loopback HTTP server that redeems one callback (the one carrying this
+ * login's state). Resolves with the raw ID token (a JWT).
  */
 import { spawn } from 'node:child_process';
-import { createServer, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as oidc from 'openid-client';
 
@@ -22,7 +23,9 @@ export interface LoginOptions {
 
 /**
  * Dex (Sigstore's issuer) accepts any `http://localhost:<port>/...` redirect for its public clients; only newer
- * Dex releases also accept `127.0.0.1`. So the redirect URI names `localhost`, while the server binds 127.0.0.1.
+ * Dex releases also accept `127.0.0.1`. So the redirect URI names `localhost`, and since a browser may resolve
+ * `localhost` to 127.0.0.1 or to ::1 (either first), the callback is served on both, on the same port (::1 only
+ * where the host has IPv6 loopback). Nothing listens on other interfaces.
  */
 const CALLBACK_PATH = '/auth/callback';
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
@@ -30,16 +33,15 @@ const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
 /** Runs the browser flow and resolves with the ID token (the raw JWT string). */
 export async function interactiveLogin(opts: LoginOptions): Promise<string> {
   const issuer = issuerUrl(opts.issuer);
-  const server = createServer();
-  const port = await listen(server);
+  const { servers, port } = await listenLoopback();
   try {
-    return await withDeadline(login(server, port, issuer, opts), opts.timeoutMs ?? 300_000, opts.signal);
+    return await withDeadline(login(servers, port, issuer, opts), opts.timeoutMs ?? 300_000, opts.signal);
   } finally {
-    await close(server);
+    await Promise.all(servers.map(close));
   }
 }
 
-async function login(server: Server, port: number, issuer: URL, opts: LoginOptions): Promise<string> {
+async function login(servers: Server[], port: number, issuer: URL, opts: LoginOptions): Promise<string> {
   const print = opts.print ?? ((line: string) => void process.stderr.write(`${line}\n`));
   const openUrl = opts.openUrl ?? openInBrowser;
   const config = await discover(issuer, opts);
@@ -57,7 +59,7 @@ async function login(server: Server, port: number, issuer: URL, opts: LoginOptio
     nonce,
   });
 
-  const token = waitForCallback(server, redirectUri, state, async (callbackUrl) => {
+  const token = waitForCallback(servers, redirectUri, state, print, async (callbackUrl) => {
     const tokens = await oidc.authorizationCodeGrant(config, callbackUrl, {
       pkceCodeVerifier: verifier,
       expectedState: state,
@@ -107,34 +109,44 @@ async function discover(issuer: URL, opts: LoginOptions): Promise<oidc.Configura
 }
 
 /**
- * Answers the first request to the callback path: checks state, then the OAuth error, then lets `exchange` redeem
- * the code. The browser gets a small page; the returned promise settles once that page has been sent.
+ * Waits for the callback carrying this login's state: a request without it (another local process, a stale
+ * tab) is answered 400 and ignored, so it cannot end the sign-in. The right one is checked for an OAuth error,
+ * then `exchange` redeems the code; that settles the login (later callbacks get 409). The browser gets a small
+ * page; the returned promise settles once that page has been sent.
  */
 function waitForCallback(
-  server: Server,
+  servers: Server[],
   redirectUri: string,
   expectedState: string,
+  print: (line: string) => void,
   exchange: (callbackUrl: URL) => Promise<string>,
 ): Promise<string> {
   return new Promise((resolve, reject) => {
     let handled = false;
-    server.on('request', (req, res) => {
+    let ignored = false; // said once: a local process could send any number of these
+    const onRequest = (req: IncomingMessage, res: ServerResponse) => {
       const requested = new URL(req.url ?? '/', 'http://localhost');
       if (req.method !== 'GET' || requested.pathname !== CALLBACK_PATH) {
         return page(res, 404, 'Not found', 'This is the sign-in callback of a command-line tool.');
       }
       if (handled) return page(res, 409, 'Already handled', 'This sign-in has already been handled.');
+      const params = requested.searchParams;
+      if (params.get('state') !== expectedState) {
+        if (!ignored)
+          print('Ignored a sign-in callback whose state does not match this login; still waiting.');
+        ignored = true;
+        return page(
+          res,
+          400,
+          'Sign-in failed',
+          'This callback does not belong to the sign-in in progress (its state is missing or does not match). ' +
+            'You may close this tab.',
+        );
+      }
       handled = true;
 
       const fail = (status: number, err: Error) =>
         page(res, status, 'Sign-in failed', `${err.message}. You may close this tab.`, () => reject(err));
-      const params = requested.searchParams;
-      if (params.get('state') !== expectedState) {
-        return fail(
-          400,
-          new Error('OIDC sign-in refused: the callback state is missing or does not match this login'),
-        );
-      }
       const error = params.get('error');
       if (error !== null) {
         const description = params.get('error_description');
@@ -151,7 +163,8 @@ function waitForCallback(
           page(res, 200, 'Signed in', 'You are signed in. You may close this tab.', () => resolve(token)),
         (err: unknown) => fail(400, new Error(`OIDC sign-in failed: ${describe(err)}`)),
       );
-    });
+    };
+    for (const server of servers) server.on('request', onRequest);
   });
 }
 
@@ -201,14 +214,40 @@ function withDeadline<T>(work: Promise<T>, timeoutMs: number, signal?: AbortSign
   });
 }
 
-function listen(server: Server): Promise<number> {
+function listen(server: Server, port: number, host: string): Promise<number> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
+    server.listen(port, host, () => {
       server.off('error', reject);
       resolve((server.address() as AddressInfo).port);
     });
   });
+}
+
+/** Errors meaning "this host has no IPv6 loopback": then 127.0.0.1 alone serves `localhost`. */
+const NO_IPV6 = new Set(['EADDRNOTAVAIL', 'EAFNOSUPPORT', 'EPROTONOSUPPORT', 'EINVAL']);
+
+/**
+ * One port on 127.0.0.1 and, where the host has IPv6 loopback, the same port on ::1. When that port is
+ * already taken on ::1 (by another process, which would then receive the browser's callback), a new port is
+ * tried.
+ */
+async function listenLoopback(): Promise<{ servers: Server[]; port: number }> {
+  for (let attempt = 0; ; attempt++) {
+    const v4 = createServer();
+    const port = await listen(v4, 0, '127.0.0.1');
+    const v6 = createServer();
+    try {
+      await listen(v6, port, '::1');
+      return { servers: [v4, v6], port };
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code ?? '';
+      if (NO_IPV6.has(code)) return { servers: [v4], port };
+      await close(v4);
+      if (attempt >= 9)
+        throw new Error(`Could not listen on a loopback port for the sign-in callback: ${describe(err)}`);
+    }
+  }
 }
 
 function close(server: Server): Promise<void> {

@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import type { ArtifactRef, SecurityConfig, SignatureDocument, Signer, SignOptions } from '@aam/core';
 import { resolveIdentityToken, type TokenOrigin } from './identity-token.js';
 
@@ -62,6 +63,13 @@ export class SigstoreSigner implements Signer {
 
   async sign(artifact: ArtifactRef, opts: SigstoreSignOptions): Promise<SignatureDocument> {
     const s = this.settings ?? {};
+    // Before any sign-in (a browser round trip is wasted if there is nothing to sign).
+    const data = artifact.bytes
+      ? Buffer.from(artifact.bytes.buffer, artifact.bytes.byteOffset, artifact.bytes.byteLength)
+      : artifact.path
+        ? await readFile(artifact.path)
+        : undefined;
+    if (!data) throw new Error('Sigstore signing needs the artifact bytes');
     const { token, origin } = await resolveIdentityToken({
       ...(opts.identityToken !== undefined ? { identityToken: opts.identityToken } : {}),
       ...(s.oidc_issuer ? { oidcIssuer: s.oidc_issuer } : {}),
@@ -85,10 +93,6 @@ export class SigstoreSigner implements Signer {
       }),
       witnesses,
     });
-    const data = artifact.bytes
-      ? Buffer.from(artifact.bytes.buffer, artifact.bytes.byteOffset, artifact.bytes.byteLength)
-      : undefined;
-    if (!data) throw new Error('Sigstore signing needs the artifact bytes');
     let bundle;
     try {
       bundle = await builder.create({ data });

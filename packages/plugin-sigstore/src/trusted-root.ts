@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -72,28 +73,33 @@ export function checkTrustedRootJson(json: unknown, where: string): Record<strin
 export interface LoadedRoot {
   choice: RootChoice;
   material: TrustMaterial;
-  /** tlog key id (base64) → base URL, to name the log an entry is in. */
-  logUrls: Map<string, string>;
 }
 
-const cache = new Map<string, { mtimeMs: number; size: number; root: LoadedRoot }>();
+const cache = new Map<string, { digest: string; root: LoadedRoot }>();
 
 /**
- * The trust material for a root file, built once per process (building it costs ~10 ms) and rebuilt
- * only when the file changes.
+ * The trust material for a root file, built once per process (building it costs ~10 ms) and rebuilt only
+ * when the file's contents change. The file is read and hashed on every call (a root is a few KB: about
+ * 20 µs), so a replaced file is noticed whatever its size and mtime say.
  */
 export async function loadTrustedRoot(choice: RootChoice): Promise<LoadedRoot> {
-  let st;
+  let bytes: Buffer;
   try {
-    st = statSync(choice.path);
-  } catch {
-    throw new TrustedRootError(`trusted root ${choice.path} does not exist`);
+    bytes = readFileSync(choice.path);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new TrustedRootError(
+      code === 'ENOENT' || code === 'ENOTDIR'
+        ? `trusted root ${choice.path} does not exist`
+        : `trusted root ${choice.path} cannot be read: ${e instanceof Error ? e.message : String(e)}`,
+    );
   }
+  const digest = createHash('sha256').update(bytes).digest('hex');
   const hit = cache.get(choice.path);
-  if (hit && hit.mtimeMs === st.mtimeMs && hit.size === st.size) return hit.root;
+  if (hit && hit.digest === digest) return hit.root;
   let json: unknown;
   try {
-    json = JSON.parse(readFileSync(choice.path, 'utf8'));
+    json = JSON.parse(bytes.toString('utf8'));
   } catch (e) {
     throw new TrustedRootError(
       `trusted root ${choice.path} is not valid JSON: ${e instanceof Error ? e.message : String(e)}`,
@@ -109,11 +115,7 @@ export async function loadTrustedRoot(choice: RootChoice): Promise<LoadedRoot> {
       `trusted root ${choice.path} is unusable: ${e instanceof Error ? e.message : String(e)}`,
     );
   }
-  const logUrls = new Map<string, string>();
-  for (const t of checked.tlogs as { baseUrl?: string; logId?: { keyId?: string } }[]) {
-    if (t.logId?.keyId && t.baseUrl) logUrls.set(t.logId.keyId, t.baseUrl);
-  }
-  const root = { choice, material, logUrls };
-  cache.set(choice.path, { mtimeMs: st.mtimeMs, size: st.size, root });
+  const root = { choice, material };
+  cache.set(choice.path, { digest, root });
   return root;
 }

@@ -7,7 +7,7 @@ import type {
   SignatureVerifier,
   VerifyContext,
 } from '@aam/core';
-import type { Bundle } from '@sigstore/bundle';
+import type { Bundle, TransparencyLogEntry } from '@sigstore/bundle';
 import type { X509Certificate } from '@sigstore/core';
 import type { SignedEntity, TrustMaterial } from '@sigstore/verify';
 import { certificateFacts, type CertificateFacts } from './claims.js';
@@ -143,23 +143,31 @@ export class SigstoreVerifier implements SignatureVerifier {
     const bytes = artifact.bytes ?? (artifact.path ? await readFile(artifact.path) : undefined);
     if (!bytes) throw new CheckFailed('artifact', 'no artifact bytes to check the bundle against');
     const data = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    // Digests of the bytes are computed here (each at most once), never taken from `artifact.checksum`.
+    const digests = new Map<string, string>();
+    const digestOf = (alg: string): string => {
+      let hex = digests.get(alg);
+      if (hex === undefined) digests.set(alg, (hex = createHash(alg).update(data).digest('hex')));
+      return hex;
+    };
     const content = bundle.content;
     if (content.$case === 'messageSignature') {
       const md = content.messageSignature.messageDigest;
-      if (md && md.algorithm === libs.protobuf.HashAlgorithm.SHA2_256) {
+      if (md) {
+        const alg = hashName(md.algorithm, libs.protobuf);
         const want = Buffer.from(md.digest).toString('hex');
-        if (`sha256:${want}` !== artifact.checksum)
+        const have = digestOf(alg);
+        if (want !== have)
           throw new CheckFailed(
             'artifact',
-            `the bundle signs another artifact (sha256:${want}), not this one (${artifact.checksum})`,
+            `the bundle signs another artifact (${alg}:${want}), not this one (${alg}:${have})`,
           );
       }
     } else {
       checkStatementSubject(
         content.dsseEnvelope.payloadType,
         Buffer.from(content.dsseEnvelope.payload),
-        data,
-        artifact,
+        digestOf,
       );
     }
     let entity: SignedEntity;
@@ -176,7 +184,7 @@ export class SigstoreVerifier implements SignatureVerifier {
     } else {
       new libs.verify.Verifier(root.material).verify(entity);
     }
-    return this.fact(bundle, entity, root, fingerprint);
+    return this.fact(bundle, entity, root, libs.core, fingerprint);
   }
 
   /** A key-signed bundle (public-key hint) verifies only against a key the user gave (`--key`). */
@@ -187,19 +195,23 @@ export class SigstoreVerifier implements SignatureVerifier {
     verify: typeof import('@sigstore/verify'),
   ): string {
     const keys: KeyObject[] = [];
+    let unparsable = 0;
     for (const k of ctx.keys) {
       const text = Buffer.from(k).toString('utf8');
+      // Other keys (OpenPGP) are another verifier's; a PEM public key is ours, and must parse.
       if (!text.includes('-----BEGIN PUBLIC KEY-----')) continue;
       try {
         keys.push(createPublicKey(text));
       } catch {
-        // not a PEM public key: another verifier's (OpenPGP) key
+        unparsable++;
       }
     }
     if (keys.length === 0)
       throw new CheckFailed(
         'key',
-        'the bundle is signed with a key, not a Fulcio certificate: give its PEM public key with --key',
+        unparsable > 0
+          ? 'cannot parse the PEM public key given with --key'
+          : 'the bundle is signed with a key, not a Fulcio certificate: give its PEM public key with --key',
       );
     let last: unknown;
     for (const key of keys) {
@@ -213,10 +225,23 @@ export class SigstoreVerifier implements SignatureVerifier {
         last = e;
       }
     }
-    throw libraryFailure(last);
+    const failure = libraryFailure(last);
+    // None of the keys verifies: a key that could not even be read is the likelier culprit.
+    if (unparsable > 0)
+      throw new CheckFailed(
+        'key',
+        `cannot parse the PEM public key given with --key (the other key given fails: ${failure.check}: ${failure.message})`,
+      );
+    throw failure;
   }
 
-  private fact(bundle: Bundle, entity: SignedEntity, root: LoadedRoot, fingerprint?: string): SignatureFact {
+  private fact(
+    bundle: Bundle,
+    entity: SignedEntity,
+    root: LoadedRoot,
+    core: typeof import('@sigstore/core'),
+    fingerprint?: string,
+  ): SignatureFact {
     const fact: SignatureFact = { type: this.type, valid: true, errors: [] };
     if (entity.key.$case === 'certificate') {
       const cf = this.certificateFacts(entity.key.certificate, leafBytes(bundle));
@@ -225,29 +250,21 @@ export class SigstoreVerifier implements SignatureVerifier {
       if (Object.keys(cf.claims).length > 0) fact.claims = { ...cf.claims };
     }
     if (fingerprint) fact.fingerprint = fingerprint;
-    const entry = bundle.verificationMaterial.tlogEntries[0];
-    let integrated: Date | undefined;
+    const entries = bundle.verificationMaterial.tlogEntries;
+    const entry = entries[0];
     if (entry) {
-      const index = Number(entry.logIndex);
-      const base = root.logUrls.get(Buffer.from(entry.logId.keyId).toString('base64'));
-      const seconds = Number(entry.integratedTime);
-      if (seconds > 0) integrated = new Date(seconds * 1000);
-      // Rekor v1 entries have an integrated time and are addressable by their leaf hash (the entry UUID);
-      // Rekor v2 logs serve tiles, not entries, so the log and index name the entry.
-      const uuid = createHash('sha256')
-        .update(Buffer.from([0]))
-        .update(entry.canonicalizedBody)
-        .digest('hex');
-      fact.tlog = {
-        log_index: index,
-        ...(base
-          ? { url: integrated ? `${base}/api/v1/log/entries/${uuid}` : `${base} (log index ${index})` }
-          : {}),
-        ...(integrated ? { integrated_time: isoSeconds(integrated) } : {}),
-      };
+      const tlog = tlogFact(entry, root.material.tlogs, core);
+      if (tlog) fact.tlog = tlog;
     }
+    // The signing time: the (verified) TSA timestamp, else the integrated time a SET signs; nothing else.
     const tsa = entity.timestamps.find((t) => t.$case === 'timestamp-authority');
-    const signedAt = tsa?.$case === 'timestamp-authority' ? tsa.timestamp.signingTime : integrated;
+    const promised = entries.find((e) => e.inclusionPromise && Number(e.integratedTime) > 0);
+    const signedAt =
+      tsa?.$case === 'timestamp-authority'
+        ? tsa.timestamp.signingTime
+        : promised
+          ? new Date(Number(promised.integratedTime) * 1000)
+          : undefined;
     if (signedAt) fact.signed_at = isoSeconds(signedAt);
     return fact;
   }
@@ -266,6 +283,23 @@ export class SigstoreVerifier implements SignatureVerifier {
   }
 }
 
+/** A bundle's HashAlgorithm as Node names it, mapped as @sigstore/verify maps it (unknown: SHA-256). */
+function hashName(alg: number, protobuf: typeof import('@sigstore/protobuf-specs')): string {
+  const H = protobuf.HashAlgorithm;
+  switch (alg) {
+    case H.SHA2_384:
+      return 'sha384';
+    case H.SHA2_512:
+      return 'sha512';
+    case H.SHA3_256:
+      return 'sha3-256';
+    case H.SHA3_384:
+      return 'sha3-384';
+    default:
+      return 'sha256';
+  }
+}
+
 /** The DER of the leaf certificate the verifier parsed (the single certificate, or the chain's first). */
 function leafBytes(bundle: Bundle): Uint8Array | undefined {
   const c = bundle.verificationMaterial.content;
@@ -281,12 +315,10 @@ function leafBytes(bundle: Bundle): Uint8Array | undefined {
 function checkStatementSubject(
   payloadType: string,
   payload: Buffer,
-  data: Buffer,
-  artifact: ArtifactRef,
+  digestOf: (alg: 'sha256' | 'sha512') => string,
 ): void {
   if (payloadType !== IN_TOTO_PAYLOAD) {
-    const digest = `sha256:${createHash('sha256').update(payload).digest('hex')}`;
-    if (digest !== artifact.checksum)
+    if (createHash('sha256').update(payload).digest('hex') !== digestOf('sha256'))
       throw new CheckFailed(
         'artifact',
         `the DSSE payload (${payloadType}) is not this artifact and is not an in-toto statement naming it`,
@@ -303,24 +335,21 @@ function checkStatementSubject(
     throw new CheckFailed('artifact', `unknown in-toto statement type ${JSON.stringify(statement._type)}`);
   if (!Array.isArray(statement.subject) || statement.subject.length === 0)
     throw new CheckFailed('artifact', 'the in-toto statement names no subject');
-  const sha256 = artifact.checksum.slice('sha256:'.length);
-  let sha512: string | undefined;
   for (const s of statement.subject as { digest?: Record<string, unknown> }[]) {
     const d = s?.digest;
     if (!d || typeof d !== 'object') continue;
-    if (typeof d.sha256 === 'string' && d.sha256.toLowerCase() === sha256) return;
-    if (typeof d.sha512 === 'string') {
-      sha512 ??= createHash('sha512').update(data).digest('hex');
-      if (d.sha512.toLowerCase() === sha512) return;
-    }
+    if (typeof d.sha256 === 'string' && d.sha256.toLowerCase() === digestOf('sha256')) return;
+    if (typeof d.sha512 === 'string' && d.sha512.toLowerCase() === digestOf('sha512')) return;
   }
   throw new CheckFailed('artifact', 'no in-toto subject digest (sha256 or sha512) matches the artifact');
 }
 
 /**
  * Rekor v2's "hashedrekord over DSSE" entries (rekor-v2 spec §6.1.4) log SHA-256(PAE(type, payload))
- * rather than the payload's digest. For those entries only, accept that digest too when the log entry's
- * body is compared with the envelope (the signature itself is still checked over the PAE).
+ * rather than the payload's digest. The library compares every entry's body with one shared digest check,
+ * so the PAE digest is accepted only when every tlog entry of the bundle is such an entry: beside an entry
+ * of any other kind (whose body must name the payload digest), nothing is widened. The signature itself is
+ * still checked over the PAE.
  */
 function acceptHashedRekordOverDsse(
   entity: SignedEntity,
@@ -329,10 +358,11 @@ function acceptHashedRekordOverDsse(
 ): void {
   if (bundle.content.$case !== 'dsseEnvelope') return;
   const env = bundle.content.dsseEnvelope;
-  const hashedRekordV2 = entity.tlogEntries.some(
-    (e) => e.kindVersion.kind === 'hashedrekord' && e.kindVersion.version === '0.0.2',
-  );
-  if (!hashedRekordV2) return;
+  const entries = entity.tlogEntries;
+  const allHashedRekordV2 =
+    entries.length > 0 &&
+    entries.every((e) => e.kindVersion.kind === 'hashedrekord' && e.kindVersion.version === '0.0.2');
+  if (!allHashedRekordV2) return;
   const pae = core.dsse.preAuthEncoding(env.payloadType, Buffer.from(env.payload));
   const paeDigest = core.crypto.digest('sha256', pae);
   const content = entity.signature;
@@ -340,4 +370,80 @@ function acceptHashedRekordOverDsse(
   Object.defineProperty(content, 'compareDigest', {
     value: (digest: Buffer) => original(digest) || core.crypto.bufferEqual(digest, paeDigest),
   });
+}
+
+/** Rekor v2 entry kinds (hashedrekord and dsse 0.0.2): served as tiles, named by their log and index. */
+const isRekorV2Entry = (e: TransparencyLogEntry): boolean =>
+  (e.kindVersion.kind === 'hashedrekord' || e.kindVersion.kind === 'dsse') &&
+  e.kindVersion.version === '0.0.2';
+
+/**
+ * What a verified tlog entry says, from covered fields only. A SET (inclusion promise) signs the body,
+ * integratedTime, logIndex and logID together; an inclusion proof covers only the body, the proof's own
+ * logIndex, and the checkpoint (signed by the log's key). integratedTime and the entry's logIndex/logId
+ * outside a SET are checked by nothing, so they are never reported.
+ */
+function tlogFact(
+  entry: TransparencyLogEntry,
+  tlogs: TrustMaterial['tlogs'],
+  core: typeof import('@sigstore/core'),
+): SignatureFact['tlog'] | undefined {
+  let logIndex: number;
+  let base: string | undefined;
+  let integrated: Date | undefined;
+  if (entry.inclusionPromise) {
+    logIndex = Number(entry.logIndex);
+    base = tlogs.find((t) => core.crypto.bufferEqual(t.logID, entry.logId.keyId))?.baseURL;
+    const seconds = Number(entry.integratedTime);
+    if (seconds > 0) integrated = new Date(seconds * 1000);
+  } else if (entry.inclusionProof) {
+    logIndex = Number(entry.inclusionProof.logIndex);
+    const envelope = entry.inclusionProof.checkpoint?.envelope;
+    base = envelope ? checkpointLog(envelope, tlogs, core) : undefined;
+  } else {
+    return undefined;
+  }
+  // A Rekor v1 entry is addressable by its leaf hash (the entry UUID, from the covered body); a Rekor v2
+  // log serves tiles, not entries, so its base URL and the log index name the entry.
+  let url = base;
+  if (base && !isRekorV2Entry(entry)) {
+    const uuid = createHash('sha256')
+      .update(Buffer.from([0]))
+      .update(entry.canonicalizedBody)
+      .digest('hex');
+    url = `${base}/api/v1/log/entries/${uuid}`;
+  }
+  return {
+    log_index: logIndex,
+    ...(url ? { url } : {}),
+    ...(integrated ? { integrated_time: isoSeconds(integrated) } : {}),
+  };
+}
+
+/**
+ * The trusted log whose key signed the checkpoint of an inclusion proof (as the library matches them: key
+ * hint and name), verified again here: the entry's own logId is not what the proof covers.
+ */
+function checkpointLog(
+  envelope: string,
+  tlogs: TrustMaterial['tlogs'],
+  core: typeof import('@sigstore/core'),
+): string | undefined {
+  const split = envelope.indexOf('\n\n');
+  if (split < 0) return undefined;
+  const note = Buffer.from(envelope.slice(0, split + 1), 'utf8');
+  for (const [, name, sig] of envelope.slice(split + 2).matchAll(/\u2014 (\S+) (\S+)\n/g)) {
+    const bytes = Buffer.from(sig!, 'base64');
+    if (bytes.length < 5) continue;
+    const hint = bytes.subarray(0, 4);
+    for (const t of tlogs) {
+      if (
+        core.crypto.bufferEqual(t.logID.subarray(0, 4), hint) &&
+        t.baseURL.includes(name!) &&
+        core.crypto.verify(note, t.publicKey, bytes.subarray(4))
+      )
+        return t.baseURL;
+    }
+  }
+  return undefined;
 }

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { createServer } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   jwtClaims,
@@ -9,6 +10,13 @@ import {
 import { interactiveLogin, type LoginOptions } from '../src/oidc-login.js';
 
 const CLIENT_ID = 'sigstore';
+
+/** Whether this host has an IPv6 loopback to test the ::1 listener on. */
+const IPV6_LOOPBACK = await new Promise<boolean>((resolve) => {
+  const probe = createServer();
+  probe.once('error', () => resolve(false));
+  probe.listen(0, '::1', () => probe.close(() => resolve(true)));
+});
 let issuer: OidcIssuer | undefined;
 
 afterEach(async () => {
@@ -134,15 +142,61 @@ describe('interactiveLogin', () => {
     expect(lines[1]).toBe('Waiting for the browser sign-in (Ctrl-C to cancel)…');
   });
 
-  it('refuses a callback with the wrong state, answers 400 and closes the server', async () => {
-    const { token, page } = await run({ tamperState: true });
-    await expect(token).rejects.toThrow(/state/);
+  it('answers a callback with the wrong state 400 and ignores it: the login keeps waiting, then times out', async () => {
+    const { token, page, lines } = await run({ tamperState: true }, { timeoutMs: 1500 });
     const answer = await page;
     expect(answer.status).toBe(400);
-    expect(await answer.text()).toContain('Sign-in failed');
+    expect(await answer.text()).toContain('does not belong to the sign-in in progress');
+    expect(lines).toContain(
+      'Ignored a sign-in callback whose state does not match this login; still waiting.',
+    );
+    await expect(token).rejects.toThrow(/timed out/);
     expect(issuer!.tokenRequests).toBe(0);
     await expectClosed(callbackUrl());
   });
+
+  it('a wrong-state callback (another local process) cannot end the sign-in: the right callback still signs in', async () => {
+    const { token, page } = await run({ tamperState: true });
+    const forged = await page;
+    expect(forged.status).toBe(400);
+    // The genuine browser callback: the same code with this login's state.
+    const genuine = new URL(forged.url);
+    genuine.searchParams.set('state', issuer!.lastAuthorizeParams!.get('state')!);
+    const answer = await fetch(genuine);
+    expect(answer.status).toBe(200);
+    expect(await token).toBe(issuer!.idTokens[0]);
+    expect(issuer!.tokenRequests).toBe(1);
+  });
+
+  it.skipIf(!IPV6_LOOPBACK)(
+    'serves the localhost callback on 127.0.0.1 and on ::1 (the same port), as a browser may resolve either',
+    async () => {
+      issuer = await startOidcIssuer();
+      let authUrl!: (url: string) => void;
+      const opened = new Promise<string>((r) => (authUrl = r));
+      const token = interactiveLogin({
+        issuer: issuer.issuer,
+        clientId: CLIENT_ID,
+        print: () => undefined,
+        openUrl: async (url) => {
+          authUrl(url);
+          return true;
+        },
+      });
+      const authorize = await fetch(await opened, { redirect: 'manual' });
+      const callback = new URL(authorize.headers.get('location')!);
+      expect(callback.hostname).toBe('localhost');
+      const v4 = new URL(callback);
+      v4.hostname = '127.0.0.1';
+      v4.pathname = '/elsewhere';
+      expect((await fetch(v4)).status).toBe(404);
+      const v6 = new URL(callback);
+      v6.hostname = '[::1]';
+      const answer = await fetch(v6);
+      expect(answer.status).toBe(200);
+      expect(await token).toBe(issuer.idTokens[0]);
+    },
+  );
 
   it('refuses an OAuth error callback', async () => {
     const { token, page } = await run({ errorParam: 'access_denied' });

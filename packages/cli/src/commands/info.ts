@@ -1,14 +1,24 @@
 import { Args, Flags } from '@oclif/core';
 import { formatSize, infoFlow, type SignatureFact } from '@aam/core';
 import { AamCommand } from '../base-command.js';
+import { showAuditLog } from '../render-audit-log.js';
+import { tlogLine } from '../render-decision.js';
 import { bold } from '../style.js';
 
 export default class Info extends AamCommand {
   static override summary =
     'Show a package: checksum, versions, dist-tags, and with --signatures its signatures.';
+  static override description = `With --audit-log (HTTP registries), prints the package's audit log instead, newest
+first: time (UTC), actor, event, and the version for version events (publish, yank, approve, ...), TAG=VERSION
+for tag.set, the tag for tag.remove, FROM->TO for ownership.transfer, the user for owner.add/owner.remove.
+First the registry's signed checkpoint is verified with the key pinned by 'aam registry add' and checked against
+the last one seen (stored under $AAM_HOME/audit/<registry>/): a forked, rewritten or shrunk log is a hard failure
+that prints both checkpoints. Then each entry is proven to be in that checkpoint's tree (inclusion proof).
+A per-package listing cannot prove that no entry was left out.`;
   static override examples = [
     '<%= config.bin %> info @author/my-package',
     '<%= config.bin %> info @author/my-package@1.0.0 --signatures --json',
+    '<%= config.bin %> info @author/my-package --audit-log',
   ];
   static override args = { spec: Args.string({ description: 'NAME[@VERSION|@RANGE|@TAG]', required: true }) };
   static override flags = {
@@ -16,11 +26,16 @@ export default class Info extends AamCommand {
     signatures: Flags.boolean({
       description: 'list the signatures of the version, each verified against its archive',
     }),
+    'audit-log': Flags.boolean({
+      description: "print the package's audit log, verified against the registry's signed checkpoint",
+      exclusive: ['signatures'],
+    }),
   };
 
   async run() {
     const { args, flags } = await this.parse(Info);
     const { config } = this.config_();
+    if (flags['audit-log']) return showAuditLog(args.spec, config, flags.registry, (l) => this.log(l));
     const trust = flags.signatures
       ? await this.trustContext({
           verify: true,
@@ -67,7 +82,7 @@ function signatureListing(s: SignatureFact): string[] {
   if (s.registry) lines.push(`    Registry: ${s.registry}`);
   if (s.signed_at)
     lines.push(`    ${s.type === 'registry-attestation' ? 'Timestamp' : 'Issued'}: ${s.signed_at}`);
-  if (s.tlog) lines.push(`    Transparency log: ${s.tlog.url ?? `log index ${s.tlog.log_index ?? '?'}`}`);
+  if (s.tlog) lines.push(`    Transparency log: ${tlogLine(s.tlog)}`);
   lines.push(`    Status: ${s.valid ? 'Valid ✓' : `Invalid ✗ (${s.errors.join('; ')})`}`);
   return lines;
 }

@@ -1,3 +1,4 @@
+import { statSync } from 'node:fs';
 import { Flags } from '@oclif/core';
 import { AamError, aamHome } from '@aam/core';
 import type { UpdateRootResult } from '@aam/plugin-sigstore';
@@ -27,6 +28,8 @@ expiring metadata, so a stale or forged root is refused; a failed refresh keeps 
         'USAGE',
         '--mirror needs --tuf-root: the initial root.json that mirror is trusted by',
       );
+    if (flags.mirror !== undefined) checkMirror(flags.mirror);
+    if (flags['tuf-root'] !== undefined) checkTufRoot(flags['tuf-root']);
     const { updateTrustedRoot } = await import('@aam/plugin-sigstore');
     let r: UpdateRootResult;
     try {
@@ -48,6 +51,29 @@ expiring metadata, so a stale or forged root is refused; a failed refresh keeps 
     this.log(`  Saved: ${r.path}`);
     return r;
   }
+}
+
+/** `--mirror` must be an http(s) URL (bad input: exit 2, before anything is fetched). */
+function checkMirror(mirror: string): void {
+  let url: URL | undefined;
+  try {
+    url = new URL(mirror);
+  } catch {
+    url = undefined;
+  }
+  if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:'))
+    throw new AamError('USAGE', `--mirror ${JSON.stringify(mirror)} is not an http(s) URL`);
+}
+
+/** `--tuf-root` must name an existing file (bad input: exit 2). */
+function checkTufRoot(path: string): void {
+  let isFile: boolean;
+  try {
+    isFile = statSync(path).isFile();
+  } catch {
+    throw new AamError('USAGE', `--tuf-root ${path} does not exist`);
+  }
+  if (!isFile) throw new AamError('USAGE', `--tuf-root ${path} is not a file`);
 }
 
 /** An error and its causes, one clause each (the TUF client wraps the reason a refresh failed). */
