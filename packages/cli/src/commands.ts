@@ -1,3 +1,22 @@
+import Approve from './commands/approve.js';
+import DistTagAdd from './commands/dist-tag/add.js';
+import DistTagLs from './commands/dist-tag/ls.js';
+import DistTagRm from './commands/dist-tag/rm.js';
+import Login from './commands/login.js';
+import Logout from './commands/logout.js';
+import OwnerAccept from './commands/owner/accept.js';
+import OwnerAdd from './commands/owner/add.js';
+import OwnerDecline from './commands/owner/decline.js';
+import OwnerLs from './commands/owner/ls.js';
+import OwnerRm from './commands/owner/rm.js';
+import OwnerTransfer from './commands/owner/transfer.js';
+import OwnerTransfers from './commands/owner/transfers.js';
+import Reject from './commands/reject.js';
+import TokenCreate from './commands/token/create.js';
+import TokenList from './commands/token/list.js';
+import TokenRevoke from './commands/token/revoke.js';
+import UserAdd from './commands/user/add.js';
+import Yank from './commands/yank.js';
 import ConfigList from './commands/config/list.js';
 import ConfigValidate from './commands/config/validate.js';
 import Info from './commands/info.js';
@@ -22,10 +41,23 @@ import Verify from './commands/verify.js';
 
 /** oclif's explicit command table: one import, no directory scan at start-up. */
 export const COMMANDS = {
+  approve: Approve,
   'config:list': ConfigList,
   'config:validate': ConfigValidate,
+  'dist-tag:add': DistTagAdd,
+  'dist-tag:ls': DistTagLs,
+  'dist-tag:rm': DistTagRm,
   info: Info,
   install: Install,
+  login: Login,
+  logout: Logout,
+  'owner:accept': OwnerAccept,
+  'owner:add': OwnerAdd,
+  'owner:decline': OwnerDecline,
+  'owner:ls': OwnerLs,
+  'owner:rm': OwnerRm,
+  'owner:transfer': OwnerTransfer,
+  'owner:transfers': OwnerTransfers,
   'pkg:init': PkgInit,
   'pkg:pack': PkgPack,
   'pkg:publish': PkgPublish,
@@ -41,6 +73,12 @@ export const COMMANDS = {
   'registry:list': RegistryList,
   'registry:remove': RegistryRemove,
   'registry:serve': RegistryServe,
+  reject: Reject,
   'sigstore:update-root': SigstoreUpdateRoot,
+  'token:create': TokenCreate,
+  'token:list': TokenList,
+  'token:revoke': TokenRevoke,
+  'user:add': UserAdd,
   verify: Verify,
+  yank: Yank,
 };

@@ -35,6 +35,19 @@ export type AamErrorCode =
   | 'AUDIT_LOG_BAD_SIGNATURE'
   | 'AUDIT_LOG_BAD_CHECKPOINT'
   | 'AUDIT_LOG_ORIGIN_MISMATCH'
+  | 'AUDIT_LOG_FORK'
+  | 'AUDIT_LOG_ROLLBACK'
+  | 'AUDIT_ENTRY_MISMATCH'
+  | 'AUDIT_LOG_NOT_CONFIGURED'
+  | 'AUDIT_LOG_BAD_STATE'
+  | 'CHECKPOINT_KEY_MISMATCH'
+  | 'UNAUTHORIZED'
+  | 'FORBIDDEN'
+  | 'CONFLICT'
+  | 'RATE_LIMITED'
+  | 'REGISTRY_REFUSED'
+  | 'REGISTRY_ERROR'
+  | 'NETWORK_ERROR'
   | 'TRUST_ROOT_UPDATE_FAILED';
 
 /** Codes that mean "the input was bad" (exit 2) rather than "the check refused" (exit 1). */

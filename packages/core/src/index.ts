@@ -41,3 +41,6 @@ export * from './policy/gather.js';
 export * from './policy/levels.js';
 export * from './flows/verify-artifact.js';
 export * from './tlog/index.js';
+export * from './registry/http.js';
+export * from './registry/credentials.js';
+export * from './audit/index.js';

@@ -2,7 +2,7 @@ import { Args, Flags } from '@oclif/core';
 import { AamError, installFlow, type InstallEvent } from '@aam/core';
 import { AamCommand } from '../base-command.js';
 import { decisionLines } from '../render-decision.js';
-import { dim, ok } from '../style.js';
+import { dim, ok, warn } from '../style.js';
 
 export default class Install extends AamCommand {
   static override summary = 'Install packages, verifying every SHA-256 checksum.';
@@ -77,6 +77,7 @@ A checksum mismatch exits 1 with nothing installed and the lock untouched.`;
       lockfile: result.lockfile,
       dryRun: result.dryRun,
       packages: result.packages,
+      warnings: result.warnings,
     };
   }
 
@@ -84,6 +85,9 @@ A checksum mismatch exits 1 with nothing installed and the lock untouched.`;
     switch (e.$case) {
       case 'resolved':
         this.log(`Resolving ${e.name}@${e.version}...`);
+        return;
+      case 'warning':
+        this.log(warn(e.message));
         return;
       case 'checksum-verified':
         this.log(ok(`Checksum verified: ${e.checksum}`));

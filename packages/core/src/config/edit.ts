@@ -43,9 +43,12 @@ export async function addRegistryToConfig(file: string, reg: RegistryConfig): Pr
     }
     if (reg.default) for (const item of seq.items) if (isMap(item)) (item as YAMLMap).delete('default');
     seq.add(
-      doc.createNode(
-        reg.default ? { name: reg.name, url: reg.url, default: true } : { name: reg.name, url: reg.url },
-      ),
+      doc.createNode({
+        name: reg.name,
+        url: reg.url,
+        ...(reg.default ? { default: true } : {}),
+        ...(reg.checkpoint_key ? { checkpoint_key: reg.checkpoint_key } : {}),
+      }),
     );
   });
 }

@@ -7,6 +7,11 @@ export interface RegistryConfig {
   url: string;
   default?: boolean;
   attestation_keys?: string[];
+  /**
+   * HTTP registries: the audit log's checkpoint verifier key (C2SP `<name>+<hex8>+<base64>`), pinned by
+   * `aam registry add`. Its key name is the log's origin.
+   */
+  checkpoint_key?: string;
 }
 
 export interface SecurityConfig {

@@ -51,6 +51,7 @@ export interface InstallRequest {
 
 export type InstallEvent =
   | { $case: 'resolved'; name: string; version: string; registry: string }
+  | { $case: 'warning'; message: string }
   | { $case: 'checksum-verified'; name: string; version: string; checksum: Checksum }
   | { $case: 'decided'; name: string; version: string; facts: Facts; decision: Decision }
   | { $case: 'installing'; count: number }
@@ -73,6 +74,8 @@ export interface InstallResult {
   lockfile: string;
   packages: InstalledPackage[];
   dryRun: boolean;
+  /** Things the user should know that did not stop the install (a yanked version asked for by number). */
+  warnings: string[];
 }
 
 interface PlannedPackage {
@@ -87,7 +90,8 @@ export async function installFlow(req: InstallRequest): Promise<InstallResult> {
   const target = installTarget(req.projectDir, req.global ?? false, req.env);
   if (req.dryRun) {
     const lock = readLock(target.aamDir);
-    return verifyAndStage(req, target, lock, await resolvePlan(req, lock));
+    const warnings: string[] = [];
+    return verifyAndStage(req, target, lock, await resolvePlan(req, lock, warnings), warnings);
   }
   // One install at a time per .aam/: two at once would each rewrite the lock from the same old copy.
   const createdAamDir = !existsSync(target.aamDir);
@@ -98,7 +102,8 @@ export async function installFlow(req: InstallRequest): Promise<InstallResult> {
     release = await lockDirectory(target.aamDir, '.install.lock', 'Another aam install is running', 60_000);
     await removeStaleStaging(target.aamDir);
     const lock = readLock(target.aamDir);
-    return await verifyAndStage(req, target, lock, await resolvePlan(req, lock));
+    const warnings: string[] = [];
+    return await verifyAndStage(req, target, lock, await resolvePlan(req, lock, warnings), warnings);
   } catch (e) {
     failed = true;
     throw e;
@@ -125,7 +130,11 @@ function installedVersion(dir: string): string | undefined {
   }
 }
 
-async function resolvePlan(req: InstallRequest, lock: Lockfile): Promise<Map<string, PlannedPackage>> {
+async function resolvePlan(
+  req: InstallRequest,
+  lock: Lockfile,
+  warnings: string[],
+): Promise<Map<string, PlannedPackage>> {
   const roots: { name: string; selector: VersionSelector; fromLock: boolean }[] = req.specs.length
     ? req.specs.map((s) => ({ ...parsePackageSpec(s), fromLock: false }))
     : Object.entries(lock.packages).map(([name, p]) => ({
@@ -191,6 +200,12 @@ async function resolvePlan(req: InstallRequest, lock: Lockfile): Promise<Map<str
       ? selectVersion(meta, { $case: 'version', version: locked.version })
       : selectVersion(meta, item.selector);
     req.onEvent?.({ $case: 'resolved', name: item.name, version: record.version, registry: registry.name });
+    // Ranges and tags never pick a yanked version: only an exact version (or the lock's) gets here.
+    if (record.yanked) {
+      const message = `${item.name}@${record.version} is yanked${record.yank_reason ? ` (${record.yank_reason})` : ''}; installing it because ${keepLocked ? 'the lock file names it' : 'that exact version was asked for'}`;
+      warnings.push(message);
+      req.onEvent?.({ $case: 'warning', message });
+    }
     plan.set(item.name, { name: item.name, record, registry, ...(locked ? { locked } : {}) });
     for (const [dep, range] of Object.entries(record.dependencies ?? {})) {
       queue.push({
@@ -228,6 +243,7 @@ async function verifyAndStage(
   target: InstallTarget,
   lock: Lockfile,
   plan: Map<string, PlannedPackage>,
+  warnings: string[],
 ): Promise<InstallResult> {
   const limits = archiveLimits(req.config.limits);
   const next: Lockfile = { ...emptyLock(), packages: { ...lock.packages } };
@@ -302,6 +318,7 @@ async function verifyAndStage(
     lockfile: join(target.aamDir, 'aam-lock.yaml'),
     packages: [],
     dryRun: req.dryRun ?? false,
+    warnings,
   };
   const toWrite: PlannedPackage[] = [];
   for (const p of plan.values()) {

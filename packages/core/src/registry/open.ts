@@ -1,15 +1,54 @@
 import { AamError } from '../errors.js';
 import type { RegistryConfig } from '../config/types.js';
+import { registryToken } from './credentials.js';
+import { HttpRegistry } from './http.js';
 import { LocalRegistry } from './local.js';
 import type { Registry } from './types.js';
 
+/** Whether a configured registry is served over HTTP(S). */
+export function isHttpRegistry(cfg: RegistryConfig): boolean {
+  return /^https?:\/\//i.test(cfg.url);
+}
+
 /** Opens a configured registry by its URL scheme. */
-export function openRegistry(cfg: RegistryConfig): Registry {
+export function openRegistry(cfg: RegistryConfig, env: NodeJS.ProcessEnv = process.env): Registry {
   if (cfg.url.startsWith('file://')) return LocalRegistry.open(cfg.name, cfg.url);
+  if (isHttpRegistry(cfg)) return openHttp(cfg, env);
   throw new AamError(
     'INVALID_REGISTRY',
-    `Registry '${cfg.name}' (${cfg.url}): HTTP registries are not supported by this build yet; use a file:// registry`,
+    `Registry '${cfg.name}' (${cfg.url}): unsupported URL scheme; use file://PATH or http(s)://HOST`,
   );
+}
+
+function openHttp(cfg: RegistryConfig, env: NodeJS.ProcessEnv): HttpRegistry {
+  const token = registryToken(cfg.name, env);
+  return new HttpRegistry(
+    cfg.name,
+    cfg.url,
+    token
+      ? { token: token.token, ...(token.source === 'AAM_TOKEN' ? { tokenSource: 'AAM_TOKEN' } : {}) }
+      : {},
+  );
+}
+
+/**
+ * The HTTP registry a registry-management command acts on: the named one, else the default (else the first).
+ * A file:// registry is refused: tokens, tags, yanks, approvals and owners live on an HTTP registry.
+ */
+export function openHttpRegistry(
+  all: RegistryConfig[],
+  name: string | undefined,
+  action: string,
+  env: NodeJS.ProcessEnv = process.env,
+): { registry: HttpRegistry; config: RegistryConfig } {
+  const [cfg] = registriesToSearch(all, name);
+  if (!cfg || !isHttpRegistry(cfg)) {
+    throw new AamError(
+      'USAGE',
+      `Registry '${cfg?.name}' (${cfg?.url}) is a file:// registry: ${action} needs an HTTP registry (aam registry add NAME https://HOST${name === undefined ? ', or pick one with --registry NAME' : ''})`,
+    );
+  }
+  return { registry: openHttp(cfg, env), config: cfg };
 }
 
 /** The registries to search, in order: the named one only, or the default first and then config order. */

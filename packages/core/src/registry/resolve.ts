@@ -4,8 +4,9 @@ import type { VersionSelector } from '../package/name.js';
 import type { PackageMetadata, VersionRecord } from './types.js';
 
 /**
- * Picks the version a selector means: an exact version (even if yanked, as npm does), the highest
- * non-yanked version in a range, or the version a dist-tag points at.
+ * Picks the version a selector means: an exact version (even if yanked, as npm does: the caller warns), the
+ * highest non-yanked version in a range, or the version a dist-tag points at unless it was yanked since
+ * (`latest` then falls back to the highest non-yanked version; any other tag is refused).
  */
 export function selectVersion(meta: PackageMetadata, selector: VersionSelector): VersionRecord {
   const byVersion = new Map(meta.versions.map((v) => [v.version, v]));
@@ -27,6 +28,10 @@ export function selectVersion(meta: PackageMetadata, selector: VersionSelector):
           'INVALID_REGISTRY',
           `Tag '${selector.tag}' of ${meta.name} points to ${target}, which is not published`,
         );
+      if (v.yanked) {
+        if (selector.tag === 'latest') return highest(meta, '*');
+        throw noMatch(meta, `tag '${selector.tag}' (it points to ${target}, which is yanked)`);
+      }
       return v;
     }
     case 'range':

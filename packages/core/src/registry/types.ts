@@ -17,6 +17,10 @@ export interface VersionRecord {
   yanked: boolean;
   signatures: SignatureRecord[];
   dependencies?: Record<string, string>;
+  /** Why it was yanked, when the registry says (HTTP registries). */
+  yank_reason?: string;
+  /** HTTP registries: the index of its `package.publish` entry in the registry's audit log. */
+  audit_index?: number;
 }
 
 export interface PackageMetadata {
@@ -45,9 +49,16 @@ export interface PublishOutcome {
   checksum: Checksum;
   tags: string[];
   location: string;
+  /**
+   * `published` (the default when absent), `pending`: stored but waiting for an approver (no tag moved, not
+   * installable yet), or `unchanged`: the identical bytes were already published (a safe retry).
+   */
+  status?: 'published' | 'pending' | 'unchanged';
+  /** What the registry said, for the user (set for `pending` and `unchanged`). */
+  message?: string;
 }
 
-/** A place packages come from. Implementations: local directory (`file://`), HTTP (later). */
+/** A place packages come from. Implementations: local directory (`file://`), HTTP (`http(s)://`). */
 export interface Registry {
   readonly name: string;
   readonly url: string;

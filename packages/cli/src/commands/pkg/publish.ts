@@ -2,7 +2,8 @@ import { basename } from 'node:path';
 import { Args, Flags } from '@oclif/core';
 import { AamError, formatSize, publishFlow, signersOf, verifiersOf, type PublishRequest } from '@aam/core';
 import { AamCommand } from '../../base-command.js';
-import { ok } from '../../style.js';
+import { tlogLine } from '../../render-decision.js';
+import { ok, warn } from '../../style.js';
 
 export default class PkgPublish extends AamCommand {
   static override summary = 'Publish a package (directory or .aam archive) to a registry.';
@@ -89,11 +90,13 @@ registry's metadata.yaml. A published version is immutable: publishing it again 
         this.log(`  Certificate: ephemeral Fulcio certificate, OIDC issuer ${s.issuer}`);
       if (s.fingerprint) this.log(`  Key: ${s.fingerprint}`);
       if (s.user_ids?.[0]) this.log(`  Signed by: ${s.user_ids[0]}`);
-      if (s.tlog) this.log(`  Transparency log: ${s.tlog.url ?? `log index ${s.tlog.log_index ?? '?'}`}`);
+      if (s.tlog) this.log(`  Transparency log: ${tlogLine(s.tlog)}`);
     }
     if (r.dryRun && flags.sign) this.log(`Dry run: would sign with ${flags['sign-type']}`);
     if (r.dryRun)
       this.log(`Dry run: would publish ${r.name}@${r.version} to '${r.registry}' (tag: ${flags.tag})`);
+    else if (r.outcome!.status === 'pending' || r.outcome!.status === 'unchanged')
+      this.log(warn(r.outcome!.message ?? `${r.name}@${r.version}: ${r.outcome!.status}`));
     else
       this.log(
         ok(`Published ${r.name}@${r.version} to '${r.registry}' (tags: ${r.outcome!.tags.join(', ')})`),
@@ -107,6 +110,7 @@ registry's metadata.yaml. A published version is immutable: publishing it again 
       archive: r.archive,
       dryRun: r.dryRun,
       tags: r.outcome?.tags ?? [],
+      status: r.dryRun ? 'dry-run' : (r.outcome?.status ?? 'published'),
       signature: r.signature ?? null,
     };
   }

@@ -1,20 +1,47 @@
-import { existsSync } from 'node:fs';
+import { existsSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { Args, Flags } from '@oclif/core';
-import { AamError, addRegistryToConfig, globalConfigPath, localRegistryPath, LocalRegistry } from '@aam/core';
+import {
+  AamError,
+  addRegistryToConfig,
+  checkpointStatePath,
+  globalConfigPath,
+  HttpRegistry,
+  localRegistryPath,
+  LocalRegistry,
+  openCheckpoint,
+  parseVerifierKey,
+  readStoredCheckpoint,
+  type NoteVerifier,
+} from '@aam/core';
 import { AamCommand } from '../../base-command.js';
-import { ok } from '../../style.js';
+import { ok, warn } from '../../style.js';
 
 export default class RegistryAdd extends AamCommand {
   static override summary = 'Add a registry to the global config.';
-  static override description =
-    'URL is file://PATH for a local registry. Registries are searched in config order, the default first.';
-  static override examples = ['<%= config.bin %> registry add local file:///home/me/aam-registry --default'];
+  static override description = `URL is file://PATH for a local registry, or http(s)://HOST for a registry served by
+'aam registry serve'. Registries are searched in config order, the default first.
+
+For an HTTP registry, the audit log's checkpoint key is fetched from GET /api/v1/keys, printed with its
+fingerprint, and pinned in the config (checkpoint_key): trust on first use. Compare the fingerprint with the one
+the registry's operator publishes, or pass the key you already know with --checkpoint-key: a registry that
+serves another key is then refused.`;
+  static override examples = [
+    '<%= config.bin %> registry add local file:///home/me/aam-registry --default',
+    '<%= config.bin %> registry add corp https://aam.example.com --default',
+    '<%= config.bin %> registry add corp https://aam.example.com --checkpoint-key aam.example.com/audit+1a2b3c4d+AQ...',
+  ];
   static override args = {
     name: Args.string({ description: 'registry name', required: true }),
-    url: Args.string({ description: 'file://PATH', required: true }),
+    url: Args.string({ description: 'file://PATH or http(s)://HOST', required: true }),
   };
-  static override flags = { default: Flags.boolean({ description: 'make it the default registry' }) };
+  static override flags = {
+    default: Flags.boolean({ description: 'make it the default registry' }),
+    'checkpoint-key': Flags.string({
+      description:
+        "HTTP registries: the audit log's checkpoint key (vkey) to pin instead of trusting the first answer",
+    }),
+  };
 
   async run() {
     const { args, flags } = await this.parse(RegistryAdd);
@@ -24,7 +51,13 @@ export default class RegistryAdd extends AamCommand {
         `Invalid registry name '${args.name}': letters, digits, '.', '_' and '-', at most 64`,
       );
     }
+    let checkpointKey: NoteVerifier | undefined;
     if (args.url.startsWith('file://')) {
+      if (flags['checkpoint-key'] !== undefined)
+        throw new AamError(
+          'USAGE',
+          '--checkpoint-key is for HTTP registries (file:// registries keep no audit log)',
+        );
       const path = localRegistryPath(args.url);
       if (!existsSync(path)) throw new AamError('USAGE', `Registry path does not exist: ${path}`);
       if (!existsSync(join(path, 'registry.yaml')))
@@ -33,15 +66,125 @@ export default class RegistryAdd extends AamCommand {
           `${path} is not a registry (no registry.yaml): run 'aam registry init ${path}'`,
         );
       LocalRegistry.open(args.name, args.url);
+    } else if (/^https?:\/\//i.test(args.url)) {
+      checkpointKey = await this.pinCheckpointKey(args.name, args.url, flags['checkpoint-key']);
     } else {
       throw new AamError(
         'USAGE',
-        `Unsupported registry URL '${args.url}': this build supports file:// registries`,
+        `Unsupported registry URL '${args.url}': use file://PATH or http(s)://HOST`,
       );
     }
     const file = globalConfigPath();
-    await addRegistryToConfig(file, { name: args.name, url: args.url, default: flags.default });
+    await addRegistryToConfig(file, {
+      name: args.name,
+      url: args.url,
+      default: flags.default,
+      ...(checkpointKey ? { checkpoint_key: checkpointKey.vkey } : {}),
+    });
+    const resetState = checkpointKey ? this.dropForeignAuditState(args.name, checkpointKey) : false;
     this.log(ok(`Added registry '${args.name}' (${args.url})${flags.default ? ' as default' : ''}`));
-    return { name: args.name, url: args.url, default: flags.default, config: file };
+    if (checkpointKey) {
+      this.log(`Checkpoint key: ${checkpointKey.vkey}`);
+      this.log(`Fingerprint: ${fingerprint(checkpointKey)}`);
+      this.log(
+        flags['checkpoint-key'] !== undefined
+          ? '  Pinned: the registry serves the key given with --checkpoint-key.'
+          : '  Pinned on first use: compare the fingerprint with the one the registry operator publishes.',
+      );
+      if (resetState)
+        this.log(
+          warn(`Set aside the audit checkpoint stored for an earlier '${args.name}': another key signed it`),
+        );
+      if (args.url.toLowerCase().startsWith('http://') && !isLoopback(args.url))
+        this.log(
+          warn('Plain http:// to another host: tokens and downloads travel unencrypted; prefer https://'),
+        );
+    }
+    return {
+      name: args.name,
+      url: args.url,
+      default: flags.default,
+      config: file,
+      ...(checkpointKey
+        ? { checkpoint_key: checkpointKey.vkey, fingerprint: fingerprint(checkpointKey) }
+        : {}),
+    };
   }
+
+  /** Fetches the registry's checkpoint key; with `given`, refuses a registry that does not serve it. */
+  private async pinCheckpointKey(name: string, url: string, given?: string): Promise<NoteVerifier> {
+    let expected: NoteVerifier | undefined;
+    if (given !== undefined) {
+      try {
+        expected = parseVerifierKey(given.trim());
+      } catch (e) {
+        throw new AamError('USAGE', `--checkpoint-key: ${e instanceof Error ? e.message : String(e)}`);
+      }
+    }
+    const registry = new HttpRegistry(name, url);
+    const doc = await registry.getJson<{ keys?: unknown }>('/api/v1/keys');
+    const served = (Array.isArray(doc.keys) ? (doc.keys as Record<string, unknown>[]) : []).filter(
+      (k) =>
+        k?.use === 'checkpoint' &&
+        (k.status === undefined || k.status === 'active') &&
+        typeof k.vkey === 'string',
+    );
+    if (served.length === 0)
+      throw new AamError(
+        'INVALID_REGISTRY',
+        `Registry '${name}' (${url}) lists no active checkpoint key at /api/v1/keys: is it an aam registry?`,
+      );
+    const keys = served.map((k) => {
+      try {
+        return parseVerifierKey(String(k.vkey));
+      } catch (e) {
+        throw new AamError(
+          'INVALID_REGISTRY',
+          `Registry '${name}' serves a malformed checkpoint key: ${e instanceof Error ? e.message : String(e)}`,
+        );
+      }
+    });
+    if (expected) {
+      if (!keys.some((k) => k.vkey === expected.vkey))
+        throw new AamError(
+          'CHECKPOINT_KEY_MISMATCH',
+          `Registry '${name}' (${url}) does not serve the checkpoint key given with --checkpoint-key.\n  Given:  ${expected.vkey}\n  Served: ${keys.map((k) => k.vkey).join(', ')}\nNot added: this may not be the registry you meant, or its key changed.`,
+          { expected: expected.vkey, served: keys.map((k) => k.vkey) },
+        );
+      return expected;
+    }
+    if (keys.length > 1)
+      throw new AamError(
+        'USAGE',
+        `Registry '${name}' serves ${keys.length} checkpoint keys (${keys.map((k) => k.vkey).join(', ')}): pick one with --checkpoint-key`,
+      );
+    return keys[0]!;
+  }
+
+  /**
+   * A checkpoint stored under this name that the new key cannot verify belongs to another log (the name was
+   * reused): it means nothing for this one. One the key verifies is kept, so re-adding a registry keeps its history.
+   */
+  private dropForeignAuditState(name: string, key: NoteVerifier): boolean {
+    const stored = readStoredCheckpoint(name);
+    if (stored === undefined) return false;
+    try {
+      openCheckpoint(stored, key, key.name);
+      return false;
+    } catch {
+      const file = checkpointStatePath(name);
+      renameSync(file, `${file}.foreign-${new Date().toISOString().replace(/[:.]/g, '-')}`);
+      return true;
+    }
+  }
+}
+
+/** `<key name>+<hex key ID>`: what an operator reads out to users. */
+function fingerprint(key: NoteVerifier): string {
+  return `${key.name}+${key.keyId.toString(16).padStart(8, '0')}`;
+}
+
+function isLoopback(url: string): boolean {
+  const host = new URL(url).hostname;
+  return host === 'localhost' || host === '[::1]' || host.startsWith('127.');
 }

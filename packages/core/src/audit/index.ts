@@ -1,0 +1,16 @@
+/**
+ * Client-side verification of an HTTP registry's audit log (audit-log design §3.4, §4.7): the last verified
+ * checkpoint per registry, consistency with every new one, inclusion of every entry shown.
+ */
+export { auditStateDir, checkpointStatePath, readStoredCheckpoint } from './state.js';
+export { HttpAuditLogSource, type AuditLogSource, type ServedEntry } from './source.js';
+export { verifyAuditLogHead, type HeadRelation, type VerifiedHead, type VerifyHeadRequest } from './head.js';
+export {
+  auditEntrySubject,
+  formatAuditTimestamp,
+  packageOfTarget,
+  verifiedPackageEntries,
+  type AuditEntry,
+  type PackageAuditLog,
+} from './entries.js';
+export { packageAuditLog, type PackageAuditReport } from './package-log.js';

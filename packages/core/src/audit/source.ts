@@ -1,0 +1,75 @@
+import { AamError } from '../errors.js';
+import { packagePath, type HttpRegistry } from '../registry/http.js';
+
+/** One audit entry as the registry serves it: `body` is the exact bytes its leaf hashes (a JSON text). */
+export interface ServedEntry {
+  index: number;
+  body: string;
+}
+
+/** Where a client reads a registry's audit log from (the HTTP API; a stub in tests). */
+export interface AuditLogSource {
+  /** The latest signed checkpoint, verbatim. */
+  checkpoint(): Promise<string>;
+  consistencyProof(from: number, to: number): Promise<Buffer[]>;
+  inclusionProof(index: number, size: number): Promise<Buffer[]>;
+  /** Every entry about a package (all pages), in log order. */
+  packageEntries(name: string): Promise<ServedEntry[]>;
+}
+
+const MAX_PAGES = 10_000;
+
+/** The audit endpoints of `aam registry serve` (`/api/v1/audit/...`, `/api/v1/packages/{name}/audit`). */
+export class HttpAuditLogSource implements AuditLogSource {
+  constructor(private readonly registry: HttpRegistry) {}
+
+  checkpoint(): Promise<string> {
+    return this.registry.getText('/api/v1/audit/checkpoint');
+  }
+
+  async consistencyProof(from: number, to: number): Promise<Buffer[]> {
+    const doc = await this.registry.getJson<{ hashes?: unknown }>('/api/v1/audit/proof/consistency', {
+      query: { from, to },
+    });
+    return this.hashes(doc.hashes, `consistency proof ${from} → ${to}`);
+  }
+
+  async inclusionProof(index: number, size: number): Promise<Buffer[]> {
+    const doc = await this.registry.getJson<{ hashes?: unknown }>('/api/v1/audit/proof/inclusion', {
+      query: { index, tree_size: size },
+    });
+    return this.hashes(doc.hashes, `inclusion proof of entry ${index} in ${size}`);
+  }
+
+  async packageEntries(name: string): Promise<ServedEntry[]> {
+    const out: ServedEntry[] = [];
+    let cursor: string | undefined;
+    for (let page = 0; page < MAX_PAGES; page++) {
+      const doc = await this.registry.getJson<{ items?: unknown; next_cursor?: unknown }>(
+        `${packagePath(name)}/audit`,
+        { query: { limit: 200, cursor } },
+      );
+      if (!Array.isArray(doc.items)) throw this.bad(`sent no entry list for ${name}`);
+      for (const item of doc.items as Record<string, unknown>[]) {
+        if (!Number.isSafeInteger(item?.index) || (item.index as number) < 0 || typeof item.body !== 'string')
+          throw this.bad(`sent a malformed audit entry for ${name}`);
+        out.push({ index: item.index as number, body: item.body });
+      }
+      if (typeof doc.next_cursor !== 'string' || doc.next_cursor === '') return out;
+      cursor = doc.next_cursor;
+    }
+    throw this.bad(`kept paginating the audit entries of ${name}`);
+  }
+
+  private hashes(v: unknown, what: string): Buffer[] {
+    if (!Array.isArray(v) || !v.every((h) => typeof h === 'string'))
+      throw this.bad(`sent a malformed ${what}`);
+    return (v as string[]).map((h) => Buffer.from(h, 'base64'));
+  }
+
+  private bad(what: string): AamError {
+    return new AamError('INVALID_REGISTRY', `Registry '${this.registry.name}' ${what}`, {
+      registry: this.registry.name,
+    });
+  }
+}

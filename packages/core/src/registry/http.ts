@@ -1,0 +1,400 @@
+import { Readable } from 'node:stream';
+import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
+import { AamError } from '../errors.js';
+import { parseChecksum } from '../integrity/checksum.js';
+import { archiveFileName, assertPackageName, assertTag, assertVersion } from '../package/name.js';
+import type {
+  PackageMetadata,
+  PublishOutcome,
+  Registry,
+  RegistryPublishRequest,
+  SignatureRecord,
+  VersionRecord,
+} from './types.js';
+
+/** Every request is bounded: a registry that stops answering fails the command instead of hanging it. */
+export const HTTP_TIMEOUT_MS = 30_000;
+
+export interface HttpRegistryOptions {
+  /** Bearer token for mutations (reads are anonymous: what installs never depends on who asks). */
+  token?: string;
+  /** Where the token came from, for error messages (e.g. `AAM_TOKEN`). */
+  tokenSource?: string;
+  timeoutMs?: number;
+}
+
+/** An RFC 9457 problem document as the registry sends it (`code` is its stable slug). */
+interface Problem {
+  code?: string;
+  detail?: string;
+  title?: string;
+}
+
+interface RequestOptions {
+  /** JSON body, or a multipart form (publish). */
+  json?: unknown;
+  form?: FormData;
+  /** Send the bearer token. */
+  auth?: boolean;
+  query?: Record<string, string | number | undefined>;
+  /** Resolve to undefined on 404 instead of throwing. */
+  notFoundOk?: boolean;
+}
+
+const SIGNATURE_TYPE_RE = /^[a-z][a-z0-9-]{0,31}$/;
+
+/** A registry served over HTTP(S): the `/api/v1` API of `aam registry serve`. */
+export class HttpRegistry implements Registry {
+  readonly kind = 'http' as const;
+  private readonly base: string;
+  private readonly signatureCache = new Map<string, Promise<{ type: string; content: string }[]>>();
+
+  constructor(
+    readonly name: string,
+    readonly url: string,
+    private readonly opts: HttpRegistryOptions = {},
+  ) {
+    let parsed: URL;
+    try {
+      parsed = new URL(url);
+    } catch {
+      throw new AamError('INVALID_REGISTRY', `Registry '${name}': '${url}' is not a URL`);
+    }
+    if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')
+      throw new AamError('INVALID_REGISTRY', `Registry '${name}': '${url}' is not an http(s):// URL`);
+    this.base = url.replace(/\/+$/, '');
+  }
+
+  /** Whether a token will be sent with mutations. */
+  get hasToken(): boolean {
+    return !!this.opts.token;
+  }
+
+  async metadata(name: string): Promise<PackageMetadata | undefined> {
+    assertPackageName(name);
+    const doc = await this.getJson<Record<string, unknown>>(`/api/v1/packages/${name}`, { notFoundOk: true });
+    if (doc === undefined) return undefined;
+    return this.toMetadata(name, doc);
+  }
+
+  async openArchive(name: string, version: string): Promise<Readable> {
+    assertPackageName(name);
+    assertVersion(version);
+    const res = await this.send('GET', `${versionPath(name, version)}/archive`, {});
+    if (!res.body) throw this.invalid(`sent an empty body for ${name}@${version}`);
+    return Readable.fromWeb(res.body as NodeReadableStream<Uint8Array>);
+  }
+
+  async readSignature(name: string, version: string, record: SignatureRecord): Promise<Uint8Array> {
+    assertPackageName(name);
+    assertVersion(version);
+    const key = `${name}@${version}`;
+    let pending = this.signatureCache.get(key);
+    if (!pending) {
+      pending = this.getJson<{ signatures?: unknown }>(`${versionPath(name, version)}/signatures`).then(
+        (doc) => {
+          if (!Array.isArray(doc.signatures)) throw this.invalid(`sent no signature list for ${key}`);
+          return doc.signatures as { type: string; content: string }[];
+        },
+      );
+      this.signatureCache.set(key, pending);
+    }
+    const found = (await pending).find((s) => s.type === record.type);
+    if (!found || typeof found.content !== 'string')
+      throw new AamError('NOT_FOUND', `Registry '${this.name}' has no ${record.type} signature for ${key}`);
+    return Buffer.from(found.content, 'base64');
+  }
+
+  /** `PUT /api/v1/packages/{name}/versions/{version}` (multipart): 201 published, 202 pending, 200 a replay. */
+  async publish(req: RegistryPublishRequest): Promise<PublishOutcome> {
+    assertPackageName(req.name);
+    assertVersion(req.version);
+    assertTag(req.tag);
+    const form = new FormData();
+    form.append(
+      'archive',
+      new Blob([req.bytes], { type: 'application/gzip' }),
+      archiveFileName(req.name, req.version),
+    );
+    form.append('sha256', req.checksum);
+    form.append('tag', req.tag);
+    const [signature, ...more] = req.signatures ?? [];
+    if (more.length > 0)
+      throw new AamError('USAGE', `Registry '${this.name}' stores one signature per version`);
+    if (signature) {
+      form.append('signature', new Blob([signature.bytes]), signature.record.file);
+      form.append('signature_type', signature.record.type);
+      if (signature.record.identity) form.append('signature_identity', signature.record.identity);
+      if (signature.record.fingerprint) form.append('signature_fingerprint', signature.record.fingerprint);
+    }
+    const path = versionPath(req.name, req.version);
+    const res = await this.send('PUT', path, { form, auth: true });
+    const body = await this.readJson<{ status?: string; tags?: unknown }>(res, 'PUT', path);
+    const location = new URL(res.headers.get('location') ?? path, `${this.base}/`).href;
+    const base = { name: req.name, version: req.version, checksum: req.checksum, location };
+    if (res.status === 202 || body.status === 'pending')
+      return {
+        ...base,
+        tags: [],
+        status: 'pending',
+        message: `${req.name}@${req.version} is waiting for approval on '${this.name}': no tag moves and it cannot be installed until an approver (not you) runs 'aam approve ${req.name}@${req.version}'`,
+      };
+    if (res.status === 200)
+      return {
+        ...base,
+        tags: [],
+        status: 'unchanged',
+        message: `${req.name}@${req.version} was already published on '${this.name}' with identical content: nothing changed`,
+      };
+    const tags = Array.isArray(body.tags) ? body.tags.filter((t): t is string => typeof t === 'string') : [];
+    return { ...base, tags, status: 'published' };
+  }
+
+  /** An authenticated API call (token, dist-tag, yank, approval, owner commands); undefined for 204. */
+  async call<T = unknown>(
+    method: 'GET' | 'PUT' | 'POST' | 'DELETE',
+    path: string,
+    body?: unknown,
+  ): Promise<T> {
+    const res = await this.send(method, path, { auth: true, ...(body !== undefined ? { json: body } : {}) });
+    if (res.status === 204) return undefined as T;
+    return this.readJson<T>(res, method, path);
+  }
+
+  /** An anonymous GET of a JSON document. */
+  async getJson<T>(
+    path: string,
+    opts: { query?: RequestOptions['query']; notFoundOk: true },
+  ): Promise<T | undefined>;
+  async getJson<T>(path: string, opts?: { query?: RequestOptions['query']; notFoundOk?: false }): Promise<T>;
+  async getJson<T>(
+    path: string,
+    opts: { query?: RequestOptions['query']; notFoundOk?: boolean } = {},
+  ): Promise<T | undefined> {
+    const res = await this.send('GET', path, opts);
+    if (res.status === 404) return undefined;
+    return this.readJson<T>(res, 'GET', path);
+  }
+
+  /** An anonymous GET of a text document (the signed checkpoint). */
+  async getText(path: string): Promise<string> {
+    const res = await this.send('GET', path, {});
+    return this.withTimeout('GET', path, () => res.text());
+  }
+
+  /** Sends one request with a timeout; turns network failures and error statuses into AamErrors. */
+  private async send(method: string, path: string, opts: RequestOptions): Promise<Response> {
+    const url = new URL(`${this.base}${path}`);
+    for (const [k, v] of Object.entries(opts.query ?? {}))
+      if (v !== undefined) url.searchParams.set(k, String(v));
+    const headers: Record<string, string> = { accept: 'application/json, */*;q=0.5' };
+    if (opts.auth && this.opts.token) headers.authorization = `Bearer ${this.opts.token}`;
+    let body: string | FormData | undefined;
+    if (opts.form) body = opts.form;
+    else if (opts.json !== undefined) {
+      body = JSON.stringify(opts.json);
+      headers['content-type'] = 'application/json';
+    }
+    const timeout = this.opts.timeoutMs ?? HTTP_TIMEOUT_MS;
+    let res: Response;
+    try {
+      res = await fetch(url, {
+        method,
+        headers,
+        ...(body !== undefined ? { body } : {}),
+        redirect: 'follow',
+        signal: AbortSignal.timeout(timeout),
+      });
+    } catch (e) {
+      throw this.networkError(method, path, e);
+    }
+    if (res.ok) return res;
+    if (res.status === 404 && opts.notFoundOk) {
+      await res.body?.cancel().catch(() => undefined);
+      return res;
+    }
+    let problem: Problem = {};
+    try {
+      const text = await res.text();
+      const parsed = JSON.parse(text) as unknown;
+      if (parsed && typeof parsed === 'object') problem = parsed as Problem;
+    } catch {
+      // Not a problem document (a proxy's HTML page): the status alone says enough.
+    }
+    throw this.problemError(method, path, res.status, problem, !!(opts.auth && this.opts.token));
+  }
+
+  private async readJson<T>(res: Response, method: string, path: string): Promise<T> {
+    const text = await this.withTimeout(method, path, () => res.text());
+    try {
+      return JSON.parse(text) as T;
+    } catch {
+      throw this.invalid(`answered ${method} ${path} with something that is not JSON`);
+    }
+  }
+
+  private async withTimeout<T>(method: string, path: string, read: () => Promise<T>): Promise<T> {
+    try {
+      return await read();
+    } catch (e) {
+      throw this.networkError(method, path, e);
+    }
+  }
+
+  private networkError(method: string, path: string, e: unknown): AamError {
+    const err = e as { name?: string; message?: string; cause?: { code?: string; message?: string } };
+    const timeout = this.opts.timeoutMs ?? HTTP_TIMEOUT_MS;
+    if (err?.name === 'TimeoutError' || err?.name === 'AbortError')
+      return new AamError(
+        'NETWORK_ERROR',
+        `Registry '${this.name}' (${this.base}) did not answer ${method} ${path} within ${timeout / 1000} s`,
+        { registry: this.name, url: this.base },
+      );
+    const why = err?.cause?.code ?? err?.cause?.message ?? err?.message ?? String(e);
+    return new AamError('NETWORK_ERROR', `Cannot reach registry '${this.name}' at ${this.base}: ${why}`, {
+      registry: this.name,
+      url: this.base,
+    });
+  }
+
+  /** Maps an error status and the server's stable `code` to an AamError that says what to do. */
+  private problemError(
+    method: string,
+    path: string,
+    status: number,
+    problem: Problem,
+    sentToken: boolean,
+  ): AamError {
+    const serverCode = typeof problem.code === 'string' ? problem.code : undefined;
+    const detail =
+      (typeof problem.detail === 'string' && problem.detail) ||
+      (typeof problem.title === 'string' && problem.title) ||
+      `HTTP ${status}`;
+    const details = { registry: this.name, status, ...(serverCode ? { server_code: serverCode } : {}) };
+    const tail = `(HTTP ${status}${serverCode ? ` ${serverCode}` : ''})`;
+    const where = `Registry '${this.name}'`;
+    switch (status) {
+      case 401:
+        return new AamError(
+          'UNAUTHORIZED',
+          sentToken
+            ? `${where} refused the token${this.opts.tokenSource ? ` from ${this.opts.tokenSource}` : ''}: ${detail} ${tail}. Log in again: aam login --registry ${this.name} (or set AAM_TOKEN)`
+            : `${where} needs a token for ${method} ${path} ${tail}: run 'aam login --registry ${this.name}' (or set AAM_TOKEN)`,
+          details,
+        );
+      case 403:
+        return new AamError(
+          'FORBIDDEN',
+          serverCode === 'insufficient_scope'
+            ? `${where}: the token lacks the scope for this: ${detail} ${tail}. Use a token that has it (aam token create --scope ... --package ...; aam login --registry ${this.name})`
+            : `${where} forbids this: ${detail} ${tail}`,
+          details,
+        );
+      case 404:
+        return new AamError('NOT_FOUND', `${where}: ${detail} ${tail}`, details);
+      case 409:
+        return new AamError(
+          serverCode === 'version_exists' ? 'VERSION_EXISTS' : 'CONFLICT',
+          serverCode === 'version_exists'
+            ? `${where}: ${detail}; bump the version ${tail}`
+            : `${where}: ${detail} ${tail}`,
+          details,
+        );
+      case 413:
+        return new AamError('ARCHIVE_TOO_LARGE', `${where}: ${detail} ${tail}`, details);
+      case 422:
+        return new AamError('REGISTRY_REFUSED', `${where} refused it: ${detail} ${tail}`, details, 1);
+      case 429:
+        return new AamError(
+          'RATE_LIMITED',
+          `${where} is rate limiting this client: ${detail} ${tail}`,
+          details,
+        );
+      default:
+        return new AamError(
+          'REGISTRY_ERROR',
+          `${where} failed ${method} ${path}: ${detail} ${tail}`,
+          details,
+          status >= 400 && status < 500 ? 2 : 1,
+        );
+    }
+  }
+
+  private invalid(what: string): AamError {
+    return new AamError('INVALID_REGISTRY', `Registry '${this.name}' ${what}`, { registry: this.name });
+  }
+
+  /** The package document, mapped to what install and info use. Registry data is untrusted: checked here. */
+  private toMetadata(name: string, doc: Record<string, unknown>): PackageMetadata {
+    if (doc.name !== name) throw this.invalid(`answered for '${String(doc.name)}' when asked for '${name}'`);
+    if (!Array.isArray(doc.versions)) throw this.invalid(`sent no version list for ${name}`);
+    const versions: VersionRecord[] = [];
+    for (const raw of doc.versions as Record<string, unknown>[]) {
+      // Pending and rejected versions (shown to owners and approvers) are not installable.
+      if (raw?.approval_status !== undefined && raw.approval_status !== 'approved') continue;
+      versions.push(this.toVersionRecord(name, raw));
+    }
+    const tags: Record<string, string> = {};
+    if (doc.dist_tags && typeof doc.dist_tags === 'object')
+      for (const [tag, v] of Object.entries(doc.dist_tags as Record<string, unknown>))
+        if (typeof v === 'string') tags[tag] = v;
+    return {
+      name,
+      description: typeof doc.description === 'string' ? doc.description : '',
+      dist_tags: tags,
+      versions,
+    };
+  }
+
+  private toVersionRecord(name: string, v: Record<string, unknown>): VersionRecord {
+    const version = String(v?.version);
+    assertVersion(version);
+    const id = `${name}@${version}`;
+    const size = v.size;
+    if (typeof size !== 'number' || !Number.isSafeInteger(size) || size < 0)
+      throw this.invalid(`sent an invalid size for ${id}`);
+    const signatures: SignatureRecord[] = [];
+    for (const s of Array.isArray(v.signatures) ? (v.signatures as Record<string, unknown>[]) : []) {
+      if (typeof s?.type !== 'string' || !SIGNATURE_TYPE_RE.test(s.type))
+        throw this.invalid(`sent an invalid signature type for ${id}`);
+      signatures.push({
+        type: s.type,
+        file: `${version}.aam.${s.type}.json`,
+        ...(typeof s.identity === 'string' ? { identity: s.identity } : {}),
+        ...(typeof s.fingerprint === 'string' ? { fingerprint: s.fingerprint } : {}),
+      });
+    }
+    const dependencies: Record<string, string> = {};
+    if (v.dependencies && typeof v.dependencies === 'object')
+      for (const [dep, range] of Object.entries(v.dependencies as Record<string, unknown>)) {
+        if (typeof range !== 'string') throw this.invalid(`sent an invalid dependency ${dep} for ${id}`);
+        assertPackageName(dep);
+        dependencies[dep] = range;
+      }
+    const yank = v.yank as { reason?: unknown } | undefined;
+    return {
+      version,
+      published: typeof v.published_at === 'string' ? v.published_at : '',
+      checksum: parseChecksum(v.checksum, `checksum of ${id} from registry '${this.name}'`),
+      size,
+      yanked: v.yanked === true,
+      signatures,
+      ...(Object.keys(dependencies).length ? { dependencies } : {}),
+      ...(v.yanked === true && typeof yank?.reason === 'string' ? { yank_reason: yank.reason } : {}),
+      ...(typeof v.audit_index === 'number' && Number.isSafeInteger(v.audit_index)
+        ? { audit_index: v.audit_index }
+        : {}),
+    };
+  }
+}
+
+/** `/api/v1/packages/{name}`: a scoped name stays two segments (`@scope/name`), as the server routes it. */
+export function packagePath(name: string): string {
+  assertPackageName(name);
+  return `/api/v1/packages/${name}`;
+}
+
+export function versionPath(name: string, version: string): string {
+  assertVersion(version);
+  return `${packagePath(name)}/versions/${encodeURIComponent(version)}`;
+}
