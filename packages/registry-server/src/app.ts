@@ -161,8 +161,16 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
 
   const principal = (req: Req): Promise<Principal> =>
     db.read((q) => authenticate(q, req.headers.authorization));
-  const optionalPrincipal = async (req: Req): Promise<Principal | undefined> =>
-    req.headers.authorization ? principal(req) : undefined;
+  /** Public reads: a token widens what is visible; a stale or unknown one just reads anonymously. */
+  const optionalPrincipal = async (req: Req): Promise<Principal | undefined> => {
+    if (!req.headers.authorization) return undefined;
+    try {
+      return await principal(req);
+    } catch (e) {
+      if (e instanceof RegistryError && e.status === 401) return undefined;
+      throw e;
+    }
+  };
 
   const ownersOf = async (q: Query, pkg: string): Promise<string[]> =>
     (await q.all<{ user_id: string } & Row>('SELECT user_id FROM owners WHERE package = ?', pkg)).map(
@@ -307,6 +315,8 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   const entryDoc = (r: EntryRow) => ({
     index: Number(r.idx),
     body: Buffer.from(r.body).toString('utf8'),
+    // The exact stored bytes (`body` is their UTF-8 reading; evidence needs the bytes themselves).
+    body_base64: Buffer.from(r.body).toString('base64'),
     leaf_hash: Buffer.from(r.leaf_hash).toString('base64'),
   });
 
@@ -731,9 +741,9 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
           fields.signature_identity ?? null,
           fields.signature_fingerprint ?? null,
         );
-      if (status === 'approved') await setTag(q, name, tag, version);
+      const tags = status === 'approved' ? await approvedTags(q, name, tag, version) : [];
       await q.run('UPDATE packages SET description = ? WHERE name = ?', manifest.description, name);
-      return { replay: false as const, status, entry };
+      return { replay: false as const, status, entry, tags };
     });
     if (result.replay) {
       void reply.code(200);
@@ -755,13 +765,26 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
       version,
       checksum,
       status: result.status,
-      tags: result.status === 'approved' ? [tag] : [],
+      tags: result.tags,
       audit: {
         index: result.entry.index,
         checkpoint: result.entry.checkpoint,
         inclusion_proof: inclusion.map((h) => h.toString('base64')),
       },
     };
+  }
+
+  /** The requested tag moves; a package's first version also becomes `latest` (as in a local registry). */
+  async function approvedTags(q: Query, pkg: string, tag: string, version: string): Promise<string[]> {
+    await setTag(q, pkg, tag, version);
+    if (
+      tag !== 'latest' &&
+      !(await q.get("SELECT tag FROM dist_tags WHERE package = ? AND tag = 'latest'", pkg))
+    ) {
+      await setTag(q, pkg, 'latest', version);
+      return [tag, 'latest'];
+    }
+    return [tag];
   }
 
   async function setTag(q: Query, pkg: string, tag: string, version: string): Promise<void> {
@@ -925,9 +948,9 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     const tag = req.params.tag ?? '';
     const p = await principal(req);
     requireScope(p, 'tag', pkg);
-    if (tag === 'latest') throw conflict("The 'latest' tag cannot be removed: point it elsewhere");
     await db.write(async (q) => {
       await requireOwner(q, p, pkg);
+      if (tag === 'latest') throw conflict("The 'latest' tag cannot be removed: point it elsewhere");
       const row = await q.get<{ version: string } & Row>(
         'SELECT version FROM dist_tags WHERE package = ? AND tag = ?',
         pkg,
@@ -979,8 +1002,8 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     const out = await db.write(async (q) => {
       const v = await versionRow(q, pkg, ver);
       if (!v) throw notFound(`${pkg}@${ver}`, 'version_not_found');
-      if (v.publisher_id === p.userId) throw forbidden('Nobody approves their own publish', 'self_approval');
       if (v.status !== 'pending') throw conflict(`${pkg}@${ver} was already ${v.status}`);
+      if (v.publisher_id === p.userId) throw forbidden('Nobody approves their own publish', 'self_approval');
       const status = decision === 'approve' ? 'approved' : 'rejected';
       await q.run('UPDATE versions SET status = ? WHERE package = ? AND version = ?', status, pkg, ver);
       await q.run(
@@ -992,7 +1015,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
         comment,
         now(),
       );
-      if (status === 'approved') await setTag(q, pkg, v.requested_tag, ver);
+      if (status === 'approved') await approvedTags(q, pkg, v.requested_tag, ver);
       const e = await log(q, {
         event: decision === 'approve' ? 'version.approve' : 'version.reject',
         actor: p.user,
@@ -1008,14 +1031,18 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   // --- owners and transfers -------------------------------------------------------------------------
   app.get('/api/v1/packages/:pkg/owners', async (req: Req) => {
     const pkg = pkgParam(req);
-    const rows = await db.read((q) =>
-      q.all<{ name: string } & Row>(
+    const p = await optionalPrincipal(req);
+    return db.read(async (q) => {
+      const visible =
+        (await q.get("SELECT 1 AS x FROM versions WHERE package = ? AND status = 'approved' LIMIT 1", pkg)) ||
+        (await canSeeHidden(q, p, pkg));
+      const rows = await q.all<{ name: string } & Row>(
         'SELECT u.name FROM owners o JOIN users u ON u.id = o.user_id WHERE o.package = ? ORDER BY u.name',
         pkg,
-      ),
-    );
-    if (rows.length === 0) throw notFound(`Package ${pkg}`, 'package_not_found');
-    return { owners: rows.map((r) => r.name) };
+      );
+      if (rows.length === 0 || !visible) throw notFound(`Package ${pkg}`, 'package_not_found');
+      return { owners: rows.map((r) => r.name) };
+    });
   });
 
   const userByName = async (q: Query, name: string) => {
@@ -1136,6 +1163,21 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
       return { id, status: 'accepted', package: t.package, audit_index: e.index };
     });
   };
+  app.delete('/api/v1/ownership-transfers/:id', async (req: Req, reply) => {
+    const p = await principal(req);
+    requireScope(p, 'owner');
+    const id = req.params.id ?? '';
+    await db.write(async (q) => {
+      const t = await q.get<{ from_user: string; status: string } & Row>(
+        'SELECT from_user, status FROM transfers WHERE id = ?',
+        id,
+      );
+      if (!t || t.from_user !== p.userId) throw notFound(`Transfer ${id}`, 'transfer_not_found');
+      if (t.status !== 'pending') throw conflict(`The transfer was already ${t.status}`);
+      await q.run("UPDATE transfers SET status = 'cancelled' WHERE id = ?", id);
+    });
+    void reply.code(204);
+  });
   app.post('/api/v1/ownership-transfers/:id/accept', decideTransfer(true));
   app.post('/api/v1/ownership-transfers/:id/decline', decideTransfer(false));
 
