@@ -6,6 +6,7 @@ import {
   AamError,
   assertPackageName,
   assertTag,
+  compareSemver,
   inspectArchive,
   isSemver,
   type ArchiveLimits,
@@ -14,6 +15,8 @@ import {
 import { AuditLog, type AuditEvent } from './audit.js';
 import {
   authenticate,
+  tokenHash,
+  tokenLooksValid,
   createToken,
   parseScopes,
   requireScope,
@@ -44,6 +47,7 @@ type Params = { pkg?: string; ver?: string; tag?: string; user?: string; id?: st
 type Req = FastifyRequest<{ Params: Params; Querystring: Record<string, string | undefined>; Body: unknown }>;
 
 const MAX_LIMIT = 200;
+const MAX_SIGNATURE_BYTES = 256 * 1024;
 
 function pagination(
   query: Record<string, string | undefined>,
@@ -53,12 +57,11 @@ function pagination(
   if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT)
     throw badRequest(`limit must be a whole number from 1 to ${MAX_LIMIT}`);
   let after: string | null = null;
-  if (query.cursor) {
-    try {
-      after = Buffer.from(query.cursor, 'base64url').toString('utf8');
-    } catch {
-      throw badRequest('cursor is not valid');
-    }
+  if (query.cursor !== undefined) {
+    after = /^[A-Za-z0-9_-]{1,200}$/.test(query.cursor)
+      ? Buffer.from(query.cursor, 'base64url').toString('utf8')
+      : '';
+    if (after === '') throw badRequest('cursor is not valid');
   }
   return { limit, after };
 }
@@ -125,7 +128,12 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     global: true,
     max: opts.rateLimit.other,
     timeWindow: 60_000,
-    keyGenerator: (req) => req.headers.authorization ?? req.ip,
+    // Keyed by the token's digest when it looks like one (never the secret itself), else by address: junk
+    // Authorization headers do not buy a fresh allowance.
+    keyGenerator: (req) => {
+      const m = /^Bearer (\S+)$/.exec(req.headers.authorization ?? '');
+      return m && tokenLooksValid(m[1]!) ? `t:${tokenHash(m[1]!)}` : `ip:${req.ip}`;
+    },
     errorResponseBuilder: (_req, ctx) =>
       new RegistryError(429, 'rate_limited', `Too many requests: retry in ${Math.ceil(ctx.ttl / 1000)} s`, {
         retry_after: Math.ceil(ctx.ttl / 1000),
@@ -137,12 +145,20 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     if (err instanceof RegistryError) e = err;
     else {
       const fe = err as { statusCode?: number; code?: string; message?: string };
-      if (fe.code === 'FST_REQ_FILE_TOO_LARGE' || fe.statusCode === 413)
+      if (fe.code === 'FST_REQ_FILE_TOO_LARGE')
         e = new RegistryError(
           413,
           'archive_too_large',
           `The archive is larger than ${opts.limits.maxArchiveSize} bytes`,
         );
+      else if (
+        fe.code === 'FST_FILES_LIMIT' ||
+        fe.code === 'FST_FIELDS_LIMIT' ||
+        fe.code === 'FST_PARTS_LIMIT'
+      )
+        e = new RegistryError(413, 'too_many_parts', 'Too many parts in the upload');
+      else if (fe.statusCode === 413)
+        e = new RegistryError(413, 'body_too_large', 'The request body is too large');
       else if (fe.code === 'FST_INVALID_MULTIPART_CONTENT_TYPE' || fe.statusCode === 415)
         e = new RegistryError(415, 'unsupported_media_type', 'Publish with multipart/form-data');
       else if (fe.statusCode && fe.statusCode >= 400 && fe.statusCode < 500)
@@ -337,6 +353,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
       params.push(query.actor);
     }
     if (after !== null) {
+      if (!/^(0|[1-9][0-9]{0,15})$/.test(after)) throw badRequest('cursor is not valid');
       where.push('idx > ?');
       params.push(Number(after));
     }
@@ -544,10 +561,12 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     const includeYanked = req.query.include_yanked === 'true';
     return db.read(async (q) => {
       const hidden = await canSeeHidden(q, p, pkg);
-      const rows = (
-        await q.all<VersionRow>('SELECT * FROM versions WHERE package = ? ORDER BY version', pkg)
-      ).filter((v) => (hidden || v.status === 'approved') && (includeYanked || v.yanked !== 1));
-      const start = after === null ? 0 : rows.findIndex((v) => v.version === after) + 1;
+      const rows = (await q.all<VersionRow>('SELECT * FROM versions WHERE package = ?', pkg))
+        .filter((v) => (hidden || v.status === 'approved') && (includeYanked || v.yanked !== 1))
+        .sort((a, b) => compareSemver(a.version, b.version));
+      const at = after === null ? -1 : rows.findIndex((v) => v.version === after);
+      if (after !== null && at < 0) throw badRequest('cursor is not valid');
+      const start = at + 1;
       const page = rows.slice(start, start + limit);
       const last = page.at(-1);
       return {
@@ -629,8 +648,15 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
       if (part.type === 'file') {
         const buf = await part.toBuffer();
         if (part.fieldname === 'archive') archive = buf;
-        else if (part.fieldname === 'signature') signature = buf;
-        else throw badRequest(`Unexpected file part '${part.fieldname}'`);
+        else if (part.fieldname === 'signature') {
+          if (buf.length > MAX_SIGNATURE_BYTES)
+            throw new RegistryError(
+              413,
+              'signature_too_large',
+              `A signature may be at most ${MAX_SIGNATURE_BYTES} bytes`,
+            );
+          signature = buf;
+        } else throw badRequest(`Unexpected file part '${part.fieldname}'`);
       } else {
         fields[part.fieldname] = String(part.value);
       }
@@ -665,39 +691,61 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     try {
       assertTag(tag);
     } catch {
-      throw new RegistryError(422, 'invalid_tag', `'${tag}' is not a valid tag`);
+      throw new RegistryError(422, 'invalid_tag', `'${tag.slice(0, 40)}' is not a valid tag`);
     }
     requireScope(p, 'publish', name);
     const sigType = fields.signature_type;
     if (signature && !sigType) throw badRequest("A 'signature' part needs a 'signature_type' field");
     if (sigType && !/^[a-z][a-z0-9-]{0,31}$/.test(sigType)) throw badRequest('signature_type is not valid');
-    // The blob lands first (idempotent, content-addressed); the version exists only once the transaction
-    // commits, so a crash in between leaves an unreferenced blob and nothing else.
-    await blobs.put(checksum.slice(7), archive);
-    const result = await db.write(async (q) => {
+    // Who may publish this, and is it a replay? Checked before the blob is stored (a refused upload leaves
+    // nothing behind) and again inside the transaction (which decides races).
+    const check = async (q: Query): Promise<VersionRow | 'new-package' | 'new-version'> => {
       const existing = await versionRow(q, name, version);
       if (existing) {
         await requireOwner(q, p, name);
         // A retry with the very same bytes is safe to answer again; anything else is a new claim on a number.
-        if (existing.checksum === checksum) return { replay: true as const, existing };
+        if (existing.checksum === checksum) return existing;
         throw conflict(
           `${name}@${version} is already published (versions are immutable; numbers are never reused)`,
           'version_exists',
         );
       }
-      const pkgRow = await q.get('SELECT name FROM packages WHERE name = ?', name);
-      if (pkgRow) {
+      if (await q.get('SELECT name FROM packages WHERE name = ?', name)) {
         await requireOwner(q, p, name);
-      } else {
-        if (name.startsWith('@') && p.role !== 'admin') {
-          const scope = name.slice(0, name.indexOf('/') + 1);
-          const scopeOwners = await q.all<{ user_id: string } & Row>(
-            'SELECT DISTINCT o.user_id FROM owners o WHERE o.package LIKE ?',
-            `${scope}%`,
-          );
-          if (scopeOwners.length > 0 && !scopeOwners.some((o) => o.user_id === p.userId))
-            throw forbidden(`The scope ${scope.slice(0, -1)} belongs to someone else`, 'scope_forbidden');
-        }
+        return 'new-version';
+      }
+      if (name.startsWith('@') && p.role !== 'admin') {
+        const scope = name.slice(0, name.indexOf('/') + 1);
+        // An exact prefix comparison: LIKE would read '_' in a scope name as a wildcard.
+        const scopeOwners = await q.all<{ user_id: string } & Row>(
+          'SELECT DISTINCT o.user_id FROM owners o WHERE substr(o.package, 1, ?) = ?',
+          scope.length,
+          scope,
+        );
+        if (scopeOwners.length > 0 && !scopeOwners.some((o) => o.user_id === p.userId))
+          throw forbidden(`The scope ${scope.slice(0, -1)} belongs to someone else`, 'scope_forbidden');
+      }
+      return 'new-package';
+    };
+    const pre = await db.read(check);
+    if (typeof pre !== 'string') {
+      void reply.code(200);
+      return {
+        name,
+        version,
+        checksum,
+        status: pre.status,
+        replay: true,
+        audit_index: Number(pre.audit_index),
+      };
+    }
+    // The blob lands first (idempotent, content-addressed); the version exists only once the transaction
+    // commits, so a crash in between leaves an unreferenced blob and nothing else.
+    await blobs.put(checksum.slice(7), archive);
+    const result = await db.write(async (q) => {
+      const state = await check(q);
+      if (typeof state !== 'string') return { replay: true as const, existing: state };
+      if (state === 'new-package') {
         await q.run(
           'INSERT INTO packages (name, description, created_at) VALUES (?, ?, ?)',
           name,
@@ -922,7 +970,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     try {
       assertTag(tag);
     } catch {
-      throw new RegistryError(422, 'invalid_tag', `'${tag}' is not a valid tag`);
+      throw new RegistryError(422, 'invalid_tag', `'${tag.slice(0, 40)}' is not a valid tag`);
     }
     const version = bodyObject(req).version;
     if (typeof version !== 'string' || !isSemver(version))

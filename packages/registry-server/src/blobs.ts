@@ -39,6 +39,13 @@ export class BlobStore {
       await rm(tmp, { force: true });
       throw e;
     }
+    // The rename itself must survive a power loss before the version that names this blob commits.
+    const dir = await open(join(dest, '..'), 'r');
+    try {
+      await dir.sync();
+    } finally {
+      await dir.close();
+    }
   }
 
   open(hex: string): Readable {

@@ -153,8 +153,9 @@ export async function openDb(url: string): Promise<Db> {
   }
   const path = url.startsWith('sqlite:') ? url.slice('sqlite:'.length) : url;
   const Database = require('better-sqlite3') as typeof BetterSqlite3;
-  const writer = new Database(path);
-  writer.pragma('journal_mode = WAL');
+  const writer = new Database(path, { timeout: 10_000 });
+  // Switching to WAL ignores busy_timeout: another process opening the same new file makes it fail at once.
+  retryBusy(() => writer.pragma('journal_mode = WAL'));
   // A signed checkpoint must never be lost once served (a later, different root at the same size would be
   // a fork signed by the registry's own key): every commit is durable before the response goes out.
   writer.pragma('synchronous = FULL');
@@ -167,11 +168,26 @@ export async function openDb(url: string): Promise<Db> {
   return new SqliteDb(writer, reader);
 }
 
+/** Retries a statement while SQLite reports the database busy (up to about 10 s). */
+function retryBusy<T>(fn: () => T): T {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    try {
+      return fn();
+    } catch (e) {
+      if ((e as { code?: string }).code !== 'SQLITE_BUSY' || Date.now() > deadline) throw e;
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20);
+    }
+  }
+}
+
 async function migrate(db: Db, dialect: 'sqlite' | 'postgres'): Promise<void> {
   // The migrations table itself, then every step not yet applied, each in its own transaction.
   const create = 'CREATE TABLE IF NOT EXISTS schema_migrations (id INTEGER PRIMARY KEY, name TEXT NOT NULL)';
-  if (dialect === 'sqlite') await db.read((q) => q.run(create));
-  else await db.read((q) => q.run(create));
+  // Under the migration lock: replicas starting together on an empty database must not race on it.
+  await migrationTx(db, dialect, async (q) => {
+    await q.run(create);
+  });
   for (const m of MIGRATIONS) {
     const done = await db.read((q) => q.get('SELECT id FROM schema_migrations WHERE id = ?', m.id));
     if (done) continue;

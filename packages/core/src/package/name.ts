@@ -96,3 +96,8 @@ export function parsePackageSpec(raw: string): PackageSpec {
     { spec: raw },
   );
 }
+
+/** SemVer precedence (build metadata ignored), for sorting versions. */
+export function compareSemver(a: string, b: string): number {
+  return semver.compare(a, b);
+}
