@@ -14,6 +14,8 @@ import { benchColdStart } from './cold-start.mjs';
 import { benchPolicy } from './policy.mjs';
 import { benchGpg } from './gpg.mjs';
 import { benchSigstore } from './sigstore.mjs';
+import { benchRegistry } from './registry.mjs';
+import { benchAuditLog } from './audit-log.mjs';
 
 /** The benchmarks in running order: --only name, key in the results and the --json output, function. */
 const BENCHMARKS = [
@@ -23,6 +25,8 @@ const BENCHMARKS = [
   { name: 'policy', key: 'policy', run: benchPolicy },
   { name: 'gpg', key: 'gpg', run: benchGpg },
   { name: 'sigstore', key: 'sigstore', run: benchSigstore },
+  { name: 'registry', key: 'registry', run: benchRegistry },
+  { name: 'audit-log', key: 'auditLog', run: benchAuditLog },
 ];
 const NAMES = BENCHMARKS.map((b) => b.name);
 

@@ -24,7 +24,7 @@ import {
   type Role,
   type Scope,
 } from './auth.js';
-import type { BlobStore } from './blobs.js';
+import { BlobStore } from './blobs.js';
 import type { Db, Query, Row } from './db.js';
 import { badRequest, conflict, forbidden, notFound, problemOf, RegistryError } from './problem.js';
 
@@ -604,7 +604,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
       .header('cache-control', v.status === 'approved' ? 'public, max-age=31536000, immutable' : 'private');
     if (req.headers['if-none-match'] === etag) return reply.code(304).send();
     void reply.type('application/gzip').header('content-length', String(v.size));
-    return reply.send(blobs.open(hex));
+    return reply.send(Number(v.size) <= BlobStore.CACHE_ITEM_MAX ? await blobs.read(hex) : blobs.open(hex));
   });
 
   app.get('/api/v1/packages/:pkg/versions/:ver/signatures', async (req: Req) => {

@@ -67,10 +67,14 @@ const MAX_ENTRY_BYTES = 65_535;
 /**
  * Runs a tree computation over the stored nodes. Which nodes a computation reads depends only on sizes and
  * indexes, never on hash values: a first pass with placeholder hashes collects every node it needs, one query
- * fetches them, and a second pass computes for real. A node still missing then is a corrupt store.
+ * fetches them, and a second pass computes for real. A node still missing then is a corrupt store. `known`
+ * holds nodes already at hand (those written earlier in the same transaction), and learns the fetched ones.
  */
-export async function withNodes<T>(q: Query, fn: (store: NodeStore) => T): Promise<T> {
-  const known = new Map<string, Buffer>();
+export async function withNodes<T>(
+  q: Query,
+  fn: (store: NodeStore) => T,
+  known: Map<string, Buffer> = new Map(),
+): Promise<T> {
   for (let pass = 0; pass < 2; pass++) {
     const missing: [number, number][] = [];
     const store: NodeStore = {
@@ -118,38 +122,54 @@ export class AuditLog {
 
   /** Appends one entry; returns its index and the checkpoint covering it. */
   async append(q: Query, ev: AuditEvent): Promise<AppendResult> {
+    return (await this.appendMany(q, [ev]))[0]!;
+  }
+
+  /**
+   * Appends entries in order within the caller's transaction, and signs one checkpoint covering them all
+   * (a checkpoint is only ever served for a committed size, so intermediate sizes need none).
+   */
+  async appendMany(q: Query, events: AuditEvent[]): Promise<AppendResult[]> {
     const state = await q.get<{ size: number } & Row>('SELECT size FROM audit_state WHERE id = 0');
     if (!state) throw new RegistryError(500, 'audit_log_corrupt', 'The audit log has no head');
-    const index = Number(state.size);
-    const timestamp = new Date().toISOString();
-    const body = Buffer.from(
-      canonicalJson({
-        event: ev.event,
-        actor: ev.actor,
-        ...(ev.package !== undefined ? { package: ev.package } : {}),
+    let size = Number(state.size);
+    const known = new Map<string, Buffer>();
+    const indexes: number[] = [];
+    for (const ev of events) {
+      const index = size;
+      const timestamp = new Date().toISOString();
+      const body = Buffer.from(
+        canonicalJson({
+          event: ev.event,
+          actor: ev.actor,
+          ...(ev.package !== undefined ? { package: ev.package } : {}),
+          timestamp,
+          metadata: ev.metadata,
+        }),
+        'utf8',
+      );
+      if (body.length > MAX_ENTRY_BYTES)
+        throw new RegistryError(422, 'audit_entry_too_large', 'The audit entry would exceed 65,535 bytes');
+      const leaf = leafHash(body);
+      const nodes = await withNodes(q, (store) => appendLeaf(store, index, leaf), known);
+      await q.run(
+        'INSERT INTO audit_entries (idx, body, leaf_hash, event, package, actor, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+        index,
+        body,
+        leaf,
+        ev.event,
+        ev.package === undefined ? null : packageOf(ev.package),
+        ev.actor,
         timestamp,
-        metadata: ev.metadata,
-      }),
-      'utf8',
-    );
-    if (body.length > MAX_ENTRY_BYTES)
-      throw new RegistryError(422, 'audit_entry_too_large', 'The audit entry would exceed 65,535 bytes');
-    const leaf = leafHash(body);
-    const nodes = await withNodes(q, (store) => appendLeaf(store, index, leaf));
-    await q.run(
-      'INSERT INTO audit_entries (idx, body, leaf_hash, event, package, actor, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
-      index,
-      body,
-      leaf,
-      ev.event,
-      ev.package === undefined ? null : packageOf(ev.package),
-      ev.actor,
-      timestamp,
-    );
-    for (const n of nodes)
-      await q.run('INSERT INTO audit_nodes (level, idx, hash) VALUES (?, ?, ?)', n.level, n.index, n.hash);
-    const size = index + 1;
-    const root = await withNodes(q, (store) => rootAt(store, size));
+      );
+      for (const n of nodes) {
+        await q.run('INSERT INTO audit_nodes (level, idx, hash) VALUES (?, ?, ?)', n.level, n.index, n.hash);
+        known.set(`${n.level}/${n.index}`, n.hash);
+      }
+      indexes.push(index);
+      size = index + 1;
+    }
+    const root = await withNodes(q, (store) => rootAt(store, size), known);
     const checkpoint = this.sign(size, root);
     await q.run(
       'UPDATE audit_state SET size = ?, root = ?, checkpoint = ? WHERE id = 0',
@@ -157,7 +177,7 @@ export class AuditLog {
       root,
       checkpoint,
     );
-    return { index, size, checkpoint };
+    return indexes.map((index) => ({ index, size, checkpoint }));
   }
 
   /** The latest signed checkpoint (signs the empty tree on first use). */

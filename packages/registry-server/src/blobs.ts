@@ -1,5 +1,5 @@
 import { createReadStream } from 'node:fs';
-import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 
@@ -50,5 +50,31 @@ export class BlobStore {
 
   open(hex: string): Readable {
     return createReadStream(this.path(hex));
+  }
+
+  /** Small archives from memory: blobs are immutable (content-addressed), so a cached copy is never stale. */
+  private readonly cache = new Map<string, Buffer>();
+  private cached = 0;
+  static readonly CACHE_ITEM_MAX = 1024 * 1024;
+  static readonly CACHE_TOTAL_MAX = 64 * 1024 * 1024;
+
+  async read(hex: string): Promise<Buffer> {
+    const hit = this.cache.get(hex);
+    if (hit) {
+      this.cache.delete(hex);
+      this.cache.set(hex, hit);
+      return hit;
+    }
+    const bytes = await readFile(this.path(hex));
+    if (bytes.length <= BlobStore.CACHE_ITEM_MAX) {
+      this.cache.set(hex, bytes);
+      this.cached += bytes.length;
+      for (const [k, v] of this.cache) {
+        if (this.cached <= BlobStore.CACHE_TOTAL_MAX) break;
+        this.cache.delete(k);
+        this.cached -= v.length;
+      }
+    }
+    return bytes;
   }
 }

@@ -50,8 +50,21 @@ class SqliteDb implements Db {
     private readonly reader: BetterSqlite3.Database,
   ) {}
 
+  /** Prepared statements, per connection, by SQL text (preparing costs more than running most of them). */
+  private readonly prepared = new Map<BetterSqlite3.Database, Map<string, BetterSqlite3.Statement>>();
+
   private query(db: BetterSqlite3.Database): Query {
-    const stmt = (sql: string) => db.prepare(sql);
+    let cache = this.prepared.get(db);
+    if (!cache) this.prepared.set(db, (cache = new Map()));
+    const stmts = cache;
+    const stmt = (sql: string) => {
+      let st = stmts.get(sql);
+      if (!st) {
+        st = db.prepare(sql);
+        if (stmts.size < 500) stmts.set(sql, st);
+      }
+      return st;
+    };
     return {
       get: <T extends Row>(sql: string, ...p: unknown[]) =>
         Promise.resolve(normalise<T>(stmt(sql).get(...p) as Row | undefined)),
