@@ -13,4 +13,6 @@ const target = seeds['https://tuf-repo-cdn.sigstore.dev'].targets['trusted_root.
 const root = JSON.parse(Buffer.from(target, 'base64').toString('utf8'));
 const out = join(here, '..', 'trusted-root', 'public-good.json');
 writeFileSync(out, JSON.stringify(root, null, 2) + '\n');
-process.stdout.write(`wrote ${out} (${root.tlogs.length} tlogs, ${root.certificateAuthorities.length} CAs)\n`);
+process.stdout.write(
+  `wrote ${out} (${root.tlogs.length} tlogs, ${root.certificateAuthorities.length} CAs)\n`,
+);
