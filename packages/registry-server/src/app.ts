@@ -9,9 +9,18 @@ import {
   compareSemver,
   inspectArchive,
   isSemver,
+  verifySignature,
   type ArchiveLimits,
   type Manifest,
+  type SignatureVerifier,
 } from '@aam/core';
+import {
+  AttestationSigner,
+  listAttestationKeys,
+  PUBLISH_PREDICATE,
+  publishStatement,
+  type DsseEnvelope,
+} from './attest.js';
 import { AuditLog, type AuditEvent } from './audit.js';
 import {
   authenticate,
@@ -39,6 +48,10 @@ export interface AppOptions {
   limits: ArchiveLimits;
   /** Requests per minute per token (or IP): publishes and everything else. */
   rateLimit: { publish: number; other: number };
+  /** Signs the registry's in-toto attestation for every accepted version (ECDSA P-256, DSSE). */
+  attestations: AttestationSigner;
+  /** Verifiers for authors' signatures (Sigstore, GPG): an upload whose signature does not verify is refused. */
+  verifiers: SignatureVerifier[];
   /** Test-only fault injection (`AAM_TEST_FAULT`), e.g. crash inside the publish transaction. */
   fault?: string;
 }
@@ -272,18 +285,53 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     };
   });
 
-  app.get('/api/v1/keys', async () => ({
-    keys: [
-      {
-        keyid: audit.vkey.split('+')[1],
-        use: 'checkpoint',
-        alg: 'Ed25519',
-        vkey: audit.vkey,
-        origin: audit.origin,
-        status: 'active',
-      },
-    ],
-  }));
+  app.get('/api/v1/keys', async () => {
+    const attestationKeys = await db.read((q) => listAttestationKeys(q));
+    return {
+      keys: [
+        {
+          keyid: audit.vkey.split('+')[1],
+          use: 'checkpoint',
+          alg: 'Ed25519',
+          vkey: audit.vkey,
+          origin: audit.origin,
+          status: 'active',
+        },
+        ...attestationKeys.map((k) => ({ ...k, use: 'attestation', alg: 'ES256' })),
+      ],
+    };
+  });
+
+  // Rotation: a new active attestation key; the old one stays listed (retired) so old attestations verify.
+  app.post('/api/v1/keys/rotate', async (req: Req) => {
+    const p = await principal(req);
+    requireScope(p, 'admin');
+    if (p.role !== 'admin') throw forbidden('Only an admin may rotate keys');
+    if ((bodyObject(req).use ?? 'attestation') !== 'attestation')
+      throw badRequest("Only the attestation key rotates here (use: 'attestation')");
+    const fresh = opts.attestations.generate();
+    return db.write(async (q) => {
+      const old = await q.get<{ keyid: string } & Row>(
+        "SELECT keyid FROM attestation_keys WHERE status = 'active'",
+      );
+      await q.run(
+        "UPDATE attestation_keys SET status = 'retired', retired_at = ? WHERE status = 'active'",
+        now(),
+      );
+      await q.run(
+        "INSERT INTO attestation_keys (keyid, pem, status, created_at) VALUES (?, ?, 'active', ?)",
+        fresh.keyid,
+        fresh.pem,
+        now(),
+      );
+      await log(q, {
+        event: 'key.rotate',
+        actor: p.user,
+        metadata: { use: 'attestation', retired: old?.keyid ?? null, active: fresh.keyid },
+      });
+      return { retired: old?.keyid ?? null, active: fresh.keyid };
+    });
+  });
 
   app.get('/health', async () => ({ ok: true }));
 
@@ -631,6 +679,73 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     });
   });
 
+  app.get('/api/v1/packages/:pkg/versions/:ver/attestations', async (req: Req) => {
+    const pkg = pkgParam(req);
+    const ver = verParam(req);
+    const p = await optionalPrincipal(req);
+    return db.read(async (q) => {
+      await visibleVersion(q, p, pkg, ver);
+      const rows = await q.all<{ keyid: string; envelope: string } & Row>(
+        'SELECT keyid, envelope FROM attestations WHERE package = ? AND version = ?',
+        pkg,
+        ver,
+      );
+      return {
+        attestations: rows.map((r) => ({
+          predicate_type: PUBLISH_PREDICATE,
+          media_type: 'application/vnd.dsse.envelope.v1+json',
+          signer: 'registry',
+          keyid: r.keyid,
+          envelope: JSON.parse(r.envelope) as DsseEnvelope,
+        })),
+      };
+    });
+  });
+
+  /** Signs and stores the registry's attestation for an accepted version (inside the caller's transaction). */
+  async function attest(
+    q: Query,
+    v: { name: string; version: string; checksum: string; publisher: string; auditIndex: number },
+    approval: { approvers: string[]; at: string } | null,
+  ): Promise<void> {
+    const sig = await q.get<{ type: string; identity: string | null; fingerprint: string | null } & Row>(
+      'SELECT type, identity, fingerprint FROM signatures WHERE package = ? AND version = ? ORDER BY type LIMIT 1',
+      v.name,
+      v.version,
+    );
+    const published = await q.get<{ published_at: string } & Row>(
+      'SELECT published_at FROM versions WHERE package = ? AND version = ?',
+      v.name,
+      v.version,
+    );
+    const statement = publishStatement({
+      name: v.name,
+      version: v.version,
+      checksum: v.checksum,
+      registry: { name: opts.name },
+      publisher: { name: v.publisher, auth_method: 'token' },
+      signature: sig
+        ? {
+            type: sig.type,
+            ...(sig.identity ? { identity: sig.identity } : {}),
+            ...(sig.fingerprint ? { fingerprint: sig.fingerprint } : {}),
+          }
+        : null,
+      approval,
+      published_at: published?.published_at ?? now(),
+      audit: { origin: audit.origin, index: v.auditIndex },
+    });
+    const envelope = await opts.attestations.sign(q, statement);
+    await q.run(
+      'INSERT INTO attestations (package, version, keyid, envelope, created_at) VALUES (?, ?, ?, ?, ?)',
+      v.name,
+      v.version,
+      envelope.signatures[0]!.keyid,
+      JSON.stringify(envelope),
+      now(),
+    );
+  }
+
   app.delete('/api/v1/packages/:pkg/versions/:ver', async (_req, reply) => {
     void reply.header('allow', 'GET, PUT');
     throw new RegistryError(405, 'use_yank', 'Published versions are never deleted: yank them (aam yank)');
@@ -727,6 +842,28 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
       }
       return 'new-package';
     };
+    // The author's signature, when sent, must verify over these exact bytes (offline, against the bundled or
+    // configured trust roots): the registry records, and later attests, only a verified identity.
+    let verifiedSig: { identity?: string; issuer?: string; fingerprint?: string } | undefined;
+    if (signature && sigType) {
+      const fact = await verifySignature(
+        opts.verifiers,
+        { bytes: archive, checksum: checksum as `sha256:${string}`, size: archive.length, name, version },
+        { source: `${name}@${version} signature`, declaredType: sigType, bytes: signature },
+        { keys: [], offline: true },
+      );
+      if (!fact.valid)
+        throw new RegistryError(
+          422,
+          'signature_invalid',
+          `The ${sigType} signature does not verify: ${fact.errors.join('; ').slice(0, 500)}`,
+        );
+      verifiedSig = {
+        ...(fact.identity ? { identity: fact.identity } : {}),
+        ...(fact.issuer ? { issuer: fact.issuer } : {}),
+        ...(fact.fingerprint ? { fingerprint: fact.fingerprint } : {}),
+      };
+    }
     const pre = await db.read(check);
     if (typeof pre !== 'string') {
       void reply.code(200);
@@ -786,10 +923,12 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
           version,
           sigType,
           signature,
-          fields.signature_identity ?? null,
-          fields.signature_fingerprint ?? null,
+          verifiedSig?.identity ?? null,
+          verifiedSig?.fingerprint ?? null,
         );
       const tags = status === 'approved' ? await approvedTags(q, name, tag, version) : [];
+      if (status === 'approved')
+        await attest(q, { name, version, checksum, publisher: p.user, auditIndex: entry.index }, null);
       await q.run('UPDATE packages SET description = ? WHERE name = ?', manifest.description, name);
       return { replay: false as const, status, entry, tags };
     });
@@ -1063,7 +1202,24 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
         comment,
         now(),
       );
-      if (status === 'approved') await approvedTags(q, pkg, v.requested_tag, ver);
+      if (status === 'approved') {
+        await approvedTags(q, pkg, v.requested_tag, ver);
+        const publisher = await q.get<{ name: string } & Row>(
+          'SELECT name FROM users WHERE id = ?',
+          v.publisher_id,
+        );
+        await attest(
+          q,
+          {
+            name: pkg,
+            version: ver,
+            checksum: v.checksum,
+            publisher: publisher?.name ?? 'unknown',
+            auditIndex: Number(v.audit_index),
+          },
+          { approvers: [p.user], at: now() },
+        );
+      }
       const e = await log(q, {
         event: decision === 'approve' ? 'version.approve' : 'version.reject',
         actor: p.user,

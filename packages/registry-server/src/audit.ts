@@ -28,7 +28,8 @@ export type AuditEventName =
   | 'token.create'
   | 'token.revoke'
   | 'user.create'
-  | 'key.create';
+  | 'key.create'
+  | 'key.rotate';
 
 export interface AuditEvent {
   event: AuditEventName;

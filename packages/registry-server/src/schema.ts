@@ -54,6 +54,15 @@ const V1 = [
   `CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL)`,
 ];
 
+const V2 = [
+  `CREATE TABLE attestation_keys (
+     keyid TEXT PRIMARY KEY, pem TEXT NOT NULL, status TEXT NOT NULL, created_at TEXT NOT NULL, retired_at TEXT)`,
+  `CREATE TABLE attestations (
+     package TEXT NOT NULL, version TEXT NOT NULL, keyid TEXT NOT NULL, envelope TEXT NOT NULL,
+     created_at TEXT NOT NULL, PRIMARY KEY (package, version),
+     FOREIGN KEY (package, version) REFERENCES versions(package, version))`,
+];
+
 export const MIGRATIONS: Migration[] = [
   {
     id: 1,
@@ -67,4 +76,5 @@ export const MIGRATIONS: Migration[] = [
       `INSERT INTO audit_state (id, size, root, checkpoint) VALUES (0, 0, decode('${EMPTY_ROOT_HEX}', 'hex'), '')`,
     ],
   },
+  { id: 2, name: 'registry attestations and their keys', sqlite: V2, postgres: V2 },
 ];

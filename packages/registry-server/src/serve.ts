@@ -12,6 +12,7 @@ import {
   type ArchiveLimits,
 } from '@aam/core';
 import { buildApp } from './app.js';
+import { AttestationSigner } from './attest.js';
 import { AuditLog } from './audit.js';
 import { createToken, tokenHash, tokenLooksValid } from './auth.js';
 import { BlobStore } from './blobs.js';
@@ -35,6 +36,8 @@ export interface ServeOptions {
   /** The checkpoint signing key (Go signer-key format); else `<storage>/keys/checkpoint.skey`. */
   checkpointKey?: string;
   log?: (line: string) => void;
+  /** trusted_root.json for checking authors' Sigstore bundles (default: the bundled public-good root). */
+  sigstoreTrustedRoot?: string;
 }
 
 export interface RunningRegistry {
@@ -172,7 +175,22 @@ export async function startRegistry(opts: ServeOptions): Promise<RunningRegistry
       audit,
       opts.adminToken ?? process.env.AAM_REGISTRY_ADMIN_TOKEN,
     );
+    const attestations = new AttestationSigner(join(storage, 'keys'));
+    await ensureAttestationKey(db, audit, attestations);
+    const [{ SigstoreVerifier }, { GpgVerifier }] = await Promise.all([
+      import('@aam/plugin-sigstore'),
+      import('@aam/plugin-gpg'),
+    ]);
+    const verifiers = [
+      new SigstoreVerifier({
+        home: storage,
+        ...(opts.sigstoreTrustedRoot ? { trustedRoot: resolve(opts.sigstoreTrustedRoot) } : {}),
+      }),
+      new GpgVerifier(),
+    ];
     const app = await buildApp({
+      attestations,
+      verifiers,
       db,
       blobs: new BlobStore(storage),
       audit,
@@ -267,5 +285,27 @@ async function bootstrapAdmin(
       metadata: { use: 'checkpoint', vkey: audit.vkey },
     });
     return given !== undefined ? undefined : token;
+  });
+}
+
+/** The first start (or a database without one) gets an active attestation key; its creation is an audit event. */
+async function ensureAttestationKey(db: Db, audit: AuditLog, signer: AttestationSigner): Promise<void> {
+  const has = await db.read((q) => q.get("SELECT keyid FROM attestation_keys WHERE status = 'active'"));
+  if (has) return;
+  const fresh = signer.generate();
+  await db.write(async (q) => {
+    // Another replica may have won the race: keep its key, and ours stays unused on disk.
+    if (await q.get("SELECT keyid FROM attestation_keys WHERE status = 'active'")) return;
+    await q.run(
+      "INSERT INTO attestation_keys (keyid, pem, status, created_at) VALUES (?, ?, 'active', ?)",
+      fresh.keyid,
+      fresh.pem,
+      new Date().toISOString(),
+    );
+    await audit.append(q, {
+      event: 'key.create',
+      actor: 'registry',
+      metadata: { use: 'attestation', keyid: fresh.keyid },
+    });
   });
 }

@@ -972,6 +972,7 @@ describe.each<Dialect>(['sqlite', 'postgres'])('registry repository on %s', (dia
       expect(log.bodies.map((b) => b.event)).toEqual([
         'user.create',
         'key.create',
+        'key.create',
         'user.create',
         'token.create',
         'package.publish',
@@ -980,7 +981,11 @@ describe.each<Dialect>(['sqlite', 'postgres'])('registry repository on %s', (dia
         actor: 'registry',
         metadata: { use: 'checkpoint', vkey: reg.key.vkey },
       });
-      const entry = log.entries[4]!;
+      expect(log.bodies[2]).toMatchObject({
+        actor: 'registry',
+        metadata: { use: 'attestation', keyid: expect.stringMatching(/^sha256:[0-9a-f]{64}$/) },
+      });
+      const entry = log.entries[5]!;
       expect(leafHash(Buffer.from(entry.body)).equals(b64(entry.leaf_hash))).toBe(true);
     });
   });

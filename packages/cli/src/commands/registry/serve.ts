@@ -8,7 +8,9 @@ export default class RegistryServe extends AamCommand {
   static override description = `Serves the /api/v1 API (publish, download, versions, dist-tags, yank, deprecate,
 approvals, owners and transfers, tokens) from a database (SQLite by default: no setup; PostgreSQL for several
 replicas) and content-addressed blob storage. Every mutation is appended to an RFC 6962 Merkle log in the same
-transaction, and a C2SP checkpoint is signed (Ed25519) with it.
+transaction, and a C2SP checkpoint is signed (Ed25519) with it. Each accepted version gets a registry
+attestation (in-toto statement in a DSSE envelope, ECDSA P-256) naming the checks it passed, its verified author
+signature, approvals and the audit index of its publish event; an author signature that does not verify is refused.
 
 On the first start it creates the 'admin' user and prints a one-time admin token (or takes
 $AAM_REGISTRY_ADMIN_TOKEN), and generates the checkpoint key under --storage/keys (or takes
@@ -40,6 +42,9 @@ $AAM_REGISTRY_CHECKPOINT_KEY, which replicas must share). It refuses to start on
       description: 'largest archive accepted, bytes',
       default: 50 * 1024 * 1024,
     }),
+    'sigstore-trusted-root': Flags.string({
+      description: "trusted_root.json for checking authors' Sigstore bundles (default: the public-good root)",
+    }),
   };
 
   async run() {
@@ -57,6 +62,7 @@ $AAM_REGISTRY_CHECKPOINT_KEY, which replicas must share). It refuses to start on
       ...(flags.db ? { db: flags.db } : {}),
       ...(flags.name ? { name: flags.name } : {}),
       ...(flags.origin ? { origin: flags.origin } : {}),
+      ...(flags['sigstore-trusted-root'] ? { sigstoreTrustedRoot: flags['sigstore-trusted-root'] } : {}),
     });
     this.log(ok(`Registry listening on ${r.url}`));
     this.log(`  Audit log: ${r.audit.origin}`);
