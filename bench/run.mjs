@@ -16,6 +16,7 @@ import { benchGpg } from './gpg.mjs';
 import { benchSigstore } from './sigstore.mjs';
 import { benchRegistry } from './registry.mjs';
 import { benchAuditLog } from './audit-log.mjs';
+import { benchAttestation } from './attestation.mjs';
 
 /** The benchmarks in running order: --only name, key in the results and the --json output, function. */
 const BENCHMARKS = [
@@ -27,6 +28,7 @@ const BENCHMARKS = [
   { name: 'sigstore', key: 'sigstore', run: benchSigstore },
   { name: 'registry', key: 'registry', run: benchRegistry },
   { name: 'audit-log', key: 'auditLog', run: benchAuditLog },
+  { name: 'attestation', key: 'attestation', run: benchAttestation },
 ];
 const NAMES = BENCHMARKS.map((b) => b.name);
 

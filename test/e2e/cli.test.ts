@@ -129,13 +129,13 @@ describe('plugins', () => {
       '@aam/plugin-attestation',
       'aam-plugin-fake-verifier',
     ]);
-    expect(r.verifiers).toEqual(['sigstore', 'gpg', 'fake-kms']);
+    expect(r.verifiers).toEqual(['sigstore', 'gpg', 'registry-attestation', 'fake-kms']);
     expect(r.signers).toEqual(['sigstore', 'gpg', 'fake-kms']);
     // Relative paths resolve from the file that names them; $AAM_PLUGINS works too.
     const viaEnv = JSON.parse(
       must(await w.aam(['plugin', 'list', '--json'], w.project, { AAM_PLUGINS: FAKE_PLUGIN })).stdout,
     );
-    expect(viaEnv.verifiers).toEqual(['sigstore', 'gpg', 'fake-kms', 'fake-kms']);
+    expect(viaEnv.verifiers).toEqual(['sigstore', 'gpg', 'registry-attestation', 'fake-kms', 'fake-kms']);
   });
 
   it('a plugin that is missing or exports no AamPlugin is a clear error, exit 2', async () => {

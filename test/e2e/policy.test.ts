@@ -325,6 +325,27 @@ describe('aam policy eval / test / init / show', () => {
     expect(bad.code).toBe(2);
   });
 
+  it('init --level maximum requires signatures, a trusted registry attestation and a consistent audit log', async () => {
+    const w = await new World().withRegistry();
+    await w.publish('x', '1.0.0');
+    const r = must(await w.aam(['policy', 'init', '--level', 'maximum']));
+    expect(r.stdout).toContain('security.require_registry_attestation: true');
+    expect(r.stdout).toContain('security.require_audit_log: true');
+    expect(r.stdout).toMatch(/Next: list who you trust .*security\.trusted_registries/);
+    expect(parse(readFileSync(join(w.project, '.aam', 'config.yaml'), 'utf8')).security).toEqual({
+      require_signature: true,
+      on_signature_failure: 'error',
+      trust_registry_attestations: true,
+      require_registry_attestation: true,
+      require_audit_log: true,
+    });
+    // The test registry is local (file://): no attestation, no audit log, so the install is refused.
+    const install = await w.aam(['install', 'x']);
+    expect(install.code).toBe(1);
+    expect(install.stderr).toMatch(/local \(file:\/\/\) registry: it has no attestations and no audit log/);
+    expect(install.stdout).toMatch(/has no valid attestation from a trusted registry/);
+  });
+
   it('show prints the generated module', async () => {
     const w = new World();
     writeFileSync(join(w.home, 'config.yaml'), 'security:\n  trusted_identities: ["alice@example.com"]\n');

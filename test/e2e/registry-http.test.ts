@@ -126,7 +126,14 @@ describe.each(BACKENDS)(
       expect(r.stdout).toContain(`Fingerprint: ${server.origin}+${keyId}`);
       const cfg = parse(readText(join(w.home, 'config.yaml'))) as { registries: Record<string, unknown>[] };
       expect(cfg.registries).toEqual([
-        { name: 'corp', url: server.url, default: true, checkpoint_key: server.vkey },
+        {
+          name: 'corp',
+          url: server.url,
+          default: true,
+          checkpoint_key: server.vkey,
+          // The registry's attestation keys are pinned too (test/e2e/attestation.test.ts).
+          attestation_keys: [expect.stringMatching(/^sha256:[0-9a-f]{64}$/)],
+        },
       ]);
       // A key known in advance: accepted when the registry serves it, refused (exit 1, nothing added) otherwise.
       must(await w.aam(['registry', 'add', 'known', server.url, '--checkpoint-key', server.vkey]));
@@ -248,13 +255,17 @@ describe.each(BACKENDS)(
         );
         expect(p.stdout).toContain("Published @acme/signed@1.0.0 to 'main'");
         const info = json<{ selected: { signatures: unknown[] }; signatures: Record<string, unknown>[] }>(
-          must(await consumer.aam(['info', '@acme/signed', '--signatures', '--json'])),
+          // A client of its own: verifying the registry's attestation checks (and stores) the audit log's
+          // checkpoint, and the audit-log test below wants consumer's first visit.
+          must(await (await client(server)).aam(['info', '@acme/signed', '--signatures', '--json'])),
         );
         expect(info.selected.signatures).toEqual([
           { type: 'gpg', file: '1.0.0.aam.gpg.json', fingerprint: fpr },
         ]);
         expect(info.signatures).toEqual([
           expect.objectContaining({ type: 'gpg', valid: true, fingerprint: fpr }),
+          // The registry's own attestation, which records the verified author signature.
+          expect.objectContaining({ type: 'registry-attestation', valid: true, registry: 'main' }),
         ]);
       } finally {
         try {

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { referenceDecision, type ModelConfig, type ModelFacts } from './reference-model.js';
+import { TRUST_LEVELS } from '../../packages/core/src/policy/levels.js';
 import { prebuiltEngine, security, summary } from './support.js';
 
 // Small pools, so that random pairs often hit matches, look-alikes and edge cases.
@@ -35,6 +36,11 @@ const key = fc.constantFrom(
   `sha256:${'c'.repeat(64)}`,
 );
 
+const mostlyFalse = fc.oneof(
+  { arbitrary: fc.constant(false), weight: 3 },
+  { arbitrary: fc.constant(true), weight: 1 },
+);
+
 const config: fc.Arbitrary<ModelConfig> = fc.record({
   require_signature: fc.boolean(),
   on_signature_failure: fc.constantFrom('warn', 'error', 'ignore'),
@@ -42,6 +48,9 @@ const config: fc.Arbitrary<ModelConfig> = fc.record({
   trusted_keys: fc.array(key, { maxLength: 2 }),
   trust_registry_attestations: fc.boolean(),
   trusted_registries: fc.array(fc.constantFrom('corp', 'aam-central'), { maxLength: 2 }),
+  // Mostly off, so that every outcome stays common: each one makes signatures judged and can only fail.
+  require_registry_attestation: mostlyFalse,
+  require_audit_log: mostlyFalse,
 });
 
 const sigstoreSig = fc.record({
@@ -84,15 +93,44 @@ const gpgSig = fc.record({
   // A GPG user ID is not a verified identity: trusted_identities must never match it.
   identity: fc.constantFrom('alice@example.com', 'bob@example.com'),
 });
-const attestation = fc.record({
-  type: fc.constant('registry-attestation' as const),
-  valid: fc.boolean(),
-  errors: fc.constant([] as string[]),
-  registry: fc.constantFrom('corp', 'aam-central', 'evil'),
-  subject_digest: fc.constantFrom(A, B),
-  name: fc.constantFrom('@a/x', '@a/y'),
-  version: fc.constantFrom('1.0.0', '1.0.1'),
-});
+const attestation = fc.oneof(
+  fc.record({
+    type: fc.constant('registry-attestation' as const),
+    valid: fc.boolean(),
+    errors: fc.constant([] as string[]),
+    registry: fc.constantFrom('corp', 'aam-central', 'evil'),
+    subject_digest: fc.constantFrom(A, B),
+    name: fc.constantFrom('@a/x', '@a/y'),
+    version: fc.constantFrom('1.0.0', '1.0.1'),
+  }),
+  // The right one, often: otherwise a required attestation is almost never satisfied.
+  fc.constant({
+    type: 'registry-attestation' as const,
+    valid: true,
+    errors: [] as string[],
+    registry: 'corp',
+    subject_digest: A,
+    name: '@a/x',
+    version: '1.0.0',
+  }),
+);
+const auditLog = fc.oneof(
+  fc.record(
+    {
+      registry: fc.constantFrom('corp', 'local'),
+      checked: fc.boolean(),
+      consistent: fc.boolean(),
+      checkpoint_size: fc.nat(100),
+      error: fc.constantFrom('local registries have no audit log', 'not consistent', ''),
+    },
+    { requiredKeys: ['registry', 'checked', 'consistent'] },
+  ),
+  // Checked and consistent, often: the only shape that satisfies require_audit_log.
+  fc.constantFrom(
+    { registry: 'corp', checked: true, consistent: true, checkpoint_size: 7 },
+    { registry: 'local', checked: true, consistent: true },
+  ),
+);
 const recorded = fc.oneof(
   fc.record({
     type: fc.constant('sigstore'),
@@ -110,6 +148,8 @@ const facts: fc.Arbitrary<ModelFacts> = fc
     verify: fc.boolean(),
     no_verify: fc.boolean(),
     require_flag: fc.boolean(),
+    registry: fc.option(fc.constantFrom('corp', 'local', ''), { nil: undefined }),
+    audit_log: fc.option(auditLog, { nil: undefined }),
     lock: fc.option(
       fc.record({
         version: fc.constantFrom('1.0.0', '0.9.0'),
@@ -121,7 +161,11 @@ const facts: fc.Arbitrary<ModelFacts> = fc
   })
   .map((r) => ({
     facts_version: 1 as const,
-    package: { name: '@a/x', version: '1.0.0' },
+    package: {
+      name: '@a/x',
+      version: '1.0.0',
+      ...(r.registry !== undefined ? { registry: r.registry } : {}),
+    },
     checksum: {
       expected: A,
       actual: r.mismatch === 0 ? B : r.mismatch === 1 ? A.toUpperCase().replace('SHA256', 'sha256') : A,
@@ -129,6 +173,7 @@ const facts: fc.Arbitrary<ModelFacts> = fc
     signatures: r.signatures,
     attestations: r.attestations,
     request: { verify: r.verify, require_signature: r.require_flag, no_verify: r.no_verify },
+    ...(r.audit_log ? { audit_log: r.audit_log } : {}),
     ...(r.lock ? { lock: r.lock } : {}),
   }));
 
@@ -137,6 +182,7 @@ describe('the WASM policy agrees with the TypeScript reference model of SPEC §5
     const engine = await prebuiltEngine();
     let seen = 0;
     const outcomes = { install: 0, warn: 0, fail: 0 };
+    const codes = new Map<string, number>();
     fc.assert(
       fc.property(config, facts, (cfg, f) => {
         engine.configure(security(cfg));
@@ -144,6 +190,7 @@ describe('the WASM policy agrees with the TypeScript reference model of SPEC §5
         const want = referenceDecision(cfg, f);
         seen++;
         outcomes[got.outcome as keyof typeof outcomes]++;
+        for (const c of got.codes) codes.set(c, (codes.get(c) ?? 0) + 1);
         expect(got).toEqual(want);
       }),
       { seed: 20261126, numRuns: 10_000, endOnFailure: true },
@@ -151,6 +198,59 @@ describe('the WASM policy agrees with the TypeScript reference model of SPEC §5
     expect(seen).toBe(10_000);
     // The generators must exercise every outcome, or the comparison proves little.
     for (const n of Object.values(outcomes)) expect(n).toBeGreaterThan(500);
+    // ... and so must the required attestation and audit log.
+    expect(codes.get('attestation_missing')).toBeGreaterThan(500);
+    expect(codes.get('audit_log_unverified')).toBeGreaterThan(500);
+  });
+
+  // The random facts, with what Maximum asks for added often: a trusted key's signature, the right
+  // attestation, a consistent audit log of the package's registry.
+  const maximumFacts = fc
+    .tuple(facts, fc.boolean(), fc.boolean(), fc.boolean())
+    .map(([f, sig, att, log]) => ({
+      ...f,
+      signatures: sig
+        ? [...f.signatures, { type: 'gpg', valid: true, errors: [], fingerprint: FP1 }]
+        : f.signatures,
+      attestations: att
+        ? [
+            ...f.attestations,
+            {
+              type: 'registry-attestation' as const,
+              valid: true,
+              errors: [],
+              registry: 'corp',
+              subject_digest: A,
+              name: '@a/x',
+              version: '1.0.0',
+            },
+          ]
+        : f.attestations,
+      ...(log
+        ? { audit_log: { registry: f.package.registry || 'corp', checked: true, consistent: true } }
+        : {}),
+    }));
+
+  it('on 3,000 random facts under the Maximum preset (aam policy init --level maximum)', async () => {
+    const engine = await prebuiltEngine();
+    const outcomes = { install: 0, warn: 0, fail: 0 };
+    const lists = fc.record({
+      trusted_identities: fc.array(identityEntry, { maxLength: 2 }),
+      trusted_keys: fc.array(key, { minLength: 1, maxLength: 2 }),
+      trusted_registries: fc.constantFrom(['corp'], ['corp', 'local'], ['aam-central'], []),
+    });
+    fc.assert(
+      fc.property(lists, maximumFacts, (trust, f) => {
+        const cfg = { ...security(TRUST_LEVELS.maximum.security), ...trust } as unknown as ModelConfig;
+        engine.configure(security(cfg));
+        const got = summary(engine.decide(f));
+        outcomes[got.outcome as keyof typeof outcomes]++;
+        expect(got).toEqual(referenceDecision(cfg, f));
+        expect(got.outcome).not.toBe('warn');
+      }),
+      { seed: 20261127, numRuns: 3_000, endOnFailure: true },
+    );
+    expect(outcomes.install).toBeGreaterThan(100);
   });
 });
 
@@ -181,6 +281,7 @@ describe('the WASM policy fails closed on malformed facts', () => {
         signatures: fc.oneof(anything, fc.array(sig, { maxLength: 3 })),
         attestations: fc.oneof(anything, fc.array(sig, { maxLength: 2 })),
         request: anything,
+        audit_log: fc.oneof(anything, auditLog),
         lock: anything,
       },
       { requiredKeys: [] },

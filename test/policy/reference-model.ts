@@ -1,5 +1,7 @@
 // An independent TypeScript model of SPEC §4-5, used only by tests to cross-check the Rego/WASM policy.
-// Written from the SPEC text, not from the Rego: where they disagree, one of them is wrong.
+// Written from the SPEC text, not from the Rego: where they disagree, one of them is wrong. The required
+// registry attestation and audit log (the seed's Maximum level) follow docs/policies.md "Required attestation and
+// audit log".
 
 export interface ModelConfig {
   require_signature: boolean;
@@ -8,6 +10,8 @@ export interface ModelConfig {
   trusted_keys: string[];
   trust_registry_attestations: boolean;
   trusted_registries: string[];
+  require_registry_attestation: boolean;
+  require_audit_log: boolean;
 }
 
 export interface ModelSignature {
@@ -30,13 +34,22 @@ export interface ModelAttestation {
   version?: string;
 }
 
+export interface ModelAuditLog {
+  registry: string;
+  checked: boolean;
+  consistent: boolean;
+  checkpoint_size?: number;
+  error?: string;
+}
+
 export interface ModelFacts {
   facts_version: 1;
-  package: { name: string; version: string };
+  package: { name: string; version: string; registry?: string };
   checksum: { expected: string; actual: string };
   signatures: ModelSignature[];
   attestations: ModelAttestation[];
   request: { verify: boolean; require_signature: boolean; no_verify: boolean };
+  audit_log?: ModelAuditLog;
   lock?: {
     version: string;
     checksum: string;
@@ -124,6 +137,15 @@ function attestationTrusted(cfg: ModelConfig, f: ModelFacts, a: ModelAttestation
   );
 }
 
+/** Checked, consistent, and the log of the registry the package came from. */
+function auditLogVerified(f: ModelFacts): boolean {
+  const log = f.audit_log as Partial<ModelAuditLog> | null | undefined;
+  if (typeof log !== 'object' || log === null || Array.isArray(log)) return false;
+  if (log.checked !== true || log.consistent !== true) return false;
+  const from = typeof f.package.registry === 'string' ? f.package.registry : '';
+  return from === '' || (typeof log.registry === 'string' ? log.registry : '') === from;
+}
+
 export interface ModelDecision {
   outcome: 'install' | 'warn' | 'fail';
   codes: string[];
@@ -151,7 +173,6 @@ export function referenceDecision(cfg: ModelConfig, f: ModelFacts): ModelDecisio
         cfg.trusted_keys.some((k) => keyMatches(k, s))),
   );
   const trustedAtts = f.attestations.filter((a) => a.valid && attestationTrusted(cfg, f, a));
-  const anyTrusted = trustedSigs.length + trustedAtts.length > 0;
 
   // Trust on first use: a recorded trusted signer must be among the current trusted ones.
   const who = (id: string): string => (id.includes('@') && !id.includes('://') ? id.toLowerCase() : id);
@@ -174,24 +195,42 @@ export function referenceDecision(cfg: ModelConfig, f: ModelFacts): ModelDecisio
   }
 
   // 2. Signatures are judged when required or asked for.
-  // --require-signature can only tighten config.yaml.
+  // --require-signature can only tighten config.yaml. Each explicit requirement also makes them judged.
   const required = cfg.require_signature || f.request.require_signature;
-  const evaluate = required || (f.request.verify && !f.request.no_verify);
+  const requireAttestation = cfg.require_registry_attestation;
+  const requireAuditLog = cfg.require_audit_log;
+  const evaluate =
+    required || requireAttestation || requireAuditLog || (f.request.verify && !f.request.no_verify);
   if (evaluate) {
-    const unsigned = f.signatures.length + f.attestations.length === 0;
+    // Under require_registry_attestation the signature rules judge the author's signatures alone: the
+    // attestation is required on top of them.
+    const evidence = requireAttestation ? f.signatures : [...f.signatures, ...f.attestations];
+    const trustedEvidence = trustedSigs.length + (requireAttestation ? 0 : trustedAtts.length) > 0;
+    const unsigned = evidence.length === 0;
     if (unsigned) {
       // 3. No signature.
       effects.push({ code: 'unsigned', effect: required ? 'fail' : 'note' });
     } else if (cfg.on_signature_failure === 'ignore') {
       // 4. Not judged.
-    } else if (anyTrusted) {
+    } else if (trustedEvidence) {
       // 5. Some signature valid and trusted.
       effects.push({ code: 'trusted', effect: 'pass' });
     } else {
       // 6. Invalid or untrusted.
-      for (const s of [...f.signatures, ...f.attestations]) {
+      for (const s of evidence) {
         effects.push({ code: s.valid ? 'signer_untrusted' : 'signature_invalid', effect: onFailure });
       }
+    }
+    // A trusted attestation is still reported as trusted (and recorded for trust on first use).
+    if (requireAttestation && cfg.on_signature_failure !== 'ignore' && trustedAtts.length > 0) {
+      effects.push({ code: 'trusted', effect: 'pass' });
+    }
+    // The requirements fail whatever on_signature_failure says.
+    if (requireAttestation && trustedAtts.length === 0) {
+      effects.push({ code: 'attestation_missing', effect: 'fail' });
+    }
+    if (requireAuditLog && !auditLogVerified(f)) {
+      effects.push({ code: 'audit_log_unverified', effect: 'fail' });
     }
   }
   const outcome = effects.some((e) => e.effect === 'fail')

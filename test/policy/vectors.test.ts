@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { referenceDecision, type ModelConfig, type ModelFacts } from './reference-model.js';
 import { prebuiltEngine, security, summary, VECTORS } from './support.js';
 
 // The same vectors `opa test policies/` runs (policies/aam/trust/decision_test.rego), through the Node WASM path.
@@ -8,6 +9,14 @@ describe('shared policy vectors through the prebuilt WASM', async () => {
   it.each(VECTORS.map((v) => [v.name, v] as const))('%s', (_name, v) => {
     engine.configure(security(v.config));
     expect(summary(engine.decide(v.facts))).toEqual(v.expect);
+  });
+});
+
+// The third party to the agreement: the TypeScript reference model of SPEC §5 gives the same on every vector.
+describe('shared policy vectors through the TypeScript reference model', () => {
+  it.each(VECTORS.map((v) => [v.name, v] as const))('%s', (_name, v) => {
+    const cfg = security(v.config) as unknown as ModelConfig;
+    expect(referenceDecision(cfg, v.facts as unknown as ModelFacts)).toEqual(v.expect);
   });
 });
 

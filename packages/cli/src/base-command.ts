@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import { Command, Errors } from '@oclif/core';
 import {
   aamHome,
+  attestationConfigWarnings,
   ChecksumMismatchError,
   createPluginContainer,
   formatProblem,
@@ -72,7 +73,14 @@ export abstract class AamCommand extends Command {
       resolvePolicy({ config: loaded.config, layers: loaded.layers }),
     ]);
     const engine = await PolicyEngine.load(source, loaded.config.security);
-    return { engine, verifiers: verifiersOf(container), request };
+    // Registry attestations only exist on HTTP registries: say so when the config trusts another kind.
+    for (const w of attestationConfigWarnings(loaded.config)) process.stderr.write(warn(w) + '\n');
+    return {
+      engine,
+      verifiers: verifiersOf(container),
+      request,
+      attestations: loaded.config.security.trust_registry_attestations === true,
+    };
   }
 
   /** Prints a line unless `--json` is on. */
@@ -118,15 +126,20 @@ export abstract class AamCommand extends Command {
   }
 }
 
-/** The `security:` section for plugins, with `sigstore.trusted_root` made absolute (relative to the file setting it). */
+/**
+ * The `security:` section for plugins, with `sigstore.trusted_root` made absolute (relative to the file setting
+ * it), aam's home, and the registries (their pinned keys, for the registry attestation verifier).
+ */
 export function pluginSettings(loaded: LoadedConfig): PluginSettings {
   const security = loaded.config.security;
+  const registries = loaded.config.registries;
   const root = security.sigstore?.trusted_root;
-  if (!root) return { security, home: aamHome() };
+  if (!root) return { security, home: aamHome(), registries };
   const base = declaringDir(loaded.layers, (v) => v.security?.sigstore?.trusted_root !== undefined);
   return {
     security: { ...security, sigstore: { ...security.sigstore, trusted_root: resolve(base, root) } },
     home: aamHome(),
+    registries,
   };
 }
 

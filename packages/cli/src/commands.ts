@@ -36,6 +36,7 @@ import RegistryInit from './commands/registry/init.js';
 import RegistryList from './commands/registry/list.js';
 import RegistryRemove from './commands/registry/remove.js';
 import RegistryServe from './commands/registry/serve.js';
+import RegistryTrustKey from './commands/registry/trust-key.js';
 import SigstoreUpdateRoot from './commands/sigstore/update-root.js';
 import Verify from './commands/verify.js';
 
@@ -73,6 +74,7 @@ export const COMMANDS = {
   'registry:list': RegistryList,
   'registry:remove': RegistryRemove,
   'registry:serve': RegistryServe,
+  'registry:trust-key': RegistryTrustKey,
   reject: Reject,
   'sigstore:update-root': SigstoreUpdateRoot,
   'token:create': TokenCreate,

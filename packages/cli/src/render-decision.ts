@@ -33,8 +33,16 @@ function signatureLines(s: SignatureFact): string[] {
   return lines;
 }
 
-/** Renders what the policy decided: signature blocks when judged, then every trust, warning and failure. */
-export function decisionLines(decision: Decision, facts: Facts): string[] {
+/**
+ * Renders what the policy decided: signature blocks when judged, then every trust, warning and failure.
+ * `attestationsChecked`: the registry's attestations were asked for (trust_registry_attestations, HTTP registry),
+ * so having none is shown.
+ */
+export function decisionLines(
+  decision: Decision,
+  facts: Facts,
+  opts: { attestationsChecked?: boolean } = {},
+): string[] {
   const lines: string[] = [];
   if (decision.evaluated) {
     facts.signatures.forEach((s, i) => {
@@ -55,6 +63,8 @@ export function decisionLines(decision: Decision, facts: Facts): string[] {
           : fail(`Registry attestation: ${a.registry} (${a.valid ? 'not trusted' : a.errors.join('; ')})`),
       );
     });
+    if (opts.attestationsChecked && facts.attestations.length === 0)
+      lines.push(fail('Registry attestation: MISSING'));
   }
   for (const r of decision.reasons) {
     if (r.effect === 'warn') lines.push(warn(r.message));

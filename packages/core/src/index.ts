@@ -7,6 +7,7 @@ export * from './config/types.js';
 export * from './config/paths.js';
 export * from './config/load.js';
 export * from './config/edit.js';
+export * from './config/registry-keys.js';
 export * from './config/identity-pattern.js';
 export * from './package/name.js';
 export * from './package/manifest.js';

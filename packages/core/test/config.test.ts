@@ -138,6 +138,81 @@ describe('config errors name file, line and key (exit 2)', () => {
   });
 });
 
+describe("the required registry attestation and audit log (the seed's Maximum level)", () => {
+  it('both default to false and take booleans only', () => {
+    const { env, projectDir } = homeWith();
+    expect(loadConfig({ env, projectDir }).config.security).toMatchObject({
+      require_registry_attestation: false,
+      require_audit_log: false,
+    });
+    const e = loadError('security:\n  require_registry_attestation: true\n  require_audit_log: "yes"\n');
+    expect(e.code).toBe('INVALID_CONFIG');
+    expect(e.message).toMatch(/config\.yaml:3:22: security\.require_audit_log: must be boolean/);
+  });
+
+  it('a complete Maximum config with an HTTP registry loads without warnings', () => {
+    const { env, projectDir } = homeWith(
+      [
+        'security:',
+        '  require_signature: true',
+        '  on_signature_failure: error',
+        '  trusted_identities: ["*@corp.example"]',
+        '  trust_registry_attestations: true',
+        '  trusted_registries: [corp]',
+        '  require_registry_attestation: true',
+        '  require_audit_log: true',
+        'registries:',
+        '  - {name: corp, url: "https://registry.corp.example", default: true}',
+        '',
+      ].join('\n'),
+    );
+    const { config, warnings } = loadConfig({ env, projectDir });
+    expect(warnings).toEqual([]);
+    expect(config.security.require_registry_attestation).toBe(true);
+    expect(config.security.require_audit_log).toBe(true);
+  });
+
+  it('warns, at the key of the file that set it, when no attestation can satisfy the requirement', () => {
+    const { env, projectDir } = homeWith(
+      'security:\n  trust_registry_attestations: true\n  trusted_registries: [corp]\n',
+      'security:\n  require_registry_attestation: true\n  trust_registry_attestations: false\n',
+    );
+    const { warnings } = loadConfig({ env, projectDir });
+    expect(warnings).toEqual([
+      expect.objectContaining({
+        file: join(projectDir, '.aam', 'config.yaml'),
+        key: 'security.require_registry_attestation',
+        line: 2,
+        message: expect.stringMatching(/trust_registry_attestations is false: every package fails/),
+      }),
+    ]);
+  });
+
+  it('says clearly that local (file://) registries have no attestations and no audit log', () => {
+    const { env, projectDir } = homeWith(
+      [
+        'registries:',
+        '  - {name: local, url: "file:///srv/aam", default: true}',
+        '  - {name: corp, url: "https://registry.corp.example"}',
+        'security:',
+        '  require_audit_log: true',
+        '',
+      ].join('\n'),
+    );
+    const { warnings } = loadConfig({ env, projectDir });
+    expect(warnings.map((w) => [w.key, w.line, w.message])).toEqual([
+      [
+        'registries.0.url',
+        2,
+        "'local' is a local (file://) registry: it has no attestations and no audit log, so under require_audit_log its packages fail",
+      ],
+    ]);
+    // Without the requirements, a local registry is fine.
+    const plain = homeWith('registries:\n  - {name: local, url: "file:///srv/aam"}\n');
+    expect(loadConfig(plain).warnings).toEqual([]);
+  });
+});
+
 describe('identity patterns', () => {
   it.each([
     ['alice@example.com', 'email'],

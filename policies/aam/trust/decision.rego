@@ -17,6 +17,8 @@ defaults := {
 	"trusted_keys": [],
 	"trust_registry_attestations": false,
 	"trusted_registries": [],
+	"require_registry_attestation": false,
+	"require_audit_log": false,
 }
 
 # One setting from data.aam.config.security, else its default. Read key by key: merging the whole config
@@ -28,9 +30,18 @@ setting(name) := value if {
 
 mode := setting("on_signature_failure")
 
-pkg := object.get(input, "package", {})
+# Safe on malformed facts: a message that cannot be built would make its reason (and so a failure) disappear.
+pkg := p if {
+	p := input["package"]
+	is_object(p)
+} else := {}
 
-pkg_id := concat("", [object.get(pkg, "name", "?"), "@", object.get(pkg, "version", "?")])
+pkg_id := concat("", [text_or(pkg, "name", "?"), "@", text_or(pkg, "version", "?")])
+
+text_or(obj, key, fallback) := v if {
+	v := obj[key]
+	is_string(v)
+} else := fallback
 
 # Every piece of evidence: signatures, then registry attestations, each with its position.
 evidence := array.concat(
@@ -83,14 +94,34 @@ required if setting("require_signature") == true
 
 required if input.request.require_signature == true
 
+# The explicit requirements beyond a signature (the seed's Maximum level). Like require_signature, each makes
+# signatures judged (--no-verify cannot skip it), and its failure is always a failure: on_signature_failure
+# (warn, ignore) governs signatures that are bad or untrusted, never a requirement that is not met.
+require_attestation if setting("require_registry_attestation") == true
+
+require_audit_log if setting("require_audit_log") == true
+
 evaluate if required
+
+evaluate if require_attestation
+
+evaluate if require_audit_log
 
 evaluate if {
 	input.request.verify == true
 	not input.request.no_verify == true
 }
 
-unsigned if count(evidence) == 0
+# The evidence the signature rules (3, 5, 6) judge. Under require_registry_attestation the attestations have a
+# rule of their own (attestation_missing), so the author's signatures must pass the signature rules by themselves:
+# the required attestation is on top of them, not instead of them.
+signature_evidence := [e | some e in evidence; counts_as_signature(e)]
+
+counts_as_signature(e) if not require_attestation
+
+counts_as_signature(e) if e.kind == "signature"
+
+unsigned if count(signature_evidence) == 0
 
 # ---- Rule 5: trust. -------------------------------------------------------------------------------
 
@@ -133,7 +164,87 @@ trust_of(sig) := by if {
 
 trusted_evidence := {j.sig | some j in judged; j.by != null}
 
-any_trusted if count(trusted_evidence) > 0
+# Rule 5 for the signature rules: some piece of signature_evidence is valid and trusted.
+any_trusted if {
+	some j in judged
+	j.by != null
+	counts_as_signature(j.sig)
+}
+
+# ---- The required registry attestation and audit log. ----------------------------------------------
+
+trusted_attestations := [j.sig | some j in judged; j.by != null; j.sig.kind == "attestation"]
+
+attestation_missing if {
+	require_attestation
+	count(trusted_attestations) == 0
+}
+
+# Why an attestation is not trusted: the first check it fails (the same checks as attestation_trusted). Every
+# field is read with a fallback: a missing one fails its check instead of making the explanation undefined.
+attestation_problem(att) := concat("", ["the attestation by ", signer_label(att), " is invalid: ", sig_errors(att)]) if {
+	not valid(att)
+} else := "trust_registry_attestations is false" if {
+	not setting("trust_registry_attestations") == true
+} else := concat("", ["registry ", json.marshal(text_or(att, "registry", "")), " is not in trusted_registries"]) if {
+	not text_or(att, "registry", "") in setting("trusted_registries")
+} else := concat("", ["the attestation by ", text_or(att, "registry", ""), " is for other bytes"]) if {
+	not lower(text_or(att, "subject_digest", "-")) == lower(text_or(checksums, "actual", ""))
+} else := concat("", ["the attestation by ", text_or(att, "registry", ""), " is for ", text_or(att, "name", "?"), "@", text_or(att, "version", "?")])
+
+attestation_detail := "it has none" if {
+	count([a | some a in evidence; a.kind == "attestation"]) == 0
+} else := concat("; ", [attestation_problem(a) | some a in evidence; a.kind == "attestation"])
+
+package_registry := text_or(pkg, "registry", "")
+
+from_registry := concat("", [" from registry ", package_registry]) if {
+	package_registry != ""
+} else := ""
+
+audit_fact := f if {
+	f := input.audit_log
+	is_object(f)
+} else := null
+
+# The log was checked, is consistent, and is the log of the registry the package came from.
+audit_log_verified if {
+	audit_fact.checked == true
+	audit_fact.consistent == true
+	not audit_log_of_another_registry
+}
+
+audit_log_of_another_registry if {
+	package_registry != ""
+	text_or(audit_fact, "registry", "") != package_registry
+}
+
+audit_log_unverified if {
+	require_audit_log
+	not audit_log_verified
+}
+
+# The registry the package came from, else the one the host checked.
+audit_registry := r if {
+	r := package_registry
+	r != ""
+} else := r if {
+	r := text_or(audit_fact, "registry", "")
+	r != ""
+} else := "(unknown)"
+
+audit_error := e if {
+	e := text_or(audit_fact, "error", "")
+	e != ""
+} else := "no reason given"
+
+audit_problem := "the host did not check it" if {
+	audit_fact == null
+} else := concat("", ["not checked: ", audit_error]) if {
+	not audit_fact.checked == true
+} else := concat("", ["not consistent: ", audit_error]) if {
+	not audit_fact.consistent == true
+} else := concat("", ["the check was made on the log of registry ", json.marshal(object.get(audit_fact, "registry", null)), ", not ", package_registry])
 
 # ---- Trust on first use: the signer recorded in the lock must sign again. --------------------------
 
@@ -151,10 +262,7 @@ signer_identity(id) := lower(id) if {
 	not contains(id, "://")
 } else := id
 
-text(obj, key) := v if {
-	v := obj[key]
-	is_string(v)
-} else := ""
+text(obj, key) := text_or(obj, key, "")
 
 recorded_signers := {signer_key(s) | some s in object.get(object.get(input, "lock", {}), "signatures", [])}
 
@@ -184,7 +292,7 @@ reasons contains {
 	"code": "unsigned",
 	"effect": "fail",
 	"rule": "aam.trust.unsigned",
-	"message": concat("", [pkg_id, " is not signed, and require_signature is true"]),
+	"message": concat("", [pkg_id, unsigned_what, ", and require_signature is true"]),
 } if {
 	not checksum_mismatch
 	evaluate
@@ -196,13 +304,17 @@ reasons contains {
 	"code": "unsigned",
 	"effect": "note",
 	"rule": "aam.trust.unsigned",
-	"message": concat("", [pkg_id, " is not signed"]),
+	"message": concat("", [pkg_id, unsigned_what]),
 } if {
 	not checksum_mismatch
 	evaluate
 	unsigned
 	not required
 }
+
+unsigned_what := " is not signed (a registry attestation is not an author signature when require_registry_attestation is true)" if {
+	count(evidence) > 0
+} else := " is not signed"
 
 reasons contains {
 	"code": "trusted",
@@ -233,7 +345,7 @@ reasons contains {
 	evaluate
 	mode != "ignore"
 	not any_trusted
-	some sig in evidence
+	some sig in signature_evidence
 	not valid(sig)
 }
 
@@ -249,7 +361,7 @@ reasons contains {
 	evaluate
 	mode != "ignore"
 	not any_trusted
-	some sig in evidence
+	some sig in signature_evidence
 	valid(sig)
 }
 
@@ -261,6 +373,29 @@ reasons contains {
 } if {
 	not checksum_mismatch
 	signer_changed
+}
+
+# A requirement that is not met fails under every on_signature_failure, like the unsigned rule above.
+reasons contains {
+	"code": "attestation_missing",
+	"effect": "fail",
+	"rule": "aam.trust.attestation_missing",
+	"message": concat("", [pkg_id, from_registry, " has no valid attestation from a trusted registry, and require_registry_attestation is true (", attestation_detail, ")"]),
+} if {
+	not checksum_mismatch
+	evaluate
+	attestation_missing
+}
+
+reasons contains {
+	"code": "audit_log_unverified",
+	"effect": "fail",
+	"rule": "aam.trust.audit_log_unverified",
+	"message": concat("", ["the audit log of registry ", audit_registry, " is not verified for ", pkg_id, " (", audit_problem, "), and require_audit_log is true"]),
+} if {
+	not checksum_mismatch
+	evaluate
+	audit_log_unverified
 }
 
 signer_label(sig) := sig.identity if {

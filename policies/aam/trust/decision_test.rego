@@ -84,3 +84,137 @@ test_explain_names_the_matching_entry_and_why_others_fail if {
 	rows[1] == {"pattern": "*@evil.org", "matched": false, "why": "email alice@example.com.evil.org is not in domain evil.org (subdomains do not count)"}
 	e.decision.outcome == "warn"
 }
+
+# ---- The seed's Maximum level: required registry attestation and audit log. ------------------------
+
+maximum := {
+	"require_signature": true,
+	"on_signature_failure": "error",
+	"trusted_identities": ["alice@example.org"],
+	"trust_registry_attestations": true,
+	"trusted_registries": ["corp"],
+	"require_registry_attestation": true,
+	"require_audit_log": true,
+}
+
+alice := {"type": "sigstore", "valid": true, "errors": [], "identity": "alice@example.org", "issuer": "https://accounts.google.com"}
+
+corp_attestation := {"type": "registry-attestation", "valid": true, "errors": [], "registry": "corp", "subject_digest": a, "name": "@a/x", "version": "1.0.0"}
+
+maximum_facts := object.union(base_facts, {
+	"package": {"name": "@a/x", "version": "1.0.0", "registry": "corp"},
+	"signatures": [alice],
+	"attestations": [corp_attestation],
+	"audit_log": {"registry": "corp", "checked": true, "consistent": true, "checkpoint_size": 3},
+})
+
+fails_with(d, code) := [r | some r in d.reasons; r.code == code; r.effect == "fail"]
+
+test_maximum_installs_with_signature_attestation_and_audit_log if {
+	d := trust.decision with input as maximum_facts with data.aam.config.security as maximum
+	d.outcome == "install"
+	{r.kind | some r in d.reasons; r.code == "trusted"} == {"signature", "attestation"}
+}
+
+test_attestation_missing_names_the_registry_and_fails_under_every_mode if {
+	f := object.union(maximum_facts, {"attestations": [object.union(corp_attestation, {"registry": "evil"})]})
+	every m in ["error", "warn", "ignore", "bogus"] {
+		d := trust.decision with input as f with data.aam.config.security as object.union(maximum, {"on_signature_failure": m})
+		d.outcome == "fail"
+		[r] := fails_with(d, "attestation_missing")
+		r.rule == "aam.trust.attestation_missing"
+		contains(r.message, "@a/x@1.0.0 from registry corp has no valid attestation from a trusted registry")
+		contains(r.message, `registry "evil" is not in trusted_registries`)
+	}
+}
+
+test_audit_log_unverified_carries_the_error_and_fails_under_every_mode if {
+	f := object.union(maximum_facts, {"audit_log": {"registry": "corp", "checked": true, "consistent": false, "error": "checkpoint 9 is not an extension of checkpoint 7"}})
+	every m in ["error", "warn", "ignore"] {
+		d := trust.decision with input as f with data.aam.config.security as object.union(maximum, {"on_signature_failure": m})
+		d.outcome == "fail"
+		[r] := fails_with(d, "audit_log_unverified")
+		r.message == "the audit log of registry corp is not verified for @a/x@1.0.0 (not consistent: checkpoint 9 is not an extension of checkpoint 7), and require_audit_log is true"
+	}
+}
+
+test_local_registry_fails_both_requirements if {
+	f := object.union(maximum_facts, {
+		"package": {"name": "@a/x", "version": "1.0.0", "registry": "local"},
+		"attestations": [],
+		"audit_log": {"registry": "local", "checked": false, "consistent": false, "error": "local registries have no audit log"},
+	})
+	d := trust.decision with input as f with data.aam.config.security as maximum
+	d.outcome == "fail"
+	count(fails_with(d, "attestation_missing")) == 1
+	[r] := fails_with(d, "audit_log_unverified")
+	contains(r.message, "not checked: local registries have no audit log")
+}
+
+# object.union merges objects deeply, so the fact is removed before it is replaced.
+test_malformed_audit_log_fails_closed if {
+	every bad in [null, "consistent", [], {"checked": "true", "consistent": true, "registry": "corp"}, {"checked": true, "consistent": 1, "registry": "corp"}, {"checked": true, "consistent": true}] {
+		f := object.union(object.remove(maximum_facts, ["audit_log"]), {"audit_log": bad})
+		d := trust.decision with input as f with data.aam.config.security as maximum
+		d.outcome == "fail"
+		count(fails_with(d, "audit_log_unverified")) == 1
+	}
+}
+
+test_malformed_attestations_never_satisfy_the_requirement if {
+	every bad in [["corp"], [null], [{"registry": "corp", "valid": true}], [object.union(corp_attestation, {"valid": "true"})], [object.union(corp_attestation, {"subject_digest": null})]] {
+		f := object.union(maximum_facts, {"attestations": bad})
+		d := trust.decision with input as f with data.aam.config.security as maximum
+		d.outcome == "fail"
+		count(fails_with(d, "attestation_missing")) == 1
+	}
+}
+
+test_the_requirements_make_signatures_judged_even_with_no_verify if {
+	f := object.union(maximum_facts, {"attestations": [], "request": {"verify": false, "require_signature": false, "no_verify": true}})
+	d := trust.decision with input as f with data.aam.config.security as {"require_registry_attestation": true}
+	d.evaluated == true
+	d.outcome == "fail"
+	e := trust.decision with input as object.union(f, {"audit_log": null}) with data.aam.config.security as {"require_audit_log": true}
+	e.evaluated == true
+	e.outcome == "fail"
+}
+
+test_the_attestation_is_on_top_of_the_signature_rules if {
+	# Without the requirement, a trusted attestation alone satisfies rule 5 (SPEC §5) ...
+	f := object.union(maximum_facts, {"signatures": []})
+	d := trust.decision with input as f with data.aam.config.security as object.union(maximum, {"require_registry_attestation": false})
+	d.outcome == "install"
+
+	# ... with it, the author's signature must pass the signature rules by itself.
+	e := trust.decision with input as f with data.aam.config.security as maximum
+	e.outcome == "fail"
+	[r] := fails_with(e, "unsigned")
+	contains(r.message, "a registry attestation is not an author signature")
+}
+
+test_checksum_mismatch_is_the_only_reason_under_maximum if {
+	f := object.union(maximum_facts, {"checksum": {"expected": a, "actual": "sha256:00"}, "attestations": [], "audit_log": null})
+	d := trust.decision with input as f with data.aam.config.security as maximum
+	d.outcome == "fail"
+	{r.code | some r in d.reasons} == {"checksum_mismatch"}
+}
+
+test_a_malformed_package_fact_still_fails_closed if {
+	f := object.union(base_facts, {"package": "@a/x@1.0.0"})
+	d := trust.decision with input as f with data.aam.config.security as {"require_signature": true}
+	d.outcome == "fail"
+	d.reasons[0].message == "?@? is not signed, and require_signature is true"
+}
+
+test_explain_reports_the_requirements if {
+	f := object.union(maximum_facts, {"audit_log": {"registry": "corp", "checked": false, "consistent": false, "error": "offline"}})
+	e := trust.explain with input as f with data.aam.config.security as maximum
+	e.config.require_registry_attestation == true
+	e.config.require_audit_log == true
+	e.registry_attestation == {"required": true, "trusted": [0], "missing": false}
+	e.audit_log.required == true
+	e.audit_log.verified == false
+	e.audit_log.fact.error == "offline"
+	e.decision.outcome == "fail"
+}

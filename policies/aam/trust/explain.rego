@@ -9,7 +9,12 @@ import rego.v1
 
 explain := {
 	"decision": decision,
-	"config": {"require_signature": flag_required, "on_signature_failure": mode},
+	"config": {
+		"require_signature": flag_required,
+		"on_signature_failure": mode,
+		"require_registry_attestation": flag_require_attestation,
+		"require_audit_log": flag_require_audit_log,
+	},
 	"signatures_judged": evaluate_flag,
 	"checksum": {
 		"expected": object.get(input.checksum, "expected", null),
@@ -17,6 +22,16 @@ explain := {
 		"match": checksum_match_flag,
 	},
 	"evidence": [explain_evidence(e) | some e in evidence],
+	"registry_attestation": {
+		"required": flag_require_attestation,
+		"trusted": [a.index | some a in trusted_attestations],
+		"missing": flag_attestation_missing,
+	},
+	"audit_log": {
+		"required": flag_require_audit_log,
+		"fact": audit_fact,
+		"verified": flag_audit_log_verified,
+	},
 	"trust_on_first_use": {
 		"recorded": sort(recorded_signers),
 		"current": sort(current_signers),
@@ -65,8 +80,8 @@ registry_checks(att) := [
 	{"check": "trust_registry_attestations is true", "passed": setting("trust_registry_attestations") == true},
 	{"check": "registry is in trusted_registries", "passed": object.get(att, "registry", "") in setting("trusted_registries")},
 	{"check": "subject digest equals the archive checksum", "passed": lower(object.get(att, "subject_digest", "")) == lower(object.get(input.checksum, "actual", "-"))},
-	{"check": "name matches the package", "passed": object.get(att, "name", "") == object.get(input.package, "name", "-")},
-	{"check": "version matches the package", "passed": object.get(att, "version", "") == object.get(input.package, "version", "-")},
+	{"check": "name matches the package", "passed": object.get(att, "name", "") == text_or(pkg, "name", "-")},
+	{"check": "version matches the package", "passed": object.get(att, "version", "") == text_or(pkg, "version", "-")},
 ]
 
 valid_flag(e) if {
@@ -76,5 +91,21 @@ valid_flag(e) if {
 else := false
 
 flag_required if required
+
+else := false
+
+flag_require_attestation if require_attestation
+
+else := false
+
+flag_require_audit_log if require_audit_log
+
+else := false
+
+flag_attestation_missing if attestation_missing
+
+else := false
+
+flag_audit_log_verified if audit_log_verified
 
 else := false

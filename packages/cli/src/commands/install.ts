@@ -93,7 +93,8 @@ A checksum mismatch exits 1 with nothing installed and the lock untouched.`;
         this.log(ok(`Checksum verified: ${e.checksum}`));
         return;
       case 'decided':
-        for (const line of decisionLines(e.decision, e.facts)) this.log(line);
+        for (const line of decisionLines(e.decision, e.facts, { attestationsChecked: e.attestationsChecked }))
+          this.log(line);
         return;
       case 'installing':
         if (e.count > 0) this.log('Installing...');

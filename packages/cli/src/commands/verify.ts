@@ -78,7 +78,8 @@ Anything but ok, or a policy failure, exits 1.`;
         const { expected, actual } = r.facts.checksum;
         if (expected.toLowerCase() === actual.toLowerCase()) this.log(ok(`Checksum verified: ${actual}`));
         else this.log(fail(`Checksum verification failed: expected ${expected}, got ${actual}`));
-        for (const line of decisionLines(r.decision, r.facts)) this.log(line);
+        for (const line of decisionLines(r.decision, r.facts, { attestationsChecked: r.attestationsChecked }))
+          this.log(line);
       }
     }
     const failed = results.filter((r) => !r.ok);

@@ -48,6 +48,7 @@ export async function addRegistryToConfig(file: string, reg: RegistryConfig): Pr
         url: reg.url,
         ...(reg.default ? { default: true } : {}),
         ...(reg.checkpoint_key ? { checkpoint_key: reg.checkpoint_key } : {}),
+        ...(reg.attestation_keys?.length ? { attestation_keys: reg.attestation_keys } : {}),
       }),
     );
   });
@@ -64,6 +65,16 @@ export async function removeRegistryFromConfig(file: string, name: string): Prom
       );
     }
     seq.items.splice(index, 1);
+  });
+}
+
+/** `aam registry trust-key`: replaces a registry's pinned attestation key ids, keeping the file's comments. */
+export async function setRegistryAttestationKeys(file: string, name: string, keys: string[]): Promise<void> {
+  await editConfig(file, (doc) => {
+    const item = registriesSeq(doc).items.find((i) => isMap(i) && i.get('name') === name);
+    if (!item)
+      throw new AamError('NOT_FOUND', `Registry '${name}' is not configured in ${file}`, { registry: name });
+    (item as YAMLMap).set('attestation_keys', doc.createNode(keys));
   });
 }
 

@@ -80,6 +80,47 @@ export function loadConfigFile(file: string): { value: Partial<AamConfig>; warni
   return validateConfigSource(readYamlFile(file, 'INVALID_CONFIG'));
 }
 
+const isLocalUrl = (url: unknown): boolean => typeof url === 'string' && url.startsWith('file://');
+
+/**
+ * Warnings about the merged config that no single file shows: a required registry attestation that nothing can
+ * satisfy, and, under require_registry_attestation or require_audit_log, each local (file://) registry, which has
+ * no attestations and no audit log. Each points at the key in the highest file that set it.
+ */
+function requirementWarnings(config: AamConfig, sources: { src: YamlSource; value: Partial<AamConfig> }[]) {
+  const out: SourceProblem[] = [];
+  const at = (path: (string | number)[], has: (v: Partial<AamConfig>) => boolean, message: string) => {
+    const layer = [...sources].reverse().find((l) => has(l.value));
+    if (layer) out.push(problemAt(layer.src, path, message));
+  };
+  const sec = config.security;
+  const setsSecurity = (key: string) => (v: Partial<AamConfig>) =>
+    (v.security as Record<string, unknown> | undefined)?.[key] !== undefined;
+  if (sec.require_registry_attestation && !sec.trust_registry_attestations) {
+    at(
+      ['security', 'require_registry_attestation'],
+      setsSecurity('require_registry_attestation'),
+      'no attestation can be trusted while trust_registry_attestations is false: every package fails (attestation_missing)',
+    );
+  }
+  // (What is wrong with trusted_registries itself is attestationConfigWarnings' part, config/registry-keys.ts.)
+  const required = [
+    ...(sec.require_registry_attestation ? ['require_registry_attestation'] : []),
+    ...(sec.require_audit_log ? ['require_audit_log'] : []),
+  ];
+  if (required.length > 0) {
+    config.registries.forEach((r, i) => {
+      if (isLocalUrl(r.url))
+        at(
+          ['registries', i, 'url'],
+          (v) => v.registries !== undefined,
+          `'${r.name}' is a local (file://) registry: it has no attestations and no audit log, so under ${required.join(' and ')} its packages fail`,
+        );
+    });
+  }
+  return out;
+}
+
 /** Validates config text (e.g. an edit about to be written) exactly as a file on disk would be. */
 export function validateConfigText(
   text: string,
@@ -131,16 +172,20 @@ export function loadConfig(opts: LoadConfigOptions = {}): LoadedConfig {
   if (env.AAM_CONFIG && !existsSync(globalFile)) {
     throw new AamError('INVALID_CONFIG', `AAM_CONFIG names ${globalFile}, which does not exist`);
   }
+  const sources: { src: YamlSource; value: Partial<AamConfig> }[] = [];
   const candidates: [string, ConfigLayer['scope']][] = [[globalFile, 'global']];
   if (opts.projectDir) candidates.push([projectConfigPath(opts.projectDir), 'project']);
   let config: AamConfig = DEFAULT_CONFIG;
   for (const [file, scope] of candidates) {
     if (!existsSync(file)) continue;
-    const loaded = loadConfigFile(file);
+    const src = readYamlFile(file, 'INVALID_CONFIG');
+    const loaded = validateConfigSource(src);
     warnings.push(...loaded.warnings);
     layers.push({ file, scope, value: loaded.value });
+    sources.push({ src, value: loaded.value });
     config = mergeConfig(config, loaded.value);
   }
   if (opts.overrides !== undefined) config = mergeConfig(config, opts.overrides);
+  warnings.push(...requirementWarnings(config, sources));
   return { config, layers, warnings };
 }

@@ -22,6 +22,18 @@ export interface SecurityConfig {
   trusted_keys: string[];
   trust_registry_attestations: boolean;
   trusted_registries: string[];
+  /**
+   * When signatures are judged (this setting makes them judged), a package must carry a valid attestation from a
+   * registry the policy trusts (trust_registry_attestations + trusted_registries), else it fails
+   * `attestation_missing`, whatever on_signature_failure says. Author signatures are then judged on their own.
+   */
+  require_registry_attestation: boolean;
+  /**
+   * When signatures are judged (this setting makes them judged), the package's registry audit log must have been
+   * checked and found consistent (facts `audit_log`), else it fails `audit_log_unverified`, whatever
+   * on_signature_failure says. Local (file://) registries have no audit log.
+   */
+  require_audit_log: boolean;
   sigstore?: {
     trusted_root?: string;
     fulcio_url?: string;
@@ -58,6 +70,8 @@ export const DEFAULT_CONFIG: AamConfig = {
     trusted_keys: [],
     trust_registry_attestations: false,
     trusted_registries: [],
+    require_registry_attestation: false,
+    require_audit_log: false,
   },
   policy: { modules: [] },
   registries: [],

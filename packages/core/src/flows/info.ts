@@ -1,6 +1,6 @@
 import type { AamConfig } from '../config/types.js';
 import type { SignatureFact } from '../plugin/contracts.js';
-import { storedSignatureFacts, type TrustContext } from '../policy/gather.js';
+import { registryAttestationFacts, storedSignatureFacts, type TrustContext } from '../policy/gather.js';
 import { fetchArchive } from './fetch.js';
 import { AamError } from '../errors.js';
 import { parsePackageSpec } from '../package/name.js';
@@ -12,7 +12,10 @@ export interface InfoResult {
   registry: string;
   metadata: PackageMetadata;
   selected: VersionRecord;
-  /** With `signatures`: every stored signature of the selected version, verified against its archive. */
+  /**
+   * With `signatures`: every stored signature of the selected version, verified against its archive, then the
+   * registry's own attestations (HTTP registries), verified against the pinned keys and the audit log.
+   */
   signatures?: SignatureFact[];
 }
 
@@ -44,14 +47,18 @@ export async function infoFlow(
         name: parsed.name,
         version: selected.version,
       };
-      result.signatures = await storedSignatureFacts(
-        opts.trust,
-        registry,
-        parsed.name,
-        selected.version,
-        selected.signatures,
-        artifact,
-      );
+      result.signatures = [
+        ...(await storedSignatureFacts(
+          opts.trust,
+          registry,
+          parsed.name,
+          selected.version,
+          selected.signatures,
+          artifact,
+        )),
+        ...((await registryAttestationFacts(opts.trust, registry, parsed.name, selected.version, artifact)) ??
+          []),
+      ];
     }
     return result;
   }

@@ -29,6 +29,7 @@ import type { Decision, Facts } from '../policy/facts.js';
 import {
   buildFacts,
   PolicyRefusedError,
+  registryAttestationFacts,
   storedSignatureFacts,
   trustedSigners,
   type TrustContext,
@@ -53,7 +54,15 @@ export type InstallEvent =
   | { $case: 'resolved'; name: string; version: string; registry: string }
   | { $case: 'warning'; message: string }
   | { $case: 'checksum-verified'; name: string; version: string; checksum: Checksum }
-  | { $case: 'decided'; name: string; version: string; facts: Facts; decision: Decision }
+  | {
+      $case: 'decided';
+      name: string;
+      version: string;
+      facts: Facts;
+      decision: Decision;
+      /** The registry's attestations were asked for (trust_registry_attestations, an HTTP registry). */
+      attestationsChecked?: boolean;
+    }
   | { $case: 'installing'; count: number }
   | { $case: 'installed'; name: string; version: string; action: PackageAction };
 
@@ -254,6 +263,10 @@ async function verifyAndStage(
     const id = `${p.name}@${p.record.version}`;
     const { bytes, actual } = await fetchArchive(p.registry, p.name, p.record.version, limits.maxArchiveSize);
     const sameVersionLocked = p.locked?.version === p.record.version ? p.locked : undefined;
+    const artifact = { bytes, checksum: actual, size: bytes.length, name: p.name, version: p.record.version };
+    const attestations = req.trust.attestations
+      ? await registryAttestationFacts(req.trust, p.registry, p.name, p.record.version, artifact)
+      : undefined;
     const facts = buildFacts({
       name: p.name,
       version: p.record.version,
@@ -267,14 +280,9 @@ async function verifyAndStage(
         p.name,
         p.record.version,
         p.record.signatures,
-        {
-          bytes,
-          checksum: actual,
-          size: bytes.length,
-          name: p.name,
-          version: p.record.version,
-        },
+        artifact,
       ),
+      ...(attestations ? { attestations } : {}),
       request: req.trust.request,
       ...(p.locked ? { locked: p.locked } : {}),
     });
@@ -286,7 +294,14 @@ async function verifyAndStage(
       actual,
     );
     req.onEvent?.({ $case: 'checksum-verified', name: p.name, version: p.record.version, checksum: actual });
-    req.onEvent?.({ $case: 'decided', name: p.name, version: p.record.version, facts, decision });
+    req.onEvent?.({
+      $case: 'decided',
+      name: p.name,
+      version: p.record.version,
+      facts,
+      decision,
+      ...(attestations ? { attestationsChecked: true } : {}),
+    });
     if (decision.outcome === 'fail') throw new PolicyRefusedError(id, decision, facts);
     fetched.set(p.name, bytes);
     decisions.set(p.name, decision);

@@ -6,7 +6,12 @@ import type { RegistryConfig } from '../config/types.js';
 import { readLock, type LockedPackage } from '../lock/lockfile.js';
 import type { SignatureFact } from '../plugin/contracts.js';
 import type { Decision, Facts } from '../policy/facts.js';
-import { buildFacts, storedSignatureFacts, type TrustContext } from '../policy/gather.js';
+import {
+  buildFacts,
+  registryAttestationFacts,
+  storedSignatureFacts,
+  type TrustContext,
+} from '../policy/gather.js';
 import { openRegistry } from '../registry/open.js';
 import type { Registry } from '../registry/types.js';
 import { readCachedArchive } from './archive-cache.js';
@@ -27,6 +32,8 @@ export interface PackageVerification {
   facts?: Facts;
   /** Why no decision could be made (archive unavailable): a failure, never a pass. */
   policyError?: string;
+  /** The registry's attestations were asked for (trust_registry_attestations, an HTTP registry). */
+  attestationsChecked?: boolean;
   ok: boolean;
 }
 
@@ -118,6 +125,7 @@ export async function verifyInstalledFlow(opts: {
         );
         result.decision = judged.decision;
         result.facts = judged.facts;
+        if (judged.attestationsChecked) result.attestationsChecked = true;
         if (judged.decision.outcome === 'fail') result.ok = false;
         // Layer 1 is the host's rule too, whatever policy or bundle judged the facts.
         if (!checksumsEqual(judged.facts.checksum.actual, entry.checksum)) result.ok = false;
@@ -140,7 +148,7 @@ async function judgeLocked(
   registryFor: (source: string) => Registry | undefined,
   maxArchiveSize: number,
   env?: NodeJS.ProcessEnv,
-): Promise<{ decision: Decision; facts: Facts }> {
+): Promise<{ decision: Decision; facts: Facts; attestationsChecked: boolean }> {
   const registry = registryFor(entry.source);
   const archive =
     (await readCachedArchive(entry.checksum, env)) ??
@@ -152,6 +160,7 @@ async function judgeLocked(
     );
   }
   let signatures: SignatureFact[];
+  let attestations: SignatureFact[] | undefined;
   try {
     const record = (await registry?.metadata(name))?.versions.find((v) => v.version === entry.version);
     const artifact = {
@@ -164,6 +173,8 @@ async function judgeLocked(
     signatures = registry
       ? await storedSignatureFacts(trust, registry, name, entry.version, record?.signatures ?? [], artifact)
       : [];
+    if (registry && trust.attestations)
+      attestations = await registryAttestationFacts(trust, registry, name, entry.version, artifact);
   } catch (e) {
     // Unreadable registry metadata is a fact (an invalid signature), never a pass.
     signatures = [
@@ -181,8 +192,13 @@ async function judgeLocked(
     expected: entry.checksum,
     actual: archive.actual,
     signatures,
+    ...(attestations ? { attestations } : {}),
     request: trust.request,
     locked: entry,
   });
-  return { facts, decision: trust.engine.decide(facts) };
+  return {
+    facts,
+    decision: trust.engine.decide(facts),
+    attestationsChecked: attestations !== undefined,
+  };
 }

@@ -1,6 +1,6 @@
 import type { DependencyContainer } from 'tsyringe';
 import type { Checksum } from '../integrity/checksum.js';
-import type { SecurityConfig } from '../config/types.js';
+import type { RegistryConfig, SecurityConfig } from '../config/types.js';
 
 /** The artifact a signature is about: its bytes (in memory or on disk) and, when known, its package identity. */
 export interface ArtifactRef {
@@ -74,9 +74,11 @@ export interface AamPlugin {
 /**
  * What plugins may read from the host at registration time (`container.resolve(PLUGIN_SETTINGS)`):
  * the merged `security:` section, with paths in it (`sigstore.trusted_root`) made absolute, and aam's home
- * directory for caches.
+ * directory for caches, and the configured registries (with the attestation and checkpoint keys pinned for each).
  */
 export interface PluginSettings {
   security: SecurityConfig;
   home: string;
+  /** The merged `registries:` list (the registry attestation verifier reads the keys pinned for each). */
+  registries?: RegistryConfig[];
 }

@@ -14,7 +14,29 @@ export interface AttestationFact {
   version?: string;
   key_id?: string;
   signed_at?: string;
+  /** The index of the version's `package.publish` entry in the registry's audit log (proven included). */
+  audit_index?: number;
 }
+
+/**
+ * The host's check of the package's registry audit log (read by `require_audit_log`): `checked` when the log
+ * could be checked at all, `consistent` when the check passed (a signed checkpoint, consistent with the one the
+ * client pinned before, that includes this publish). Local (file://) registries have no audit log:
+ * `{registry, checked: false, consistent: false, error: 'local registries have no audit log'}`.
+ */
+export interface AuditLogFact {
+  /** The registry's name, as in `package.registry`. */
+  registry: string;
+  checked: boolean;
+  consistent: boolean;
+  /** The size of the checkpoint the check was made against. */
+  checkpoint_size?: number;
+  /** Why the log was not checked, or why it is not consistent. */
+  error?: string;
+}
+
+/** The facts of a local registry's packages: there is no log to check. */
+export const LOCAL_REGISTRY_AUDIT_ERROR = 'local registries have no audit log';
 
 /** What the host learned about one package; the policy never sees bytes or keys (DESIGN.md). */
 export interface Facts {
@@ -24,6 +46,8 @@ export interface Facts {
   signatures: SignatureFact[];
   attestations: AttestationFact[];
   request: { verify: boolean; require_signature: boolean; no_verify: boolean };
+  /** The registry audit log check; absent when the host did not check (then `require_audit_log` fails). */
+  audit_log?: AuditLogFact;
   /** What the lock recorded for this package before this install (trust on first use). */
   lock?: {
     version: string;
@@ -55,6 +79,6 @@ export interface Reason {
 export interface Decision {
   outcome: Outcome;
   reasons: Reason[];
-  /** Whether signatures were judged (require_signature or --verify). */
+  /** Whether signatures were judged (require_signature, require_registry_attestation, require_audit_log or --verify). */
   evaluated: boolean;
 }

@@ -8,7 +8,7 @@ import type {
   VerifyContext,
 } from '../plugin/contracts.js';
 import type { Registry, SignatureRecord } from '../registry/types.js';
-import type { Decision, Facts } from './facts.js';
+import type { AttestationFact, Decision, Facts } from './facts.js';
 import type { PolicyEngine } from './engine.js';
 
 /** Everything an install or verify needs to judge a package: verifiers, the policy, the request flags. */
@@ -18,7 +18,15 @@ export interface TrustContext {
   request: Facts['request'];
   /** Per-signature verification time limit; a timeout is an invalid signature, never a pass. */
   timeoutMs?: number;
+  /**
+   * Fetch and verify the registry's own attestations of packages from HTTP registries
+   * (`security.trust_registry_attestations`); `aam info --signatures` lists them regardless.
+   */
+  attestations?: boolean;
 }
+
+/** The signature type of registry attestations (`@aam/plugin-attestation`). */
+export const REGISTRY_ATTESTATION = 'registry-attestation';
 
 const DEFAULT_TIMEOUT_MS = 30_000;
 
@@ -72,9 +80,17 @@ export function buildFacts(opts: {
   expected: string;
   actual: string;
   signatures: SignatureFact[];
+  /** Registry attestation facts (from `registryAttestationFacts`). */
+  attestations?: SignatureFact[];
   request: Facts['request'];
   locked?: LockedPackage;
 }): Facts {
+  // A registry attestation is never judged as an author signature: wherever it came from, it goes to
+  // `attestations`, where the policy checks its registry, subject digest, name and version.
+  const attestations = [
+    ...opts.signatures.filter((s) => s.type === REGISTRY_ATTESTATION),
+    ...(opts.attestations ?? []),
+  ].map(toAttestationFact);
   return {
     facts_version: 1,
     package: {
@@ -84,8 +100,8 @@ export function buildFacts(opts: {
       ...(opts.yanked !== undefined ? { yanked: opts.yanked } : {}),
     },
     checksum: { expected: opts.expected, actual: opts.actual },
-    signatures: opts.signatures.filter((s) => s.type !== 'registry-attestation'),
-    attestations: [],
+    signatures: opts.signatures.filter((s) => s.type !== REGISTRY_ATTESTATION),
+    attestations,
     request: opts.request,
     ...(opts.locked
       ? {
@@ -96,6 +112,28 @@ export function buildFacts(opts: {
           },
         }
       : {}),
+  };
+}
+
+/** A verifier's registry-attestation fact as the policy reads it (facts/v1 `attestations[]`). */
+function toAttestationFact(s: SignatureFact): AttestationFact {
+  const x = s as SignatureFact & Partial<Record<keyof AttestationFact, unknown>>;
+  const text = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+  const fields = {
+    subject_digest: text(x.subject_digest),
+    name: text(x.name),
+    version: text(x.version),
+    key_id: text(x.key_id),
+    signed_at: text(s.signed_at),
+  };
+  return {
+    type: REGISTRY_ATTESTATION,
+    // Only a fact that says which registry vouched can be valid.
+    valid: s.valid === true && typeof s.registry === 'string' && s.registry !== '',
+    errors: s.errors ?? [],
+    registry: s.registry ?? '',
+    ...Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined)),
+    ...(typeof x.audit_index === 'number' ? { audit_index: x.audit_index } : {}),
   };
 }
 
@@ -163,6 +201,54 @@ export async function storedSignatureFacts(
         trust.timeoutMs,
       ),
     );
+  }
+  return facts;
+}
+
+/**
+ * The registry's own attestations of a version (HTTP registries), each verified by the plugin that recognises
+ * it (`@aam/plugin-attestation`) with `ctx.registry` = the registry's name; undefined when the registry keeps
+ * none (local registries). Unreadable attestations are a fact (invalid), never a pass; none served is `[]`.
+ */
+export async function registryAttestationFacts(
+  trust: Pick<TrustContext, 'verifiers' | 'timeoutMs'>,
+  registry: Registry,
+  name: string,
+  version: string,
+  artifact: ArtifactRef,
+): Promise<SignatureFact[] | undefined> {
+  if (typeof registry.readAttestations !== 'function') return undefined;
+  let served;
+  try {
+    served = await registry.readAttestations(name, version);
+  } catch (e) {
+    return [
+      {
+        ...failed(
+          REGISTRY_ATTESTATION,
+          `cannot read the attestations of ${name}@${version}: ${e instanceof Error ? e.message : String(e)}`,
+        ),
+        registry: registry.name,
+      },
+    ];
+  }
+  const facts: SignatureFact[] = [];
+  for (const [i, a] of served.entries()) {
+    const doc = {
+      source: `${registry.name}:${name}@${version}/attestations[${i}]`,
+      declaredType: REGISTRY_ATTESTATION,
+      bytes: a.envelope,
+    };
+    const fact = await verifySignature(
+      // Only a registry-attestation verifier may judge the registry's own attestations.
+      trust.verifiers.filter((v) => v.type === REGISTRY_ATTESTATION),
+      artifact,
+      doc,
+      { keys: [], registry: registry.name, offline: false },
+      trust.timeoutMs,
+    );
+    // Whatever the verifier said, the attestation is about this registry (a missing verifier says nothing).
+    facts.push({ ...fact, type: REGISTRY_ATTESTATION, registry: registry.name });
   }
   return facts;
 }

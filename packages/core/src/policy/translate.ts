@@ -12,6 +12,8 @@ export function policyConfig(security: SecurityConfig): Record<string, unknown> 
     trusted_keys: security.trusted_keys,
     trust_registry_attestations: security.trust_registry_attestations,
     trusted_registries: security.trusted_registries,
+    require_registry_attestation: security.require_registry_attestation,
+    require_audit_log: security.require_audit_log,
   };
 }
 

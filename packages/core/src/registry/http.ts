@@ -1,5 +1,6 @@
 import { Readable } from 'node:stream';
 import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
+import { normalizeAttestationKeyId } from '../config/registry-keys.js';
 import { AamError } from '../errors.js';
 import { parseChecksum } from '../integrity/checksum.js';
 import { archiveFileName, assertPackageName, assertTag, assertVersion } from '../package/name.js';
@@ -7,6 +8,7 @@ import type {
   PackageMetadata,
   PublishOutcome,
   Registry,
+  RegistryAttestation,
   RegistryPublishRequest,
   SignatureRecord,
   VersionRecord,
@@ -39,6 +41,16 @@ interface RequestOptions {
   query?: Record<string, string | number | undefined>;
   /** Resolve to undefined on 404 instead of throwing. */
   notFoundOk?: boolean;
+}
+
+/** An attestation key listed at `/api/v1/keys`, as served (not yet checked). */
+export interface ServedAttestationKey {
+  keyid: string;
+  pem: string;
+  status: 'active' | 'retired' | 'unknown';
+  alg?: string;
+  created_at?: string;
+  retired_at?: string;
 }
 
 const SIGNATURE_TYPE_RE = /^[a-z][a-z0-9-]{0,31}$/;
@@ -103,6 +115,59 @@ export class HttpRegistry implements Registry {
     if (!found || typeof found.content !== 'string')
       throw new AamError('NOT_FOUND', `Registry '${this.name}' has no ${record.type} signature for ${key}`);
     return Buffer.from(found.content, 'base64');
+  }
+
+  /**
+   * `GET .../versions/{version}/attestations`: the registry's DSSE envelopes for a version. A registry that
+   * predates attestations (no such route) has none. The list is checked for shape only; each envelope is
+   * handed on as JSON for the attestation verifier to judge.
+   */
+  async readAttestations(name: string, version: string): Promise<RegistryAttestation[]> {
+    assertPackageName(name);
+    assertVersion(version);
+    const id = `${name}@${version}`;
+    const doc = await this.getJson<{ attestations?: unknown }>(`${versionPath(name, version)}/attestations`, {
+      notFoundOk: true,
+    });
+    if (doc === undefined) return [];
+    if (!doc || typeof doc !== 'object' || !Array.isArray(doc.attestations))
+      throw this.invalid(`sent no attestation list for ${id}`);
+    return (doc.attestations as unknown[]).map((a, i) => {
+      const item = a as Record<string, unknown> | null;
+      if (!item || typeof item !== 'object' || !item.envelope || typeof item.envelope !== 'object')
+        throw this.invalid(`sent attestation ${i} of ${id} without a DSSE envelope`);
+      return {
+        ...(typeof item.predicate_type === 'string' ? { predicate_type: item.predicate_type } : {}),
+        ...(typeof item.media_type === 'string' ? { media_type: item.media_type } : {}),
+        ...(typeof item.keyid === 'string' ? { keyid: item.keyid } : {}),
+        envelope: Buffer.from(JSON.stringify(item.envelope), 'utf8'),
+      };
+    });
+  }
+
+  /**
+   * `GET /api/v1/keys`, the attestation keys only (ECDSA P-256, PEM), as served: the caller checks that each
+   * PEM hashes to its key id before pinning it.
+   */
+  async attestationKeys(): Promise<ServedAttestationKey[]> {
+    const doc = await this.getJson<{ keys?: unknown }>('/api/v1/keys');
+    if (!doc || !Array.isArray(doc.keys)) throw this.invalid('sent no key list at /api/v1/keys');
+    const out: ServedAttestationKey[] = [];
+    for (const k of doc.keys as Record<string, unknown>[]) {
+      if (k?.use !== 'attestation') continue;
+      if (typeof k.keyid !== 'string' || typeof k.pem !== 'string')
+        throw this.invalid('serves an attestation key without a keyid or PEM at /api/v1/keys');
+      out.push({
+        // Key ids are compared as `sha256:<lowercase hex>` everywhere (config, envelopes, key files).
+        keyid: normalizeAttestationKeyId(k.keyid) ?? k.keyid,
+        pem: k.pem,
+        status: k.status === 'retired' ? 'retired' : k.status === 'active' ? 'active' : 'unknown',
+        ...(typeof k.alg === 'string' ? { alg: k.alg } : {}),
+        ...(typeof k.created_at === 'string' ? { created_at: k.created_at } : {}),
+        ...(typeof k.retired_at === 'string' ? { retired_at: k.retired_at } : {}),
+      });
+    }
+    return out;
   }
 
   /** `PUT /api/v1/packages/{name}/versions/{version}` (multipart): 201 published, 202 pending, 200 a replay. */

@@ -58,6 +58,19 @@ export interface PublishOutcome {
   message?: string;
 }
 
+/**
+ * A registry attestation as an HTTP registry serves it (`GET .../versions/{ver}/attestations`): the DSSE
+ * envelope, re-serialised as JSON, plus what the listing says about it. Nothing here is trusted: the
+ * attestation verifier checks the envelope itself.
+ */
+export interface RegistryAttestation {
+  predicate_type?: string;
+  media_type?: string;
+  keyid?: string;
+  /** The DSSE envelope (`{payloadType, payload, signatures}`) as JSON bytes. */
+  envelope: Uint8Array;
+}
+
 /** A place packages come from. Implementations: local directory (`file://`), HTTP (`http(s)://`). */
 export interface Registry {
   readonly name: string;
@@ -70,4 +83,9 @@ export interface Registry {
   /** The signature documents stored beside an archive. */
   readSignature(name: string, version: string, record: SignatureRecord): Promise<Uint8Array>;
   publish(req: RegistryPublishRequest): Promise<PublishOutcome>;
+  /**
+   * The registry's own attestations of a version (HTTP registries; local registries have none and do not
+   * implement it). An empty list when the version has none.
+   */
+  readAttestations?(name: string, version: string): Promise<RegistryAttestation[]>;
 }

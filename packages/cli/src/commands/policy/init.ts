@@ -7,11 +7,14 @@ import { ok, warn } from '../../style.js';
 export default class PolicyInit extends AamCommand {
   static override summary = "Set the security section to one of the seed's trust levels.";
   static override description = `minimal: checksums only. moderate: optional signatures, warnings on bad ones.
-strict: required signatures from trusted identities or keys. maximum: strict + registry attestation.
+strict: required signatures from trusted identities or keys. maximum: strict + an attestation from a trusted
+registry + a consistent registry audit log (require_registry_attestation, require_audit_log; local file://
+registries have neither, so their packages fail).
 Writes .aam/config.yaml (or the global config with --global), keeping its comments and trust lists.`;
   static override examples = [
     '<%= config.bin %> policy init --level strict',
     '<%= config.bin %> policy init --level moderate --global',
+    '<%= config.bin %> policy init --level maximum',
   ];
   static override flags = {
     level: Flags.string({
