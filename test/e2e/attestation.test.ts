@@ -6,13 +6,16 @@
  * loopback in front of the server (forgeries are signed with the server's own private key, read from its storage,
  * so that each reaches the check it is meant to fail).
  */
+import { execFileSync } from 'node:child_process';
 import { createHash, createPrivateKey, generateKeyPairSync, sign } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
+import { parseSignerKey, signNote } from '../../packages/core/dist/index.js';
 import { must, World, type RunResult } from './support/aam.js';
 import { startServer, type RunningServer } from './support/registry-server.js';
 
@@ -592,5 +595,110 @@ describe('registry attestations (real server on loopback, CLI processes)', () =>
     const r = must(await w.aam(['install', '@l/p', '--verify']));
     expect(r.stderr).toContain(warning);
     expect(r.stdout).not.toContain('Registry attestation: MISSING');
+  });
+});
+
+describe('the maximum trust level: signatures, a trusted registry attestation and a consistent audit log', () => {
+  const GNUPGHOME = mkdtempSync(join(tmpdir(), 'aam-gnupg-max-'));
+  let fpr = '';
+  let maximal: World;
+  const gpg = (args: string[]): string =>
+    execFileSync('gpg', ['--batch', '--pinentry-mode', 'loopback', '--passphrase', '', ...args], {
+      env: { ...process.env, GNUPGHOME },
+      encoding: 'utf8',
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+
+  beforeAll(async () => {
+    chmodSync(GNUPGHOME, 0o700);
+    gpg(['--quick-gen-key', 'Max Author <max@example.org>', 'ed25519', 'sign', 'never']);
+    fpr = /^fpr:+([0-9A-F]{40}):/m.exec(gpg(['--with-colons', '--fingerprint']))![1]!;
+    // alice publishes a GPG-signed version through the HTTP registry.
+    const dir = await alice.makePackage('@m/signed', '1.0.0', { files: { 'README.md': 'signed\n' } });
+    must(
+      await alice.aam(['pkg', 'publish', dir, '--sign', '--sign-type', 'gpg'], alice.project, { GNUPGHOME }),
+    );
+    maximal = new World();
+    must(await maximal.aam(['registry', 'add', 'main', server.url, '--default']));
+    must(await maximal.aam(['policy', 'init', '--level', 'maximum', '--global']));
+    const file = join(maximal.home, 'config.yaml');
+    const cfg = parse(readFileSync(file, 'utf8')) as { security: Record<string, unknown> };
+    cfg.security = { ...cfg.security, trusted_keys: [fpr], trusted_registries: ['main'] };
+    writeFileSync(file, stringify(cfg));
+  }, 120_000);
+
+  afterAll(() => {
+    try {
+      execFileSync('gpgconf', ['--kill', 'gpg-agent'], { env: { ...process.env, GNUPGHOME } });
+    } catch {
+      // no agent running
+    }
+    rmSync(GNUPGHOME, { recursive: true, force: true });
+  });
+
+  it('installs a signed, attested package whose publish is proven in a consistent log', async () => {
+    const cfg = parse(readFileSync(join(maximal.home, 'config.yaml'), 'utf8')) as {
+      security: Record<string, unknown>;
+    };
+    expect(cfg.security).toMatchObject({
+      require_signature: true,
+      on_signature_failure: 'error',
+      trust_registry_attestations: true,
+      require_registry_attestation: true,
+      require_audit_log: true,
+    });
+    const r = await install(maximal, '@m/signed@1.0.0');
+    expect(r.code, out(r)).toBe(0);
+    expect(r.stdout).toContain('✓ GPG signature valid');
+    expect(r.stdout).toContain('✓ Registry attestation: main');
+    expect(r.stdout).toContain('Installed @m/signed@1.0.0');
+  });
+
+  it('refuses an unsigned package even though the registry attests it', async () => {
+    await publish('@m/unsigned', '1.0.0');
+    const r = await install(maximal, '@m/unsigned@1.0.0');
+    expect(r.code, out(r)).toBe(1);
+    // The attestation itself is fine; the author's signature is what is missing.
+    expect(r.stdout).toContain('✓ Registry attestation: main');
+    expect(out(r)).toMatch(/unsigned|no signature/i);
+    expect(existsSync(join(r.dir, '.aam/packages'))).toBe(false);
+  });
+
+  it('refuses when the audit log is not consistent with the checkpoint this client saw (a forked log)', async () => {
+    // Pretend this client once saw a different log of a larger size: the registry's log cannot extend it.
+    const state = join(maximal.home, 'audit', 'main', 'checkpoint');
+    expect(existsSync(state)).toBe(true);
+    const saved = readFileSync(state, 'utf8');
+    const storage = server.storage;
+    const skey = readFileSync(join(storage, 'keys', 'checkpoint.skey'), 'utf8').trim();
+    const signer = parseSignerKey(skey);
+    const seen = saved.split('\n');
+    const forged = signNote(
+      `${seen[0]}\n${Number(seen[1]) + 1000}\n${Buffer.alloc(32, 9).toString('base64')}\n`,
+      signer,
+    );
+    writeFileSync(state, forged);
+    try {
+      await expectRefused(maximal, '@m/signed@1.0.0', /audit log/i);
+    } finally {
+      writeFileSync(state, saved);
+    }
+  });
+
+  it('a local registry has no audit log and no attestations: maximum refuses its packages', async () => {
+    const w = await new World().withRegistry();
+    const dir = await w.makePackage('@m/local', '1.0.0');
+    must(await w.aam(['pkg', 'publish', dir, '--sign', '--sign-type', 'gpg'], w.project, { GNUPGHOME }));
+    must(await w.aam(['policy', 'init', '--level', 'maximum', '--global']));
+    const file = join(w.home, 'config.yaml');
+    const cfg = parse(readFileSync(file, 'utf8')) as {
+      security: Record<string, unknown>;
+      registries: { name: string }[];
+    };
+    cfg.security = { ...cfg.security, trusted_keys: [fpr], trusted_registries: [cfg.registries[0]!.name] };
+    writeFileSync(file, stringify(cfg));
+    const r = await install(w, '@m/local@1.0.0');
+    expect(r.code, out(r)).toBe(1);
+    expect(out(r)).toMatch(/local registries have no audit log/);
   });
 });

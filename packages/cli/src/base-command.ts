@@ -80,6 +80,9 @@ export abstract class AamCommand extends Command {
       verifiers: verifiersOf(container),
       request,
       attestations: loaded.config.security.trust_registry_attestations === true,
+      ...(loaded.config.security.require_audit_log === true
+        ? { auditLog: { registries: loaded.config.registries } }
+        : {}),
     };
   }
 

@@ -14,3 +14,4 @@ export {
   type PackageAuditLog,
 } from './entries.js';
 export { packageAuditLog, type PackageAuditReport } from './package-log.js';
+export { auditLogFact } from './version-fact.js';

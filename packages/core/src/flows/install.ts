@@ -26,6 +26,7 @@ import { archiveLimits, installTarget, type InstallTarget } from './context.js';
 import { cacheArchive } from './archive-cache.js';
 import { assertChecksums, fetchArchive } from './fetch.js';
 import type { Decision, Facts } from '../policy/facts.js';
+import { auditLogFact } from '../audit/version-fact.js';
 import {
   buildFacts,
   PolicyRefusedError,
@@ -267,6 +268,17 @@ async function verifyAndStage(
     const attestations = req.trust.attestations
       ? await registryAttestationFacts(req.trust, p.registry, p.name, p.record.version, artifact)
       : undefined;
+    const auditLog = req.trust.auditLog
+      ? await auditLogFact({
+          registry: p.registry,
+          config: req.trust.auditLog.registries.find((r) => r.name === p.registry.name),
+          name: p.name,
+          version: p.record.version,
+          checksum: actual,
+          auditIndex: p.record.audit_index,
+          ...(req.env ? { env: req.env } : {}),
+        })
+      : undefined;
     const facts = buildFacts({
       name: p.name,
       version: p.record.version,
@@ -283,6 +295,7 @@ async function verifyAndStage(
         artifact,
       ),
       ...(attestations ? { attestations } : {}),
+      ...(auditLog ? { auditLog } : {}),
       request: req.trust.request,
       ...(p.locked ? { locked: p.locked } : {}),
     });

@@ -3,6 +3,8 @@ import { join } from 'node:path';
 import { AamError } from '../errors.js';
 import { checksumsEqual, sha256FileHex } from '../integrity/checksum.js';
 import type { RegistryConfig } from '../config/types.js';
+import { auditLogFact } from '../audit/version-fact.js';
+import type { AuditLogFact } from '../policy/facts.js';
 import { readLock, type LockedPackage } from '../lock/lockfile.js';
 import type { SignatureFact } from '../plugin/contracts.js';
 import type { Decision, Facts } from '../policy/facts.js';
@@ -161,6 +163,7 @@ async function judgeLocked(
   }
   let signatures: SignatureFact[];
   let attestations: SignatureFact[] | undefined;
+  let auditLog: AuditLogFact | undefined;
   try {
     const record = (await registry?.metadata(name))?.versions.find((v) => v.version === entry.version);
     const artifact = {
@@ -175,6 +178,16 @@ async function judgeLocked(
       : [];
     if (registry && trust.attestations)
       attestations = await registryAttestationFacts(trust, registry, name, entry.version, artifact);
+    if (registry && trust.auditLog)
+      auditLog = await auditLogFact({
+        registry,
+        config: trust.auditLog.registries.find((r) => r.name === registry.name),
+        name,
+        version: entry.version,
+        checksum: archive.actual,
+        auditIndex: record?.audit_index,
+        ...(env ? { env } : {}),
+      });
   } catch (e) {
     // Unreadable registry metadata is a fact (an invalid signature), never a pass.
     signatures = [
@@ -193,6 +206,7 @@ async function judgeLocked(
     actual: archive.actual,
     signatures,
     ...(attestations ? { attestations } : {}),
+    ...(auditLog ? { auditLog } : {}),
     request: trust.request,
     locked: entry,
   });

@@ -1,3 +1,4 @@
+import type { RegistryConfig } from '../config/types.js';
 import { AamError } from '../errors.js';
 import type { LockedPackage, LockedSignature } from '../lock/lockfile.js';
 import type {
@@ -8,7 +9,7 @@ import type {
   VerifyContext,
 } from '../plugin/contracts.js';
 import type { Registry, SignatureRecord } from '../registry/types.js';
-import type { AttestationFact, Decision, Facts } from './facts.js';
+import type { AttestationFact, AuditLogFact, Decision, Facts } from './facts.js';
 import type { PolicyEngine } from './engine.js';
 
 /** Everything an install or verify needs to judge a package: verifiers, the policy, the request flags. */
@@ -23,6 +24,11 @@ export interface TrustContext {
    * (`security.trust_registry_attestations`); `aam info --signatures` lists them regardless.
    */
   attestations?: boolean;
+  /**
+   * Check each package's publish entry in its registry's audit log (`security.require_audit_log`), for the
+   * `audit_log` fact; the registries' configs carry the pinned checkpoint keys.
+   */
+  auditLog?: { registries: RegistryConfig[] };
 }
 
 /** The signature type of registry attestations (`@aam/plugin-attestation`). */
@@ -82,6 +88,8 @@ export function buildFacts(opts: {
   signatures: SignatureFact[];
   /** Registry attestation facts (from `registryAttestationFacts`). */
   attestations?: SignatureFact[];
+  /** The registry audit log check (`auditLogFact`), when `require_audit_log` asked for it. */
+  auditLog?: AuditLogFact;
   request: Facts['request'];
   locked?: LockedPackage;
 }): Facts {
@@ -102,6 +110,7 @@ export function buildFacts(opts: {
     checksum: { expected: opts.expected, actual: opts.actual },
     signatures: opts.signatures.filter((s) => s.type !== REGISTRY_ATTESTATION),
     attestations,
+    ...(opts.auditLog ? { audit_log: opts.auditLog } : {}),
     request: opts.request,
     ...(opts.locked
       ? {
