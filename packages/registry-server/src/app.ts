@@ -24,8 +24,7 @@ import {
 import { AuditLog, type AuditEvent } from './audit.js';
 import {
   authenticate,
-  tokenHash,
-  tokenLooksValid,
+  packageAllowed,
   createToken,
   parseScopes,
   requireScope,
@@ -143,10 +142,9 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     timeWindow: 60_000,
     // Keyed by the token's digest when it looks like one (never the secret itself), else by address: junk
     // Authorization headers do not buy a fresh allowance.
-    keyGenerator: (req) => {
-      const m = /^Bearer (\S+)$/.exec(req.headers.authorization ?? '');
-      return m && tokenLooksValid(m[1]!) ? `t:${tokenHash(m[1]!)}` : `ip:${req.ip}`;
-    },
+    // Keyed by client address: a token is only known to be real after authentication, and one that merely
+    // looks valid (its checksum can be computed offline) must not buy a fresh allowance.
+    keyGenerator: (req) => `ip:${req.ip}`,
     errorResponseBuilder: (_req, ctx) =>
       new RegistryError(429, 'rate_limited', `Too many requests: retry in ${Math.ceil(ctx.ttl / 1000)} s`, {
         retry_after: Math.ceil(ctx.ttl / 1000),
@@ -182,6 +180,11 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
       }
     }
     void reply.code(e.status).headers(e.headers).type('application/problem+json').send(problemOf(e, req.id));
+  });
+  // `?a=1&a=2` arrives as an array: every parameter here is single-valued.
+  app.addHook('preValidation', async (req) => {
+    for (const v of Object.values((req.query ?? {}) as Record<string, unknown>))
+      if (Array.isArray(v)) throw badRequest('A query parameter is given more than once');
   });
   app.setNotFoundHandler((req, reply) => {
     const e = notFound(`${req.method} ${req.url.split('?')[0]}`, 'route_not_found');
@@ -507,6 +510,16 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     const packages = b.packages === undefined ? p.packages : b.packages;
     if (!Array.isArray(packages) || !packages.every((x) => typeof x === 'string' && x.length > 0))
       throw badRequest('packages must be a list of package names or @scope/* patterns');
+    // Every entry must be covered by this token's own list: a limited token cannot widen its reach.
+    if (p.packages.length > 0)
+      for (const entry of packages as string[]) {
+        const covered = entry.endsWith('/*') ? p.packages.includes(entry) : packageAllowed(p, entry);
+        if (!covered)
+          throw forbidden(
+            `This token does not cover '${entry}', so no token it creates can`,
+            'insufficient_scope',
+          );
+      }
     if (p.packages.length > 0 && packages.length === 0)
       throw forbidden(
         'This token is limited to some packages; so is any token it creates',
@@ -535,8 +548,9 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     await db.write(async (q) => {
       const row = await q.get('SELECT user_id, revoked_at FROM tokens WHERE id = ?', id);
       // Someone else's token is "not found" (no oracle), unless an admin asks.
-      if (!row || (row.user_id !== p.userId && p.role !== 'admin'))
-        throw notFound(`Token ${id}`, 'token_not_found');
+      const someoneElses = !!row && row.user_id !== p.userId;
+      if (someoneElses && p.role === 'admin') requireScope(p, 'admin');
+      if (!row || (someoneElses && p.role !== 'admin')) throw notFound(`Token ${id}`, 'token_not_found');
       if (row.revoked_at) return;
       await q.run('UPDATE tokens SET revoked_at = ? WHERE id = ?', now(), id);
       await log(q, { event: 'token.revoke', actor: p.user, metadata: { token_id: id } });
@@ -811,11 +825,28 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     requireScope(p, 'publish', name);
     const sigType = fields.signature_type;
     if (signature && !sigType) throw badRequest("A 'signature' part needs a 'signature_type' field");
+    if (sigType && !signature) throw badRequest("A 'signature_type' field needs a 'signature' part");
     if (sigType && !/^[a-z][a-z0-9-]{0,31}$/.test(sigType)) throw badRequest('signature_type is not valid');
     // Who may publish this, and is it a replay? Checked before the blob is stored (a refused upload leaves
     // nothing behind) and again inside the transaction (which decides races).
     const check = async (q: Query): Promise<VersionRow | 'new-package' | 'new-version'> => {
       const existing = await versionRow(q, name, version);
+      // Versions differing only in build metadata (1.0.0+a, 1.0.0+b) are one version number: never reused.
+      const core = version.split('+')[0]!;
+      if (!existing) {
+        const sameNumber = await q.get<{ version: string } & Row>(
+          'SELECT version FROM versions WHERE package = ? AND (version = ? OR substr(version, 1, ?) = ?)',
+          name,
+          core,
+          core.length + 1,
+          `${core}+`,
+        );
+        if (sameNumber && sameNumber.version !== version)
+          throw conflict(
+            `${name}@${sameNumber.version} is already published; ${version} differs only in build metadata`,
+            'version_exists',
+          );
+      }
       if (existing) {
         await requireOwner(q, p, name);
         // A retry with the very same bytes is safe to answer again; anything else is a new claim on a number.
@@ -852,6 +883,12 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
         { source: `${name}@${version} signature`, declaredType: sigType, bytes: signature },
         { keys: [], offline: true },
       );
+      if (fact.valid && fact.type !== sigType)
+        throw new RegistryError(
+          422,
+          'signature_invalid',
+          `The signature is a ${fact.type} signature, not ${sigType}: declare its real type`,
+        );
       if (!fact.valid)
         throw new RegistryError(
           422,
@@ -1203,7 +1240,8 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
         now(),
       );
       if (status === 'approved') {
-        await approvedTags(q, pkg, v.requested_tag, ver);
+        // A version yanked while it waited is approved, but no tag moves to it.
+        if (v.yanked !== 1) await approvedTags(q, pkg, v.requested_tag, ver);
         const publisher = await q.get<{ name: string } & Row>(
           'SELECT name FROM users WHERE id = ?',
           v.publisher_id,
@@ -1284,6 +1322,11 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
       if (owners.length === 1)
         throw conflict('The last owner cannot be removed: transfer the package instead');
       await q.run('DELETE FROM owners WHERE package = ? AND user_id = ?', pkg, u.id);
+      await q.run(
+        "UPDATE transfers SET status = 'cancelled' WHERE package = ? AND from_user = ? AND status = 'pending'",
+        pkg,
+        u.id,
+      );
       await log(q, { event: 'owner.remove', actor: p.user, package: pkg, metadata: { user: u.name } });
     });
     void reply.code(204);
@@ -1348,6 +1391,9 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
         { package: string; from_user: string; to_user: string; status: string; expires_at: string } & Row
       >('SELECT package, from_user, to_user, status, expires_at FROM transfers WHERE id = ?', id);
       if (!t || t.to_user !== p.userId) throw notFound(`Transfer ${id}`, 'transfer_not_found');
+      // An offer is only as good as its maker's ownership: a removed owner's offers are void.
+      if (!(await ownersOf(q, t.package)).includes(t.from_user))
+        throw conflict('The owner who offered this transfer no longer owns the package');
       if (t.status !== 'pending') throw conflict(`The transfer was already ${t.status}`);
       if (Date.parse(t.expires_at) <= Date.now()) throw conflict('The transfer offer has expired');
       await q.run('UPDATE transfers SET status = ? WHERE id = ?', accept ? 'accepted' : 'declined', id);

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -25,7 +26,7 @@ export class BlobStore {
     const dest = this.path(hex);
     if (await this.has(hex)) return;
     await mkdir(join(dest, '..'), { recursive: true });
-    const tmp = `${dest}.${process.pid}.${Date.now()}.tmp`;
+    const tmp = `${dest}.${process.pid}.${randomUUID()}.tmp`;
     const fh = await open(tmp, 'wx', 0o644);
     try {
       await fh.writeFile(bytes);

@@ -47,19 +47,21 @@ export interface VerifyHeadRequest {
 export async function verifyAuditLogHead(req: VerifyHeadRequest): Promise<VerifiedHead> {
   const env = req.env ?? process.env;
   const origin = parseVerifierKey(req.vkey).name;
-  const note = await req.source.checkpoint();
-  let checkpoint: ParsedCheckpoint;
-  try {
-    ({ checkpoint } = openCheckpoint(note, req.vkey, origin));
-  } catch (e) {
-    if (!(e instanceof AamError)) throw e;
-    throw new AamError(
-      e.code,
-      `Registry '${req.registry}' served a checkpoint that does not verify under the pinned key ${req.vkey}: ${e.message}\nCheckpoint served:\n${note.replace(/\n$/, '')}`,
-      { ...e.details, registry: req.registry, new_checkpoint: note },
-    );
-  }
   return withCheckpointState(req.registry, env, async (state) => {
+    // Fetched under the lock: another aam storing a newer checkpoint meanwhile cannot make this one look like
+    // a rollback.
+    const note = await req.source.checkpoint();
+    let checkpoint: ParsedCheckpoint;
+    try {
+      ({ checkpoint } = openCheckpoint(note, req.vkey, origin));
+    } catch (e) {
+      if (!(e instanceof AamError)) throw e;
+      throw new AamError(
+        e.code,
+        `Registry '${req.registry}' served a checkpoint that does not verify under the pinned key ${req.vkey}: ${e.message}\nCheckpoint served:\n${note.replace(/\n$/, '')}`,
+        { ...e.details, registry: req.registry, new_checkpoint: note },
+      );
+    }
     const base = { registry: req.registry, origin, checkpoint, note };
     const accept = async (head: VerifiedHead, store = true): Promise<VerifiedHead> => {
       await req.beforeStore?.(head);
