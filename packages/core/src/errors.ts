@@ -95,3 +95,14 @@ export class AamError extends Error {
 export function isAamError(e: unknown): e is AamError {
   return e instanceof AamError;
 }
+
+/** An error and its causes, one clause each (libraries wrap the reason a network call failed). */
+export function errorChain(e: unknown): string {
+  const parts: string[] = [];
+  for (let cur = e, depth = 0; cur && depth < 4; depth++) {
+    const msg = cur instanceof Error ? cur.message : String(cur);
+    if (msg && !parts.includes(msg)) parts.push(msg);
+    cur = (cur as { cause?: unknown }).cause;
+  }
+  return parts.join(': ') || 'unknown error';
+}

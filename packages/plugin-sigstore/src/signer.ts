@@ -1,5 +1,12 @@
 import { readFile } from 'node:fs/promises';
-import type { ArtifactRef, SecurityConfig, SignatureDocument, Signer, SignOptions } from '@aam/core';
+import {
+  errorChain,
+  type ArtifactRef,
+  type SecurityConfig,
+  type SignatureDocument,
+  type Signer,
+  type SignOptions,
+} from '@aam/core';
 import { resolveIdentityToken, type TokenOrigin } from './identity-token.js';
 
 export const PUBLIC_FULCIO_URL = 'https://fulcio.sigstore.dev';
@@ -38,17 +45,6 @@ function asV03(json: BundleJson, v03: string): BundleJson {
 
 /** Network time limit for each call to Fulcio, Rekor and the TSA. */
 const TIMEOUT_MS = 30_000;
-
-function cause(e: unknown): string {
-  const parts: string[] = [];
-  let cur: unknown = e;
-  for (let depth = 0; cur && depth < 4; depth++) {
-    const msg = cur instanceof Error ? cur.message : String(cur);
-    if (msg && !parts.includes(msg)) parts.push(msg);
-    cur = (cur as { cause?: unknown }).cause;
-  }
-  return parts.join(': ') || 'unknown error';
-}
 
 /**
  * Keyless signing (SPEC §7): an ephemeral key, a Fulcio certificate for the OIDC identity, a Rekor entry
@@ -97,7 +93,7 @@ export class SigstoreSigner implements Signer {
     try {
       bundle = await builder.create({ data });
     } catch (e) {
-      throw new Error(`Sigstore signing failed (Fulcio ${fulcio}, Rekor ${rekor}): ${cause(e)}`);
+      throw new Error(`Sigstore signing failed (Fulcio ${fulcio}, Rekor ${rekor}): ${errorChain(e)}`);
     }
     const json = asV03(bundleLib.bundleToJSON(bundle) as BundleJson, bundleLib.BUNDLE_V03_MEDIA_TYPE);
     const label = artifact.name ? `${artifact.name}@${artifact.version ?? '?'}` : 'artifact';

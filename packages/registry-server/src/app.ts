@@ -1033,7 +1033,11 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   async function versionMutation(
     req: Req,
     scope: Scope,
-    fn: (q: Query, p: Principal, v: VersionRow) => Promise<Record<string, unknown>>,
+    fn: (
+      q: Query,
+      v: VersionRow,
+      record: (event: AuditEvent['event'], metadata: Record<string, unknown>) => Promise<number>,
+    ) => Promise<Record<string, unknown>>,
   ) {
     const pkg = pkgParam(req);
     const ver = verParam(req);
@@ -1043,12 +1047,15 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
       await requireOwner(q, p, pkg);
       const v = await versionRow(q, pkg, ver);
       if (!v) throw notFound(`${pkg}@${ver}`, 'version_not_found');
-      return fn(q, p, v);
+      // The audit entry for a change to this version, by this caller: returns its index.
+      const record = async (event: AuditEvent['event'], metadata: Record<string, unknown>) =>
+        (await log(q, { event, actor: p.user, package: `${v.package}@${v.version}`, metadata })).index;
+      return fn(q, v, record);
     });
   }
 
   app.put('/api/v1/packages/:pkg/versions/:ver/yank', async (req: Req) =>
-    versionMutation(req, 'yank', async (q, p, v) => {
+    versionMutation(req, 'yank', async (q, v, record) => {
       const reason = bodyObject(req).reason;
       if (reason !== undefined && (typeof reason !== 'string' || reason.length > 280))
         throw badRequest('reason must be a string of at most 280 characters');
@@ -1060,36 +1067,26 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
         v.package,
         v.version,
       );
-      const e = await log(q, {
-        event: 'version.yank',
-        actor: p.user,
-        package: `${v.package}@${v.version}`,
-        metadata: { reason: reason ?? null },
-      });
-      return { yanked: true, changed: true, audit_index: e.index };
+      const index = await record('version.yank', { reason: reason ?? null });
+      return { yanked: true, changed: true, audit_index: index };
     }),
   );
 
   app.delete('/api/v1/packages/:pkg/versions/:ver/yank', async (req: Req) =>
-    versionMutation(req, 'yank', async (q, p, v) => {
+    versionMutation(req, 'yank', async (q, v, record) => {
       if (v.yanked !== 1) return { yanked: false, changed: false };
       await q.run(
         'UPDATE versions SET yanked = 0, yank_reason = NULL, yanked_at = NULL WHERE package = ? AND version = ?',
         v.package,
         v.version,
       );
-      const e = await log(q, {
-        event: 'version.unyank',
-        actor: p.user,
-        package: `${v.package}@${v.version}`,
-        metadata: {},
-      });
-      return { yanked: false, changed: true, audit_index: e.index };
+      const index = await record('version.unyank', {});
+      return { yanked: false, changed: true, audit_index: index };
     }),
   );
 
   app.put('/api/v1/packages/:pkg/versions/:ver/deprecation', async (req: Req) =>
-    versionMutation(req, 'yank', async (q, p, v) => {
+    versionMutation(req, 'yank', async (q, v, record) => {
       const message = bodyObject(req).message;
       if (typeof message !== 'string' || message.length === 0 || message.length > 280)
         throw badRequest('message must be 1-280 characters');
@@ -1099,31 +1096,21 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
         v.package,
         v.version,
       );
-      const e = await log(q, {
-        event: 'version.deprecate',
-        actor: p.user,
-        package: `${v.package}@${v.version}`,
-        metadata: { message },
-      });
-      return { deprecated: message, audit_index: e.index };
+      const index = await record('version.deprecate', { message });
+      return { deprecated: message, audit_index: index };
     }),
   );
 
   app.delete('/api/v1/packages/:pkg/versions/:ver/deprecation', async (req: Req) =>
-    versionMutation(req, 'yank', async (q, p, v) => {
+    versionMutation(req, 'yank', async (q, v, record) => {
       if (v.deprecated === null) return { deprecated: null, changed: false };
       await q.run(
         'UPDATE versions SET deprecated = NULL WHERE package = ? AND version = ?',
         v.package,
         v.version,
       );
-      const e = await log(q, {
-        event: 'version.deprecate',
-        actor: p.user,
-        package: `${v.package}@${v.version}`,
-        metadata: { message: null },
-      });
-      return { deprecated: null, changed: true, audit_index: e.index };
+      const index = await record('version.deprecate', { message: null });
+      return { deprecated: null, changed: true, audit_index: index };
     }),
   );
 

@@ -1,6 +1,6 @@
 import { statSync } from 'node:fs';
 import { Flags } from '@oclif/core';
-import { AamError, aamHome } from '@aam/core';
+import { AamError, aamHome, errorChain } from '@aam/core';
 import type { UpdateRootResult } from '@aam/plugin-sigstore';
 import { AamCommand } from '../../base-command.js';
 import { ok } from '../../style.js';
@@ -41,7 +41,7 @@ expiring metadata, so a stale or forged root is refused; a failed refresh keeps 
     } catch (e) {
       throw new AamError(
         'TRUST_ROOT_UPDATE_FAILED',
-        `Could not refresh the Sigstore trusted root: ${causes(e)}`,
+        `Could not refresh the Sigstore trusted root: ${errorChain(e)}`,
       );
     }
     this.log(ok(`Trusted root refreshed from ${r.mirror}`));
@@ -74,15 +74,4 @@ function checkTufRoot(path: string): void {
     throw new AamError('USAGE', `--tuf-root ${path} does not exist`);
   }
   if (!isFile) throw new AamError('USAGE', `--tuf-root ${path} is not a file`);
-}
-
-/** An error and its causes, one clause each (the TUF client wraps the reason a refresh failed). */
-function causes(e: unknown): string {
-  const parts: string[] = [];
-  for (let cur = e, depth = 0; cur && depth < 4; depth++) {
-    const msg = cur instanceof Error ? cur.message : String(cur);
-    if (msg && !parts.includes(msg)) parts.push(msg);
-    cur = (cur as { cause?: unknown }).cause;
-  }
-  return parts.join(': ') || 'unknown error';
 }
