@@ -54,7 +54,7 @@ function publishStatement({ name, version, hex, index, publishedAt }) {
  */
 function prepare({ core, rs, count, archiveBytes }) {
   const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-  const keyid = core.attestationKeyIdOf(publicKey);
+  const keyid = core.spkiKeyId(publicKey);
   const note = core.generateNoteKey(ORIGIN);
   const bodies = [];
   const packages = [];

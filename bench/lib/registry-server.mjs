@@ -66,6 +66,7 @@ async function main() {
   const { storage, db } = JSON.parse(process.argv[2]);
   const { startRegistry } = await import(REGISTRY_SERVER_URL);
   const reg = await startRegistry({
+    verifiers: [],
     storage,
     db,
     host: '127.0.0.1',

@@ -35,16 +35,9 @@ export interface Reply<T> {
   text: string;
 }
 
-/** RFC 9457 problem details, as the registry sends them. */
-export interface Problem {
-  type: string;
-  title: string;
-  status: number;
-  detail: string;
-  code: string;
-  instance?: string;
-  retry_after?: number;
-}
+/** RFC 9457 problem details, as the registry sends them (the one definition, in @aam/core). */
+export type { Problem } from '../../packages/core/dist/index.js';
+import type { Problem } from '../../packages/core/dist/index.js';
 
 export interface CallOptions {
   token?: string;
@@ -453,6 +446,7 @@ process.stdin.once('data', async () => {
   process.stdin.pause();
   try {
     const r = await startRegistry({
+      verifiers: [],
       storage: process.env.AAM_TEST_STORAGE,
       port: 0,
       ...(process.env.AAM_TEST_DB ? { db: process.env.AAM_TEST_DB } : {}),

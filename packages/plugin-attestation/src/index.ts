@@ -19,10 +19,13 @@ export {
   parseEnvelope,
   parseStatement,
   PUBLISH_PREDICATE,
+  type DsseEnvelope,
   type ParsedEnvelope,
+  publishStatement,
+  signStatement,
+  type PublishStatementInput,
   type PublishStatement,
-} from './dsse.js';
-export { HttpAttestationLogSource, type AttestationLogSource } from './log-source.js';
+} from './format.js';
 
 /**
  * Built-in registry attestation plugin: verifies the DSSE/in-toto attestations an HTTP registry signs for what

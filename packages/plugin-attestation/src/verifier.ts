@@ -1,13 +1,15 @@
 import { createHash, verify as verifySignature, type KeyObject } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import {
-  leafHash,
+  HttpAuditLogSource,
+  HttpRegistry,
   parseVerifierKey,
+  provePublishEntry,
   pinnedKeyPath,
   readPinnedAttestationKey,
   verifyAuditLogHead,
-  verifyInclusion,
   type ArtifactRef,
+  type AuditLogSource,
   type RegistryConfig,
   type SignatureDocument,
   type SignatureFact,
@@ -22,8 +24,7 @@ import {
   parseEnvelope,
   parseStatement,
   type PublishStatement,
-} from './dsse.js';
-import { HttpAttestationLogSource, type AttestationLogSource } from './log-source.js';
+} from './format.js';
 
 export const REGISTRY_ATTESTATION = 'registry-attestation';
 
@@ -48,7 +49,7 @@ export interface AttestationVerifierOptions {
   /** Environment for the audit-log state (`$AAM_HOME/audit/<registry>/checkpoint`); default: AAM_HOME = home. */
   env?: NodeJS.ProcessEnv;
   /** Where a registry's audit log is read from; default: its HTTP API. */
-  logSource?: (registry: RegistryConfig) => AttestationLogSource;
+  logSource?: (registry: RegistryConfig) => AuditLogSource;
 }
 
 /** A refusal: which check failed and why. */
@@ -62,7 +63,7 @@ class Refusal extends Error {
 }
 
 interface RegistryLog {
-  source: AttestationLogSource;
+  source: AuditLogSource;
   /** The last checkpoint verified in this process (under the pinned key, consistent with the stored one). */
   head?: Promise<VerifiedHead>;
 }
@@ -210,7 +211,9 @@ export class RegistryAttestationVerifier implements SignatureVerifier {
   private logOf(cfg: RegistryConfig): RegistryLog {
     let log = this.logs.get(cfg.name);
     if (!log) {
-      log = { source: this.opts.logSource?.(cfg) ?? new HttpAttestationLogSource(cfg) };
+      log = {
+        source: this.opts.logSource?.(cfg) ?? new HttpAuditLogSource(new HttpRegistry(cfg.name, cfg.url)),
+      };
       this.logs.set(cfg.name, log);
     }
     return log;
@@ -247,7 +250,6 @@ export class RegistryAttestationVerifier implements SignatureVerifier {
 
   private async checkAuditEntry(cfg: RegistryConfig, st: PublishStatement, digest: string): Promise<void> {
     const index = st.audit.index;
-    const what = `${st.package.name}@${st.package.version}`;
     if (!cfg.checkpoint_key)
       throw new Refusal(
         `registry ${cfg.name} has no pinned checkpoint key, so the attestation's audit index ${index} cannot be checked: add the registry again (aam registry remove ${cfg.name}; aam registry add ${cfg.name} ${cfg.url})`,
@@ -268,53 +270,16 @@ export class RegistryAttestationVerifier implements SignatureVerifier {
         'audit-log',
       );
     const head = await this.verifiedHead(cfg, cfg.checkpoint_key, index);
-    const size = head.checkpoint.size;
-    if (index >= size)
-      throw new Refusal(
-        `the attestation's audit index ${index} is not in the audit log of registry ${cfg.name} (its verified checkpoint has ${size} entries): the log does not contain this publish`,
-        'audit-log',
-      );
-    const source = this.logOf(cfg).source;
-    let body: Uint8Array | undefined;
-    let proof: Buffer[];
     try {
-      [body, proof] = await Promise.all([source.entry(index), source.inclusionProof(index, size)]);
+      await provePublishEntry(
+        this.logOf(cfg).source,
+        head.checkpoint,
+        { index, name: st.package.name, version: st.package.version, checksum: `sha256:${digest}` },
+        { registry: cfg.name, subject: "the attestation's audit index" },
+      );
     } catch (e) {
-      throw new Refusal(
-        `cannot read audit entry ${index} of registry ${cfg.name} or its inclusion proof: ${firstLine(e)}`,
-        'audit-log',
-      );
+      throw new Refusal(firstLine(e), 'audit-log');
     }
-    if (body === undefined)
-      throw new Refusal(
-        `the attestation's audit index ${index} is not in the audit log of registry ${cfg.name}: the registry has no entry there`,
-        'audit-log',
-      );
-    try {
-      verifyInclusion(index, size, leafHash(body), proof, head.checkpoint.root);
-    } catch (e) {
-      throw new Refusal(
-        `audit entry ${index} of registry ${cfg.name} is not proven in its log (checkpoint ${size}): ${firstLine(e)}`,
-        'audit-log',
-      );
-    }
-    let entry: Record<string, unknown>;
-    try {
-      entry = JSON.parse(Buffer.from(body).toString('utf8')) as Record<string, unknown>;
-    } catch {
-      throw new Refusal(`audit entry ${index} of registry ${cfg.name} is not JSON`, 'audit-log');
-    }
-    const metadata = (entry?.metadata ?? {}) as Record<string, unknown>;
-    if (entry?.event !== 'package.publish' || entry.package !== what)
-      throw new Refusal(
-        `the attestation's audit index ${index} points at ${String(entry?.event)} of ${String(entry?.package)} in the log of registry ${cfg.name}, not the publish of ${what}`,
-        'audit-log',
-      );
-    if (metadata.checksum !== `sha256:${digest}`)
-      throw new Refusal(
-        `the log of registry ${cfg.name} records the publish of ${what} (entry ${index}) with checksum ${String(metadata.checksum)}, not sha256:${digest}`,
-        'audit-log',
-      );
   }
 }
 

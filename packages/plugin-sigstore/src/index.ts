@@ -10,12 +10,7 @@ import { SigstoreSigner } from './signer.js';
 import { SigstoreVerifier } from './verifier.js';
 
 export { SigstoreSigner, type SigstoreSignOptions, PUBLIC_FULCIO_URL, PUBLIC_REKOR_URL } from './signer.js';
-export {
-  SigstoreVerifier,
-  keyFingerprint,
-  KNOWN_BUNDLE_TYPES,
-  type SigstoreVerifierOptions,
-} from './verifier.js';
+export { SigstoreVerifier, KNOWN_BUNDLE_TYPES, type SigstoreVerifierOptions } from './verifier.js';
 export {
   cachedRootPath,
   checkTrustedRootJson,

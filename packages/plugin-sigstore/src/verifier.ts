@@ -1,4 +1,5 @@
 import { createHash, createPublicKey, type KeyObject } from 'node:crypto';
+import { spkiKeyId } from '@aam/core';
 import { readFile } from 'node:fs/promises';
 import type {
   ArtifactRef,
@@ -65,13 +66,6 @@ function libraryFailure(e: unknown): CheckFailed {
 
 /** ISO 8601 to the second, as the seed prints it (`2026-02-07T14:30:00Z`). */
 const isoSeconds = (d: Date): string => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
-
-/** `sha256:<hex of the SPKI DER>`: how `trusted_keys` names a PEM key (SPEC §4). */
-export function keyFingerprint(key: KeyObject): string {
-  return `sha256:${createHash('sha256')
-    .update(key.export({ type: 'spki', format: 'der' }))
-    .digest('hex')}`;
-}
 
 function parseJson(doc: SignatureDocument): unknown {
   try {
@@ -220,7 +214,7 @@ export class SigstoreVerifier implements SignatureVerifier {
           ...material,
           publicKey: () => ({ publicKey: key, validFor: () => true }),
         }).verify(entity);
-        return keyFingerprint(key);
+        return spkiKeyId(key);
       } catch (e) {
         last = e;
       }

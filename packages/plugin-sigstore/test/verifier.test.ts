@@ -5,7 +5,8 @@ import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { ArtifactRef, SignatureDocument } from '@aam/core';
 import { derUtf8 } from '../src/claims.js';
-import { keyFingerprint, SigstoreVerifier } from '../src/index.js';
+import { spkiKeyId } from '@aam/core';
+import { SigstoreVerifier } from '../src/index.js';
 
 const FIX = resolve(import.meta.dirname, '../../../test/fixtures/sigstore');
 const home = mkdtempSync(join(tmpdir(), 'aam-sigstore-home-'));
@@ -140,7 +141,7 @@ describe('real public-good bundles, offline against the vendored root', () => {
     const withKey = await verifier.verify(tarball, bundle, { keys: [key], offline: true });
     expect(withKey.errors).toEqual([]);
     expect(withKey.valid).toBe(true);
-    expect(withKey.fingerprint).toBe(keyFingerprint(createPublicKey(key)));
+    expect(withKey.fingerprint).toBe(spkiKeyId(createPublicKey(key)));
     expect(withKey.identity).toBeUndefined();
     const { publicKey } = await import('node:crypto').then((c) =>
       c.generateKeyPairSync('ec', { namedCurve: 'P-256' }),

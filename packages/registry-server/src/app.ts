@@ -15,13 +15,14 @@ import {
   type SignatureVerifier,
 } from '@aam/core';
 import {
-  AttestationSigner,
-  listAttestationKeys,
+  DSSE_MEDIA_TYPE,
   PUBLISH_PREDICATE,
   publishStatement,
   type DsseEnvelope,
-} from './attest.js';
-import { AuditLog, type AuditEvent } from './audit.js';
+} from '@aam/plugin-attestation/format';
+import { AttestationSigner, listAttestationKeys } from './attest.js';
+import type { AuditEvent } from '@aam/core';
+import { AuditLog } from './audit.js';
 import {
   authenticate,
   packageAllowed,
@@ -707,7 +708,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
       return {
         attestations: rows.map((r) => ({
           predicate_type: PUBLISH_PREDICATE,
-          media_type: 'application/vnd.dsse.envelope.v1+json',
+          media_type: DSSE_MEDIA_TYPE,
           signer: 'registry',
           keyid: r.keyid,
           envelope: JSON.parse(r.envelope) as DsseEnvelope,

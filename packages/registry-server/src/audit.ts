@@ -1,5 +1,9 @@
 import {
   appendLeaf,
+  encodeAuditEntry,
+  MAX_AUDIT_ENTRY_BYTES,
+  packageOfTarget,
+  type AuditEvent,
   consistencyProof,
   formatCheckpoint,
   inclusionProof,
@@ -12,58 +16,13 @@ import {
 import type { Query, Row } from './db.js';
 import { RegistryError } from './problem.js';
 
-/** The audit events of the seed, plus owner, token and key events. */
-export type AuditEventName =
-  | 'package.publish'
-  | 'version.yank'
-  | 'version.unyank'
-  | 'version.deprecate'
-  | 'tag.set'
-  | 'tag.remove'
-  | 'version.approve'
-  | 'version.reject'
-  | 'ownership.transfer'
-  | 'owner.add'
-  | 'owner.remove'
-  | 'token.create'
-  | 'token.revoke'
-  | 'user.create'
-  | 'key.create'
-  | 'key.rotate';
-
-export interface AuditEvent {
-  event: AuditEventName;
-  actor: string;
-  /** `@scope/name@version` for version events, `@scope/name` for package events. */
-  package?: string;
-  metadata: Record<string, unknown>;
-}
-
 export interface AppendResult {
   index: number;
   size: number;
   checkpoint: string;
 }
 
-/** Deterministic JSON (sorted keys, no spaces): the exact bytes a leaf hashes, served verbatim. */
-export function canonicalJson(value: unknown): string {
-  if (value === null || typeof value === 'boolean' || typeof value === 'string') return JSON.stringify(value);
-  if (typeof value === 'number') {
-    if (!Number.isSafeInteger(value)) throw new Error('audit entries hold integers only');
-    return String(value);
-  }
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
-  }
-  throw new Error(`cannot put a ${typeof value} in an audit entry`);
-}
-
 const PLACEHOLDER = Buffer.alloc(32);
-const MAX_ENTRY_BYTES = 65_535;
 
 /**
  * Runs a tree computation over the stored nodes. Which nodes a computation reads depends only on sizes and
@@ -139,17 +98,8 @@ export class AuditLog {
     for (const ev of events) {
       const index = size;
       const timestamp = new Date().toISOString();
-      const body = Buffer.from(
-        canonicalJson({
-          event: ev.event,
-          actor: ev.actor,
-          ...(ev.package !== undefined ? { package: ev.package } : {}),
-          timestamp,
-          metadata: ev.metadata,
-        }),
-        'utf8',
-      );
-      if (body.length > MAX_ENTRY_BYTES)
+      const body = encodeAuditEntry(ev, timestamp);
+      if (body.length > MAX_AUDIT_ENTRY_BYTES)
         throw new RegistryError(422, 'audit_entry_too_large', 'The audit entry would exceed 65,535 bytes');
       const leaf = leafHash(body);
       const nodes = await withNodes(q, (store) => appendLeaf(store, index, leaf), known);
@@ -159,7 +109,7 @@ export class AuditLog {
         body,
         leaf,
         ev.event,
-        ev.package === undefined ? null : packageOf(ev.package),
+        ev.package === undefined ? null : packageOfTarget(ev.package),
         ev.actor,
         timestamp,
       );
@@ -201,10 +151,4 @@ export class AuditLog {
   async rootAt(q: Query, size: number): Promise<Buffer> {
     return withNodes(q, (store) => rootAt(store, size));
   }
-}
-
-/** `@scope/name@1.0.0` → `@scope/name` (the package column, for per-package queries). */
-export function packageOf(target: string): string {
-  const at = target.lastIndexOf('@');
-  return at > 0 ? target.slice(0, at) : target;
 }

@@ -1,5 +1,5 @@
 export { buildApp, type AppOptions } from './app.js';
-export { AuditLog, canonicalJson, type AuditEvent, type AuditEventName } from './audit.js';
+export { AuditLog } from './audit.js';
 export { newTokenSecret, tokenLooksValid, SCOPES, type Scope } from './auth.js';
 export { BlobStore } from './blobs.js';
 export { openDb, type Db, type Query } from './db.js';

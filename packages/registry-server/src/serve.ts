@@ -10,6 +10,7 @@ import {
   openCheckpoint,
   parseSignerKey,
   type ArchiveLimits,
+  type SignatureVerifier,
 } from '@aam/core';
 import { buildApp } from './app.js';
 import { AttestationSigner } from './attest.js';
@@ -36,8 +37,12 @@ export interface ServeOptions {
   /** The checkpoint signing key (Go signer-key format); else `<storage>/keys/checkpoint.skey`. */
   checkpointKey?: string;
   log?: (line: string) => void;
-  /** trusted_root.json for checking authors' Sigstore bundles (default: the bundled public-good root). */
-  sigstoreTrustedRoot?: string;
+  /**
+   * The verifiers of authors' signatures: the plugin container's (`verifiersOf(container)`), the same the CLI
+   * judges with, so a signature a client accepts is accepted at publish, and the config's trust roots apply.
+   * An upload whose signature no verifier recognises or verifies is refused.
+   */
+  verifiers: SignatureVerifier[];
 }
 
 export interface RunningRegistry {
@@ -177,20 +182,9 @@ export async function startRegistry(opts: ServeOptions): Promise<RunningRegistry
     );
     const attestations = new AttestationSigner(join(storage, 'keys'));
     await ensureAttestationKey(db, audit, attestations);
-    const [{ SigstoreVerifier }, { GpgVerifier }] = await Promise.all([
-      import('@aam/plugin-sigstore'),
-      import('@aam/plugin-gpg'),
-    ]);
-    const verifiers = [
-      new SigstoreVerifier({
-        home: storage,
-        ...(opts.sigstoreTrustedRoot ? { trustedRoot: resolve(opts.sigstoreTrustedRoot) } : {}),
-      }),
-      new GpgVerifier(),
-    ];
     const app = await buildApp({
       attestations,
-      verifiers,
+      verifiers: opts.verifiers,
       db,
       blobs: new BlobStore(storage),
       audit,

@@ -12,7 +12,9 @@ import {
   sha256hex,
 } from '../../../test/support/registry-http.js';
 import { newTokenSecret, startRegistry, type RunningRegistry } from '../src/index.js';
-import { keyIdOf, pae } from '../src/attest.js';
+import { builtinVerifiers } from './support/plugins.js';
+import { spkiKeyId } from '@aam/core';
+import { pae } from '@aam/plugin-attestation/format';
 
 /**
  * The registry's attestation (issue 7, server side): an in-toto statement in a DSSE envelope, signed with the
@@ -27,7 +29,13 @@ afterAll(async () => {
 async function serve(requireApproval = false) {
   const admin = newTokenSecret();
   const storage = mkdtempSync(join(tmpdir(), 'aam-attest-'));
-  const r = await startRegistry({ storage, port: 0, adminToken: admin, requireApproval });
+  const r = await startRegistry({
+    verifiers: await builtinVerifiers(),
+    storage,
+    port: 0,
+    adminToken: admin,
+    requireApproval,
+  });
   open.push(r);
   return { r, url: r.url, admin, storage };
 }
@@ -65,7 +73,7 @@ function check(att: Att, listed: Key[]) {
   const key = listed.find((k) => k.keyid === sig.keyid);
   expect(key, `key ${sig.keyid} is listed`).toBeDefined();
   const pub = createPublicKey(key!.pem);
-  expect(keyIdOf(pub)).toBe(sig.keyid);
+  expect(spkiKeyId(pub)).toBe(sig.keyid);
   const payload = Buffer.from(att.envelope.payload, 'base64');
   expect(
     verify(

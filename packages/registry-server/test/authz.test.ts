@@ -14,6 +14,7 @@ import {
   publish,
 } from '../../../test/support/registry-http.js';
 import { newTokenSecret, startRegistry, type RunningRegistry } from '../src/index.js';
+import { builtinVerifiers } from './support/plugins.js';
 
 /** Authorization and input edges found in review: each refusal, with the status and code it must give. */
 const open: RunningRegistry[] = [];
@@ -24,6 +25,7 @@ afterAll(async () => {
 async function serve(opts: Parameters<typeof startRegistry>[0] extends infer O ? Partial<O> : never = {}) {
   const admin = newTokenSecret();
   const r = await startRegistry({
+    verifiers: await builtinVerifiers(),
     storage: mkdtempSync(join(tmpdir(), 'aam-authz-')),
     port: 0,
     adminToken: admin,

@@ -276,7 +276,14 @@ describe.each<Dialect>(['sqlite', 'postgres'])(
         db = await cluster.createDatabase('hostile');
       }
       const admin = newTokenSecret();
-      reg = await startRegistry({ storage, db, port: 0, adminToken: admin, limits: LIMITS });
+      reg = await startRegistry({
+        verifiers: [],
+        storage,
+        db,
+        port: 0,
+        adminToken: admin,
+        limits: LIMITS,
+      });
       const eve = await createUser(reg.url, admin, 'eve');
       tokens.owner = eve.token;
       tokens['other-package-token'] = expectStatus(
@@ -351,7 +358,7 @@ describe.each<Dialect>(['sqlite', 'postgres'])(
       dirs.push(s2);
       const db =
         dialect === 'postgres' ? await cluster!.createDatabase('scope') : `sqlite:${join(s2, 'registry.db')}`;
-      const r2 = await startRegistry({ storage: s2, db, port: 0, adminToken: admin });
+      const r2 = await startRegistry({ verifiers: [], storage: s2, db, port: 0, adminToken: admin });
       const alice = (await createUser(r2.url, admin, 'alice')).token;
       const mallory = (await createUser(r2.url, admin, 'mallory')).token;
       const pub = async (token: string, name: string) =>

@@ -95,7 +95,7 @@ interface Reg {
 async function serve(dialect: Dialect, opts: Partial<ServeOptions> = {}): Promise<Reg> {
   const { db, storage } = await fresh(dialect);
   const admin = newTokenSecret();
-  const r = await startRegistry({ storage, db, port: 0, adminToken: admin, ...opts });
+  const r = await startRegistry({ verifiers: [], storage, db, port: 0, adminToken: admin, ...opts });
   open.push(r);
   return { r, url: r.url, admin, storage, key: await logKey(r.url) };
 }

@@ -79,7 +79,14 @@ export function startServer(opts: StartServerOptions = {}): Promise<RunningServe
   ];
   const proc = spawn(process.execPath, args, {
     cwd: REPO,
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, NO_COLOR: '1', ...opts.env },
+    env: {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      // The server loads config and plugins as every command does: never from the real user's home.
+      AAM_HOME: join(storage, 'home'),
+      NO_COLOR: '1',
+      ...opts.env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';

@@ -1,6 +1,7 @@
 import { AamError } from '../errors.js';
 import { leafHash } from '../tlog/hash.js';
 import { verifyInclusion } from '../tlog/proof.js';
+import { packageOfTarget, parseAuditEntry, versionOfTarget } from './format.js';
 import type { VerifiedHead } from './head.js';
 import type { AuditLogSource, ServedEntry } from './source.js';
 
@@ -66,49 +67,13 @@ export async function verifiedPackageEntries(
 }
 
 function parseEntry(head: VerifiedHead, e: ServedEntry, name: string): AuditEntry {
-  let v: Record<string, unknown>;
-  try {
-    v = JSON.parse(e.body) as Record<string, unknown>;
-  } catch {
-    throw mismatch(head, e, 'it is in the log but is not JSON');
-  }
-  const ok =
-    v !== null &&
-    typeof v === 'object' &&
-    typeof v.event === 'string' &&
-    typeof v.actor === 'string' &&
-    typeof v.timestamp === 'string' &&
-    (v.package === undefined || typeof v.package === 'string') &&
-    v.metadata !== null &&
-    typeof v.metadata === 'object' &&
-    !Array.isArray(v.metadata);
-  if (!ok) throw mismatch(head, e, 'it is in the log but does not have the audit entry shape');
-  const pkg = v.package as string | undefined;
+  const v = parseAuditEntry(e.body);
+  if (!v) throw mismatch(head, e, 'it is in the log but does not have the audit entry shape');
+  const pkg = v.package;
   // The registry filtered by package: an entry about another package was served in its place.
   if (pkg === undefined || packageOfTarget(pkg) !== name)
     throw mismatch(head, e, `it is about ${pkg ?? 'no package'}, not ${name}`);
-  return {
-    index: e.index,
-    event: v.event as string,
-    actor: v.actor as string,
-    package: pkg,
-    timestamp: v.timestamp as string,
-    metadata: v.metadata as Record<string, unknown>,
-    body: e.body,
-  };
-}
-
-/** `@scope/name@1.0.0` → `@scope/name`; `@scope/name` → itself. */
-export function packageOfTarget(target: string): string {
-  const at = target.lastIndexOf('@');
-  return at > 0 ? target.slice(0, at) : target;
-}
-
-/** The version part of a version event's target (`@scope/name@1.2.0` → `1.2.0`). */
-function versionOfTarget(target: string | undefined): string | undefined {
-  if (target === undefined) return undefined;
-  const at = target.lastIndexOf('@');
-  return at > 0 ? target.slice(at + 1) : undefined;
+  return { index: e.index, ...v, package: pkg, body: e.body };
 }
 
 /**

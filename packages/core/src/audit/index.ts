@@ -6,9 +6,21 @@ export { auditStateDir, checkpointStatePath, readStoredCheckpoint } from './stat
 export { HttpAuditLogSource, type AuditLogSource, type ServedEntry } from './source.js';
 export { verifyAuditLogHead, type HeadRelation, type VerifiedHead, type VerifyHeadRequest } from './head.js';
 export {
+  canonicalJson,
+  encodeAuditEntry,
+  MAX_AUDIT_ENTRY_BYTES,
+  packageOfTarget,
+  parseAuditEntry,
+  versionOfTarget,
+  versionTarget,
+  type AuditEntryBody,
+  type AuditEvent,
+  type AuditEventName,
+} from './format.js';
+export { provePublishEntry, type PublishClaim } from './publish-proof.js';
+export {
   auditEntrySubject,
   formatAuditTimestamp,
-  packageOfTarget,
   verifiedPackageEntries,
   type AuditEntry,
   type PackageAuditLog,

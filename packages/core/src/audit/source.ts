@@ -15,6 +15,8 @@ export interface AuditLogSource {
   inclusionProof(index: number, size: number): Promise<Buffer[]>;
   /** Every entry about a package (all pages), in log order. */
   packageEntries(name: string): Promise<ServedEntry[]>;
+  /** The exact bytes of the entry at `index` (what its leaf hashes), or undefined when the log has none there. */
+  entry(index: number): Promise<Uint8Array | undefined>;
 }
 
 const MAX_PAGES = 10_000;
@@ -59,6 +61,19 @@ export class HttpAuditLogSource implements AuditLogSource {
       cursor = doc.next_cursor;
     }
     throw this.bad(`kept paginating the audit entries of ${name}`);
+  }
+
+  async entry(index: number): Promise<Uint8Array | undefined> {
+    const doc = await this.registry.getJson<Record<string, unknown>>(`/api/v1/audit/entries/${index}`, {
+      notFoundOk: true,
+    });
+    if (doc === undefined) return undefined;
+    if (doc?.index !== index)
+      throw this.bad(`answered for audit entry ${String(doc?.index)} when asked for ${index}`);
+    // The exact stored bytes when the registry sends them; else their UTF-8 reading (the same for JSON text).
+    if (typeof doc.body_base64 === 'string') return Buffer.from(doc.body_base64, 'base64');
+    if (typeof doc.body === 'string') return Buffer.from(doc.body, 'utf8');
+    throw this.bad(`sent audit entry ${index} without its body`);
   }
 
   private hashes(v: unknown, what: string): Buffer[] {

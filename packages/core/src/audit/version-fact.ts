@@ -2,9 +2,8 @@ import type { RegistryConfig } from '../config/types.js';
 import { LOCAL_REGISTRY_AUDIT_ERROR, type AuditLogFact } from '../policy/facts.js';
 import { HttpRegistry } from '../registry/http.js';
 import type { Registry } from '../registry/types.js';
-import { leafHash } from '../tlog/hash.js';
-import { verifyInclusion } from '../tlog/proof.js';
 import { verifyAuditLogHead } from './head.js';
+import { provePublishEntry } from './publish-proof.js';
 import { HttpAuditLogSource } from './source.js';
 
 /**
@@ -29,43 +28,26 @@ export async function auditLogFact(opts: {
   const vkey = opts.config?.checkpoint_key;
   if (!vkey)
     return unchecked(`no checkpoint key is pinned for '${opts.registry.name}': run aam registry add again`);
-  if (opts.auditIndex === undefined)
+  const index = opts.auditIndex;
+  if (index === undefined)
     return unchecked(`'${opts.registry.name}' names no audit entry for ${opts.name}@${opts.version}`);
-  const http = opts.registry;
+  const source = new HttpAuditLogSource(opts.registry);
   let size: number | undefined;
   try {
     const head = await verifyAuditLogHead({
-      registry: http.name,
+      registry: opts.registry.name,
       vkey,
-      source: new HttpAuditLogSource(http),
+      source,
       ...(opts.env ? { env: opts.env } : {}),
+      // Proven before the checkpoint is stored: a log that does not hold this publish stores nothing.
       beforeStore: async (h) => {
         size = h.checkpoint.size;
-        const index = opts.auditIndex!;
-        if (index >= h.checkpoint.size)
-          throw new Error(`audit entry ${index} is not in the log (size ${h.checkpoint.size})`);
-        const doc = await http.getJson<{ index?: unknown; body?: unknown; body_base64?: unknown }>(
-          `/api/v1/audit/entries/${index}`,
+        await provePublishEntry(
+          source,
+          h.checkpoint,
+          { index, name: opts.name, version: opts.version, checksum: opts.checksum },
+          { registry: opts.registry.name },
         );
-        const body =
-          typeof doc.body_base64 === 'string'
-            ? Buffer.from(doc.body_base64, 'base64')
-            : Buffer.from(typeof doc.body === 'string' ? doc.body : '', 'utf8');
-        const proof = await new HttpAuditLogSource(http).inclusionProof(index, h.checkpoint.size);
-        verifyInclusion(index, h.checkpoint.size, leafHash(body), proof, h.checkpoint.root);
-        const entry = JSON.parse(body.toString('utf8')) as {
-          event?: unknown;
-          package?: unknown;
-          metadata?: { checksum?: unknown };
-        };
-        if (
-          entry.event !== 'package.publish' ||
-          entry.package !== `${opts.name}@${opts.version}` ||
-          entry.metadata?.checksum !== opts.checksum
-        )
-          throw new Error(
-            `audit entry ${index} is not the publish of ${opts.name}@${opts.version} with ${opts.checksum}`,
-          );
       },
     });
     return { ...base, checked: true, consistent: true, checkpoint_size: head.checkpoint.size };

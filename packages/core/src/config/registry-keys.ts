@@ -1,8 +1,9 @@
-import { createHash, createPublicKey, type KeyObject } from 'node:crypto';
+import { createPublicKey, type KeyObject } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import writeFileAtomic from 'write-file-atomic';
 import { AamError } from '../errors.js';
+import { spkiKeyId } from '../integrity/key-id.js';
 import { aamHome } from './paths.js';
 import type { AamConfig } from './types.js';
 
@@ -20,13 +21,6 @@ export function normalizeAttestationKeyId(id: string): string | undefined {
   const t = id.trim().toLowerCase();
   const full = t.startsWith('sha256:') ? t : `sha256:${t}`;
   return KEY_ID_RE.test(full) ? full : undefined;
-}
-
-/** The key id of an ECDSA P-256 public key: `sha256:` + hex SHA-256 of its SPKI DER. */
-export function attestationKeyIdOf(key: KeyObject): string {
-  return `sha256:${createHash('sha256')
-    .update(key.export({ type: 'spki', format: 'der' }))
-    .digest('hex')}`;
 }
 
 /**
@@ -59,7 +53,7 @@ export function checkAttestationKey(keyid: string, pem: string): KeyObject {
   const id = normalizeAttestationKeyId(keyid);
   if (!id) throw new AamError('ATTESTATION_KEY_MISMATCH', `'${keyid}' is not a key id (sha256:<64 hex>)`);
   const key = parseAttestationPublicKey(pem);
-  const actual = attestationKeyIdOf(key);
+  const actual = spkiKeyId(key);
   if (actual !== id)
     throw new AamError(
       'ATTESTATION_KEY_MISMATCH',

@@ -3,6 +3,7 @@ import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
 import { normalizeAttestationKeyId } from '../config/registry-keys.js';
 import { AamError } from '../errors.js';
 import { parseChecksum } from '../integrity/checksum.js';
+import { readProblem } from './problem.js';
 import { archiveFileName, assertPackageName, assertTag, assertVersion } from '../package/name.js';
 import type {
   PackageMetadata,
@@ -23,13 +24,6 @@ export interface HttpRegistryOptions {
   /** Where the token came from, for error messages (e.g. `AAM_TOKEN`). */
   tokenSource?: string;
   timeoutMs?: number;
-}
-
-/** An RFC 9457 problem document as the registry sends it (`code` is its stable slug). */
-interface Problem {
-  code?: string;
-  detail?: string;
-  title?: string;
 }
 
 interface RequestOptions {
@@ -278,14 +272,8 @@ export class HttpRegistry implements Registry {
       await res.body?.cancel().catch(() => undefined);
       return res;
     }
-    let problem: Problem = {};
-    try {
-      const text = await res.text();
-      const parsed = JSON.parse(text) as unknown;
-      if (parsed && typeof parsed === 'object') problem = parsed as Problem;
-    } catch {
-      // Not a problem document (a proxy's HTML page): the status alone says enough.
-    }
+    // Not a problem document (a proxy's HTML page): the status alone says enough.
+    const problem = readProblem(await res.text().catch(() => ''));
     throw this.problemError(method, path, res.status, problem, !!(opts.auth && this.opts.token));
   }
 
@@ -327,14 +315,11 @@ export class HttpRegistry implements Registry {
     method: string,
     path: string,
     status: number,
-    problem: Problem,
+    problem: ReturnType<typeof readProblem>,
     sentToken: boolean,
   ): AamError {
-    const serverCode = typeof problem.code === 'string' ? problem.code : undefined;
-    const detail =
-      (typeof problem.detail === 'string' && problem.detail) ||
-      (typeof problem.title === 'string' && problem.title) ||
-      `HTTP ${status}`;
+    const serverCode = problem.code;
+    const detail = problem.detail || problem.title || `HTTP ${status}`;
     const details = { registry: this.name, status, ...(serverCode ? { server_code: serverCode } : {}) };
     const tail = `(HTTP ${status}${serverCode ? ` ${serverCode}` : ''})`;
     const where = `Registry '${this.name}'`;

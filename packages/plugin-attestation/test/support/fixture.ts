@@ -8,7 +8,6 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  attestationKeyIdOf,
   consistencyProof,
   generateNoteKey,
   inclusionProof,
@@ -16,12 +15,15 @@ import {
   MemoryNodeStore,
   parseSignerKey,
   signCheckpoint,
+  spkiKeyId,
   storePinnedAttestationKey,
+  encodeAuditEntry,
+  type AuditEventName,
+  type AuditLogSource,
   type RegistryConfig,
   type ServedEntry,
 } from '@aam/core';
-import type { AttestationLogSource } from '../../src/log-source.js';
-import { pae, IN_TOTO_PAYLOAD_TYPE, PUBLISH_PREDICATE } from '../../src/dsse.js';
+import { pae, IN_TOTO_PAYLOAD_TYPE, publishStatement } from '../../src/format.js';
 
 export interface TestKey {
   privateKey: KeyObject;
@@ -35,27 +37,15 @@ export function p256(): TestKey {
   return {
     privateKey,
     publicKey,
-    keyid: attestationKeyIdOf(publicKey),
+    keyid: spkiKeyId(publicKey),
     pem: publicKey.export({ type: 'spki', format: 'pem' }).toString(),
   };
 }
 
 export const sha256Hex = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
 
-/** Canonical JSON with sorted keys, as the registry writes audit entries. */
-function canonical(v: unknown): string {
-  if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
-  if (v && typeof v === 'object')
-    return `{${Object.keys(v as object)
-      .sort()
-      .filter((k) => (v as Record<string, unknown>)[k] !== undefined)
-      .map((k) => `${JSON.stringify(k)}:${canonical((v as Record<string, unknown>)[k])}`)
-      .join(',')}}`;
-  return JSON.stringify(v);
-}
-
 /** A registry's audit log in memory, served through the verifier's log-source interface. */
-export class MemoryLog implements AttestationLogSource {
+export class MemoryLog implements AuditLogSource {
   readonly origin: string;
   readonly vkey: string;
   private readonly signer;
@@ -79,15 +69,15 @@ export class MemoryLog implements AttestationLogSource {
     package?: string;
     metadata?: Record<string, unknown>;
   }): number {
-    const body = Buffer.from(
-      canonical({
+    // The registry's own encoding (the one owner of the entry format).
+    const body = encodeAuditEntry(
+      {
         actor: entry.actor ?? 'alice',
-        event: entry.event,
+        event: entry.event as AuditEventName,
         metadata: entry.metadata ?? {},
-        package: entry.package,
-        timestamp: new Date(Date.UTC(2026, 1, 7, 14, 30, this.bodies.length)).toISOString(),
-      }),
-      'utf8',
+        ...(entry.package !== undefined ? { package: entry.package } : {}),
+      },
+      new Date(Date.UTC(2026, 1, 7, 14, 30, this.bodies.length)).toISOString(),
     );
     this.bodies.push(body);
     this.store.append(leafHash(body));
@@ -138,27 +128,19 @@ export interface StatementInput {
   publishedAt?: string;
 }
 
-/** The statement `publishStatement` (registry-server/src/attest.ts) builds. */
+/** The statement the registry signs, built by the format's own producer (`publishStatement`). */
 export function statement(i: StatementInput): Record<string, unknown> {
-  return {
-    _type: 'https://in-toto.io/Statement/v1',
-    subject: [{ name: `pkg:aam/${i.name}@${i.version}`, digest: { sha256: i.digestHex } }],
-    predicateType: PUBLISH_PREDICATE,
-    predicate: {
-      registry: { name: 'test-registry' },
-      package: { name: i.name, version: i.version },
-      publisher: { name: 'alice', auth_method: 'token' },
-      checks: {
-        archive: 'passed',
-        manifest: 'valid',
-        checksum: `sha256:${i.digestHex}`,
-        author_signature: null,
-      },
-      approval: null,
-      published_at: i.publishedAt ?? '2026-02-07T14:31:00.000Z',
-      audit_log: { origin: i.origin, index: i.index },
-    },
-  };
+  return publishStatement({
+    name: i.name,
+    version: i.version,
+    checksum: `sha256:${i.digestHex}`,
+    registry: { name: 'test-registry' },
+    publisher: { name: 'alice', auth_method: 'token' },
+    signature: null,
+    approval: null,
+    published_at: i.publishedAt ?? '2026-02-07T14:31:00.000Z',
+    audit: { origin: i.origin, index: i.index },
+  });
 }
 
 /** A DSSE envelope over `payload` (any bytes), signed like the registry signs: ECDSA P-256, DER. */

@@ -29,9 +29,8 @@ registry's metadata.yaml. A published version is immutable: publishing it again 
     }),
     'sign-type': Flags.string({
       aliases: ['signing-method'],
-      options: ['sigstore', 'gpg'],
       default: 'sigstore',
-      description: 'signing method for --sign',
+      description: 'signing method for --sign: sigstore, gpg, or the type of a signer a plugin adds',
     }),
     'gpg-key': Flags.string({
       description: 'GnuPG key to sign with (fingerprint); default: your default key',
@@ -52,7 +51,11 @@ registry's metadata.yaml. A published version is immutable: publishing it again 
       const container = await this.pluginContainer();
       const signer = signersOf(container).find((x) => x.type === flags['sign-type']);
       if (!signer) {
-        throw new AamError('USAGE', `No signer for --sign-type ${flags['sign-type']} is installed`);
+        const installed = signersOf(container).map((x) => x.type);
+        throw new AamError(
+          'USAGE',
+          `No signer for --sign-type ${flags['sign-type']} is installed (installed: ${installed.join(', ') || 'none'})`,
+        );
       }
       if (flags['gpg-key'] && flags['sign-type'] !== 'gpg')
         throw new AamError('USAGE', '--gpg-key needs --sign-type gpg');

@@ -1,5 +1,6 @@
 import { Flags } from '@oclif/core';
-import { AamError } from '@aam/core';
+import { resolve } from 'node:path';
+import { AamError, verifiersOf } from '@aam/core';
 import { AamCommand } from '../../base-command.js';
 import { ok, warn } from '../../style.js';
 
@@ -11,6 +12,8 @@ replicas) and content-addressed blob storage. Every mutation is appended to an R
 transaction, and a C2SP checkpoint is signed (Ed25519) with it. Each accepted version gets a registry
 attestation (in-toto statement in a DSSE envelope, ECDSA P-256) naming the checks it passed, its verified author
 signature, approvals and the audit index of its publish event; an author signature that does not verify is refused.
+Authors' signatures are checked by the same plugins as the CLI's (built-in, plugins: and $AAM_PLUGINS) with the
+config's security settings (security.sigstore.trusted_root, ...).
 
 On the first start it creates the 'admin' user and prints a one-time admin token (or takes
 $AAM_REGISTRY_ADMIN_TOKEN), and generates the checkpoint key under --storage/keys (or takes
@@ -43,7 +46,8 @@ $AAM_REGISTRY_CHECKPOINT_KEY, which replicas must share). It refuses to start on
       default: 50 * 1024 * 1024,
     }),
     'sigstore-trusted-root': Flags.string({
-      description: "trusted_root.json for checking authors' Sigstore bundles (default: the public-good root)",
+      description:
+        "trusted_root.json for checking authors' Sigstore bundles (default: security.sigstore.trusted_root, else the public-good root)",
     }),
   };
 
@@ -51,8 +55,13 @@ $AAM_REGISTRY_CHECKPOINT_KEY, which replicas must share). It refuses to start on
     const { flags } = await this.parse(RegistryServe);
     if (flags.db && !/^(sqlite:|postgres(ql)?:\/\/)/.test(flags.db))
       throw new AamError('USAGE', '--db must be sqlite:PATH or postgres://...');
+    const root = flags['sigstore-trusted-root'];
+    // Authors' signatures are checked by the same plugins, settings and trust roots as the CLI's.
+    this.config_(root ? { security: { sigstore: { trusted_root: resolve(root) } } } : undefined);
+    const verifiers = verifiersOf(await this.pluginContainer());
     const { startRegistry } = await import('@aam/registry-server');
     const r = await startRegistry({
+      verifiers,
       storage: flags.storage,
       host: flags.host,
       port: flags.port,
@@ -62,7 +71,6 @@ $AAM_REGISTRY_CHECKPOINT_KEY, which replicas must share). It refuses to start on
       ...(flags.db ? { db: flags.db } : {}),
       ...(flags.name ? { name: flags.name } : {}),
       ...(flags.origin ? { origin: flags.origin } : {}),
-      ...(flags['sigstore-trusted-root'] ? { sigstoreTrustedRoot: flags['sigstore-trusted-root'] } : {}),
     });
     this.log(ok(`Registry listening on ${r.url}`));
     this.log(`  Audit log: ${r.audit.origin}`);

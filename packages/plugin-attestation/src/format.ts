@@ -1,8 +1,11 @@
 /**
  * The registry attestation format (registry-anchors §5.5): an in-toto Statement v1 with the aam publish
- * predicate, in a DSSE envelope signed with the registry's ECDSA P-256 key. Parsed strictly: an envelope that
- * is not exactly what `aam registry serve` signs (fields, encodings, one signature) is refused, never repaired.
+ * predicate, in a DSSE envelope signed with the registry's ECDSA P-256 key. The one owner of the format: the
+ * registry builds and signs with `publishStatement` and `signStatement`, clients parse with `parseEnvelope` and
+ * `parseStatement`. Parsed strictly: an envelope that is not exactly what the producer writes (fields,
+ * encodings, one signature) is refused, never repaired. Import it as `@aam/plugin-attestation/format`.
  */
+import { sign, type KeyObject } from 'node:crypto';
 
 export const IN_TOTO_PAYLOAD_TYPE = 'application/vnd.in-toto+json';
 export const IN_TOTO_STATEMENT_V1 = 'https://in-toto.io/Statement/v1';
@@ -21,6 +24,14 @@ export class AttestationFormatError extends Error {
     super(message);
     this.name = 'AttestationFormatError';
   }
+}
+
+/** A DSSE envelope as the registry writes and serves it. */
+export interface DsseEnvelope {
+  payloadType: string;
+  /** Standard base64 of the statement's JSON bytes. */
+  payload: string;
+  signatures: { keyid: string; sig: string }[];
 }
 
 export interface ParsedEnvelope {
@@ -220,4 +231,62 @@ export function looksLikePublishAttestation(bytes: Uint8Array): boolean {
   } catch {
     return false;
   }
+}
+
+/** What the registry knows about an accepted version, for its publish statement. */
+export interface PublishStatementInput {
+  name: string;
+  version: string;
+  /** `sha256:<hex>` of the archive. */
+  checksum: string;
+  registry: { name: string; url?: string };
+  publisher: { name: string; auth_method: string };
+  /** The author signature the registry verified, or null when the version is unsigned. */
+  signature: { type: string; identity?: string; fingerprint?: string } | null;
+  approval: { approvers: string[]; at: string } | null;
+  published_at: string;
+  /** The audit log's origin and the index of the version's `package.publish` entry. */
+  audit: { origin: string; index: number };
+}
+
+/** The in-toto statement the registry signs for an accepted version (registry-anchors §5.5). */
+export function publishStatement(i: PublishStatementInput) {
+  return {
+    _type: IN_TOTO_STATEMENT_V1,
+    subject: [
+      { name: `pkg:aam/${i.name}@${i.version}`, digest: { sha256: i.checksum.slice('sha256:'.length) } },
+    ],
+    predicateType: PUBLISH_PREDICATE,
+    predicate: {
+      registry: i.registry,
+      package: { name: i.name, version: i.version },
+      publisher: i.publisher,
+      checks: {
+        archive: 'passed',
+        manifest: 'valid',
+        checksum: i.checksum,
+        author_signature: i.signature,
+      },
+      approval: i.approval,
+      published_at: i.published_at,
+      audit_log: i.audit,
+    },
+  };
+}
+
+/**
+ * Signs a statement: DSSE over its exact JSON bytes, ECDSA P-256 with SHA-256 (DER signature), one signature
+ * named by the key's id (`sha256:<hex of the SPKI DER>`, `spkiKeyId` in @aam/core).
+ */
+export function signStatement(
+  statement: unknown,
+  key: { keyid: string; privateKey: KeyObject },
+): DsseEnvelope {
+  const payload = Buffer.from(JSON.stringify(statement), 'utf8');
+  const sig = sign('sha256', pae(IN_TOTO_PAYLOAD_TYPE, payload), { key: key.privateKey, dsaEncoding: 'der' });
+  return {
+    payloadType: IN_TOTO_PAYLOAD_TYPE,
+    payload: payload.toString('base64'),
+    signatures: [{ keyid: key.keyid, sig: sig.toString('base64') }],
+  };
 }
