@@ -44,7 +44,7 @@ describe('the engine fails closed', () => {
 });
 
 describe('engines share one WASM instance safely', () => {
-  it('two engines with different configs each decide with their own', async () => {
+  it('two engines side by side each decide with their own config, never the other’s', async () => {
     const { resolvePolicy } = await import('../../packages/core/src/policy/compile.js');
     const { PolicyEngine } = await import('../../packages/core/src/policy/engine.js');
     const { DEFAULT_CONFIG } = await import('../../packages/core/src/config/types.js');
@@ -54,11 +54,18 @@ describe('engines share one WASM instance safely', () => {
     const unsigned = VECTORS.find((v) =>
       v.name.startsWith('flowchart: require_signature false, no --verify -> INSTALL'),
     )!.facts;
+    // Interleaved, and never re-configured: the instance they share holds whichever config was set last.
     for (let i = 0; i < 3; i++) {
-      strict.configure(security({ require_signature: true }));
       expect(strict.decide(unsigned).outcome).toBe('fail');
-      lax.configure(security({ require_signature: false }));
       expect(lax.decide(unsigned).outcome).toBe('install');
+      expect(lax.explain(unsigned)).toMatchObject({ config: { require_signature: false } });
+      expect(strict.explain(unsigned)).toMatchObject({ config: { require_signature: true } });
     }
+    // Re-configuring one changes only that one.
+    lax.configure(security({ require_signature: true }));
+    expect(lax.decide(unsigned).outcome).toBe('fail');
+    strict.configure(security({ require_signature: false }));
+    expect(strict.decide(unsigned).outcome).toBe('install');
+    expect(lax.decide(unsigned).outcome).toBe('fail');
   });
 });

@@ -24,10 +24,19 @@ function normalise(e: unknown, what: string): AamError {
 
 const loaded = new Map<string, Promise<LoadedPolicy>>();
 const encoder = new TextEncoder();
-const configOf = new WeakMap<LoadedPolicy, string>();
+/** The config data each WASM instance holds now (instances are shared: see `PolicyEngine`). */
+const dataIn = new WeakMap<LoadedPolicy, string>();
 
-/** Evaluates facts with a compiled trust policy. Loads each WASM once per process. */
+/**
+ * Evaluates facts with a compiled trust policy. Loads each WASM once per process; engines built from the same
+ * WASM share its instance, so the data an instance holds is not the engine's state: each engine owns its
+ * config and puts it into the instance before each evaluation whenever another engine's config is there.
+ * Two engines side by side therefore never decide with each other's config.
+ */
 export class PolicyEngine {
+  /** The config passed as data (prebuilt WASM), as the JSON text `setData` was given; undefined: none. */
+  private data?: { key: string; value: unknown };
+
   private constructor(
     private readonly policy: LoadedPolicy,
     readonly source: PolicySource,
@@ -52,23 +61,31 @@ export class PolicyEngine {
     return engine;
   }
 
-  /** Passes the config as data (prebuilt WASM). A compiled policy carries its config already. */
+  /**
+   * Sets the config this engine decides with, passed as data (prebuilt WASM); only this engine's decisions
+   * change. A compiled policy carries its config already.
+   */
   configure(security: SecurityConfig): void {
     if (!this.source.configAsData) return;
-    const data = { aam: { config: { security: policyConfig(security) } } };
-    const key = JSON.stringify(data);
-    // Engines loaded from the same WASM share one instance: the data it holds is tracked per instance.
-    if (configOf.get(this.policy) === key) return;
+    const value = { aam: { config: { security: policyConfig(security) } } };
+    this.data = { key: JSON.stringify(value), value };
+    this.applyData();
+  }
+
+  /** Puts this engine's config into the shared instance unless it holds it already (a string compare). */
+  private applyData(): void {
+    if (!this.data || dataIn.get(this.policy) === this.data.key) return;
     try {
-      this.policy.setData(data);
+      this.policy.setData(this.data.value);
     } catch (e) {
-      configOf.delete(this.policy);
+      dataIn.delete(this.policy);
       throw normalise(e, 'passing the config to the policy failed');
     }
-    configOf.set(this.policy, key);
+    dataIn.set(this.policy, this.data.key);
   }
 
   private run(facts: Facts | Record<string, unknown>, entrypoint: string): unknown {
+    this.applyData();
     let rs: { result: unknown }[];
     try {
       // Pre-encoded input skips the SDK's per-call TextEncoder; always an object, never "no input".
