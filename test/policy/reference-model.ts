@@ -149,6 +149,8 @@ function auditLogVerified(f: ModelFacts): boolean {
 export interface ModelDecision {
   outcome: 'install' | 'warn' | 'fail';
   codes: string[];
+  /** `aam verify FILE` passes (SPEC §9): nothing fails and some signature or attestation is valid and trusted. */
+  verified: boolean;
 }
 
 /** SPEC §5, rule by rule. */
@@ -163,7 +165,7 @@ export function referenceDecision(cfg: ModelConfig, f: ModelFacts): ModelDecisio
     (f.lock !== undefined &&
       f.lock.version === f.package.version &&
       f.lock.checksum.toLowerCase() !== f.checksum.actual.toLowerCase());
-  if (mismatch) return { outcome: 'fail', codes: ['checksum_mismatch'] };
+  if (mismatch) return { outcome: 'fail', codes: ['checksum_mismatch'], verified: false };
 
   const trustedSigs = f.signatures.filter(
     (s) =>
@@ -238,5 +240,6 @@ export function referenceDecision(cfg: ModelConfig, f: ModelFacts): ModelDecisio
     : effects.some((e) => e.effect === 'warn')
       ? 'warn'
       : 'install';
-  return { outcome, codes: [...new Set(effects.map((e) => e.code))].sort() };
+  const verified = outcome !== 'fail' && effects.some((e) => e.code === 'trusted' && e.effect === 'pass');
+  return { outcome, codes: [...new Set(effects.map((e) => e.code))].sort(), verified };
 }

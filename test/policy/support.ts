@@ -9,7 +9,7 @@ export interface Vector {
   name: string;
   config: Partial<SecurityConfig>;
   facts: Record<string, unknown>;
-  expect: { outcome: string; codes: string[] };
+  expect: { outcome: string; codes: string[]; verified: boolean };
 }
 
 export const VECTORS: Vector[] = (
@@ -29,7 +29,11 @@ export async function prebuiltEngine(): Promise<PolicyEngine> {
   return PolicyEngine.load(source);
 }
 
-/** Outcome plus the distinct reason codes, the shape the vectors and the reference model compare. */
-export function summary(d: Decision): { outcome: string; codes: string[] } {
-  return { outcome: d.outcome, codes: [...new Set(d.reasons.map((r) => r.code))].sort() };
+/** Outcome, the distinct reason codes and `verified`: the shape the vectors and the reference model compare. */
+export function summary(d: Decision): { outcome: string; codes: string[]; verified: boolean } {
+  return {
+    outcome: d.outcome,
+    codes: [...new Set(d.reasons.map((r) => r.code))].sort(),
+    verified: d.verified,
+  };
 }

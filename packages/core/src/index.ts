@@ -39,7 +39,7 @@ export * from './policy/translate.js';
 export * from './policy/opa.js';
 export * from './policy/compile.js';
 export * from './policy/engine.js';
-export * from './policy/gather.js';
+export * from './facts/index.js';
 export * from './policy/levels.js';
 export * from './flows/verify-artifact.js';
 export * from './tlog/index.js';

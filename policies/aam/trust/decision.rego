@@ -449,7 +449,26 @@ decision := {
 	"outcome": outcome,
 	"reasons": [r | some r in reasons],
 	"evaluated": evaluate_flag,
+	"verified": verified_flag,
 }
+
+# METADATA
+# description: |
+#   The artifact is verified: nothing fails and some piece of evidence is valid and trusted by the default
+#   rules (a module's reasons cannot say "trusted"). What `aam verify FILE` answers, like cosign verify-blob:
+#   a warning that would let an install proceed is not a verification.
+verified if {
+	outcome != "fail"
+	some r in reasons
+	r.rule == "aam.trust.trusted"
+	r.effect == "pass"
+}
+
+verified_flag if {
+	verified
+}
+
+else := false
 
 evaluate_flag if {
 	evaluate

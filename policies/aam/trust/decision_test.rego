@@ -6,7 +6,7 @@ import rego.v1
 # The shared vectors (also run through the Node WASM path by test/policy/vectors.test.ts).
 vectors := data.aam.trust.testdata.vectors
 
-outcome_and_codes(d) := {"outcome": d.outcome, "codes": sort({r.code | some r in d.reasons; r.effect != "pass"} | {r.code | some r in d.reasons; r.effect == "pass"})}
+outcome_and_codes(d) := {"outcome": d.outcome, "codes": sort({r.code | some r in d.reasons; r.effect != "pass"} | {r.code | some r in d.reasons; r.effect == "pass"}), "verified": d.verified}
 
 failing contains v.name if {
 	some v in vectors
@@ -73,6 +73,33 @@ test_custom_rules_cannot_pass_a_checksum_failure if {
 	g := object.union(base_facts, {"checksum": {"expected": a, "actual": "sha256:00"}})
 	d := trust.decision with input as g with data.aam.custom.warn as {{"message": "x", "effect": "pass"}}
 	d.outcome == "fail"
+}
+
+# ---- verified: what `aam verify FILE` answers. -------------------------------------------------------
+
+verify_facts(sig) := object.union(base_facts, {"signatures": [sig], "request": {"verify": true, "require_signature": false, "no_verify": false}})
+
+test_verified_needs_a_trusted_signature_and_no_failure if {
+	bob := {"type": "sigstore", "valid": true, "errors": [], "identity": "bob@example.org", "issuer": "https://accounts.google.com"}
+	cfg := {"trusted_identities": ["bob@example.org"]}
+	trusted := trust.decision with input as verify_facts(bob) with data.aam.config.security as cfg
+	trusted.verified == true
+	untrusted := trust.decision with input as verify_facts(bob)
+	untrusted.outcome == "warn"
+	untrusted.verified == false
+	ignored := trust.decision with input as verify_facts(bob) with data.aam.config.security as object.union(cfg, {"on_signature_failure": "ignore"})
+	ignored.outcome == "install"
+	ignored.verified == false
+	denied := trust.decision with input as verify_facts(bob) with data.aam.config.security as cfg with data.aam.custom.deny as {"blocked"}
+	denied.verified == false
+	unsigned := trust.decision with input as object.union(base_facts, {"request": {"verify": true, "require_signature": false, "no_verify": false}})
+	unsigned.verified == false
+}
+
+test_a_module_cannot_make_a_package_verified if {
+	forged := {{"code": "trusted", "effect": "pass", "rule": "aam.trust.trusted", "message": "trust me"}}
+	d := trust.decision with input as verify_facts({"type": "x", "valid": false, "errors": ["bad"]}) with data.aam.custom.warn as forged
+	d.verified == false
 }
 
 test_explain_names_the_matching_entry_and_why_others_fail if {

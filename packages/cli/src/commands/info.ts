@@ -45,6 +45,10 @@ A per-package listing cannot prove that no entry was left out.`;
       : undefined;
     const r = await infoFlow(args.spec, config, flags.registry, trust ? { trust } : {});
     const v = r.selected;
+    const signatures: SignatureFact[] | undefined = r.judgement && [
+      ...r.judgement.facts.signatures,
+      ...r.judgement.facts.attestations,
+    ];
     this.log(bold(`${r.metadata.name}@${v.version}`));
     if (r.metadata.description) this.log(`  ${r.metadata.description}`);
     this.log(`Checksum: ${v.checksum}`);
@@ -57,9 +61,9 @@ A per-package listing cannot prove that no entry was left out.`;
     this.log(
       `Versions: ${r.metadata.versions.map((x) => x.version + (x.yanked ? ' (yanked)' : '')).join(', ')}`,
     );
-    if (r.signatures) {
-      this.log(r.signatures.length ? 'Signatures:' : 'Signatures: none');
-      for (const s of r.signatures) for (const line of signatureListing(s)) this.log(line);
+    if (signatures) {
+      this.log(signatures.length ? 'Signatures:' : 'Signatures: none');
+      for (const s of signatures) for (const line of signatureListing(s)) this.log(line);
     }
     return {
       registry: r.registry,
@@ -68,7 +72,7 @@ A per-package listing cannot prove that no entry was left out.`;
       selected: v,
       dist_tags: r.metadata.dist_tags,
       versions: r.metadata.versions,
-      ...(r.signatures ? { signatures: r.signatures } : {}),
+      ...(signatures ? { signatures } : {}),
     };
   }
 }

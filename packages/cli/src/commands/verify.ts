@@ -108,12 +108,11 @@ Anything but ok, or a policy failure, exits 1.`;
     });
     this.log(ok(`Checksum: ${facts.checksum.actual}`));
     for (const line of decisionLines(decision, facts)) this.log(line);
-    // Verifying a file means what cosign verify-blob means: some signature is valid AND trusted. A warning
-    // that would let an install proceed is not a verification.
-    const trusted = decision.reasons.some((r) => r.code === 'trusted' && r.effect === 'pass');
-    if (!trusted && decision.outcome !== 'fail')
+    // The policy answers (its `verified`): some signature is valid AND trusted and nothing fails, as cosign
+    // verify-blob means it. A warning that would let an install proceed is not a verification.
+    if (!decision.verified && decision.outcome !== 'fail')
       this.log(fail('No signature is both valid and trusted by the policy'));
-    if (decision.outcome === 'fail' || !trusted) {
+    if (!decision.verified) {
       if (this.jsonEnabled()) this.logJson({ ok: false, facts, decision });
       this.exit(1);
     }

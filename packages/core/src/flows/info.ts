@@ -1,22 +1,22 @@
 import type { AamConfig } from '../config/types.js';
-import type { SignatureFact } from '../plugin/contracts.js';
-import { registryAttestationFacts, storedSignatureFacts, type TrustContext } from '../policy/gather.js';
-import { fetchArchive } from './fetch.js';
 import { AamError } from '../errors.js';
+import { judge, type Judgement } from '../facts/judge.js';
+import type { TrustContext } from '../facts/gather.js';
 import { parsePackageSpec } from '../package/name.js';
 import { openRegistry, registriesToSearch } from '../registry/open.js';
 import { selectVersion } from '../registry/resolve.js';
 import type { PackageMetadata, VersionRecord } from '../registry/types.js';
+import { fetchArchive } from './fetch.js';
 
 export interface InfoResult {
   registry: string;
   metadata: PackageMetadata;
   selected: VersionRecord;
   /**
-   * With `signatures`: every stored signature of the selected version, verified against its archive, then the
+   * With `trust`: the selected version judged — every stored signature verified against its archive, and the
    * registry's own attestations (HTTP registries), verified against the pinned keys and the audit log.
    */
-  signatures?: SignatureFact[];
+  judgement?: Judgement;
 }
 
 /** Looks a package up in the configured registries (first match wins) and selects the requested version. */
@@ -34,31 +34,23 @@ export async function infoFlow(
     const selected = selectVersion(metadata, parsed.selector);
     const result: InfoResult = { registry: registry.name, metadata, selected };
     if (opts.trust) {
-      const { bytes, actual } = await fetchArchive(
+      const archive = await fetchArchive(
         registry,
         parsed.name,
         selected.version,
         config.limits.max_archive_size,
       );
-      const artifact = {
-        bytes,
-        checksum: actual,
-        size: bytes.length,
-        name: parsed.name,
-        version: selected.version,
-      };
-      result.signatures = [
-        ...(await storedSignatureFacts(
-          opts.trust,
-          registry,
-          parsed.name,
-          selected.version,
-          selected.signatures,
-          artifact,
-        )),
-        ...((await registryAttestationFacts(opts.trust, registry, parsed.name, selected.version, artifact)) ??
-          []),
-      ];
+      // The listing shows the registry's attestations whatever trust_registry_attestations says.
+      result.judgement = await judge(
+        {
+          name: parsed.name,
+          version: selected.version,
+          archive,
+          expected: selected.checksum,
+          registry: { registry, record: selected },
+        },
+        { ...opts.trust, attestations: true },
+      );
     }
     return result;
   }

@@ -1,12 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, rename, rm } from 'node:fs/promises';
-import { lockDirectory } from '../directory-lock.js';
-import { readYamlFile } from '../yaml-file.js';
 import { join } from 'node:path';
 import semver from 'semver';
 import type { AamConfig } from '../config/types.js';
+import { lockDirectory } from '../directory-lock.js';
 import { AamError } from '../errors.js';
+import type { TrustContext } from '../facts/gather.js';
+import { judge, PolicyRefusedError, type Judgement } from '../facts/judge.js';
+import { trustedSigners } from '../facts/trust-on-first-use.js';
 import type { Checksum } from '../integrity/checksum.js';
 import {
   emptyLock,
@@ -17,24 +19,17 @@ import {
   type LockedPackage,
   type Lockfile,
 } from '../lock/lockfile.js';
+import type { ArchiveLimits } from '../package/archive-rules.js';
 import { extractArchive } from '../package/extract.js';
 import { packageDirName, parsePackageSpec, type VersionSelector } from '../package/name.js';
+import type { Decision, Facts } from '../policy/facts.js';
 import { openRegistry, registriesToSearch } from '../registry/open.js';
 import { selectVersion } from '../registry/resolve.js';
 import type { PackageMetadata, Registry, VersionRecord } from '../registry/types.js';
-import { archiveLimits, installTarget, type InstallTarget } from './context.js';
+import { readYamlFile } from '../yaml-file.js';
 import { cacheArchive } from './archive-cache.js';
+import { archiveLimits, installTarget, type InstallTarget } from './context.js';
 import { assertChecksums, fetchArchive } from './fetch.js';
-import type { Decision, Facts } from '../policy/facts.js';
-import { auditLogFact } from '../audit/version-fact.js';
-import {
-  buildFacts,
-  PolicyRefusedError,
-  registryAttestationFacts,
-  storedSignatureFacts,
-  trustedSigners,
-  type TrustContext,
-} from '../policy/gather.js';
 
 export interface InstallRequest {
   specs: string[];
@@ -95,15 +90,51 @@ interface PlannedPackage {
   locked?: LockedPackage;
 }
 
-/** Installs packages: resolve -> download + verify every checksum -> extract to staging -> swap in -> lock. */
+/** A package the resolver picked, judged: its bytes, what the policy decided, and what the lock will say. */
+interface JudgedPackage extends PlannedPackage {
+  bytes: Buffer;
+  actual: Checksum;
+  judgement: Judgement;
+  action: PackageAction;
+}
+
+/**
+ * Installs packages: resolve -> judge -> stage -> swap -> lock. Every archive is downloaded, checked and judged
+ * before anything is written; a refusal anywhere leaves the project exactly as it was.
+ */
 export async function installFlow(req: InstallRequest): Promise<InstallResult> {
   const target = installTarget(req.projectDir, req.global ?? false, req.env);
-  if (req.dryRun) {
+  return underProjectLock(target, req.dryRun ?? false, async () => {
+    const limits = archiveLimits(req.config.limits);
     const lock = readLock(target.aamDir);
     const warnings: string[] = [];
-    return verifyAndStage(req, target, lock, await resolvePlan(req, lock, warnings), warnings);
-  }
-  // One install at a time per .aam/: two at once would each rewrite the lock from the same old copy.
+    const plan = await resolvePlan(req, lock, warnings);
+    const judged = await judgePlan(req, target, plan, limits);
+    const next = nextLock(lock, judged);
+    if (req.frozen) assertFrozen(lock, next, judged);
+    const result = resultOf(req, target, judged, warnings);
+    if (req.dryRun) return result;
+    const toWrite = judged.filter((p) => p.action !== 'unchanged');
+    req.onEvent?.({ $case: 'installing', count: toWrite.length });
+    const staging = await stage(target, toWrite, next, limits);
+    await swapIn(target, staging, toWrite, async () => {
+      if (!samePackageEntries(lock, next) || !existsSync(result.lockfile))
+        await writeLock(target.aamDir, next);
+    });
+    await keepArchives(judged, req.env);
+    for (const p of toWrite)
+      req.onEvent?.({ $case: 'installed', name: p.name, version: p.record.version, action: p.action });
+    return result;
+  });
+}
+
+/**
+ * Runs an install holding the project's lock (one install at a time per .aam/: two at once would each rewrite
+ * the lock from the same old copy), after clearing staging left by a killed install. A dry run takes no lock
+ * and creates nothing. A failed install that created .aam/ removes it again.
+ */
+async function underProjectLock<T>(target: InstallTarget, dryRun: boolean, fn: () => Promise<T>): Promise<T> {
+  if (dryRun) return fn();
   const createdAamDir = !existsSync(target.aamDir);
   await mkdir(target.aamDir, { recursive: true });
   let release: (() => Promise<void>) | undefined;
@@ -111,9 +142,7 @@ export async function installFlow(req: InstallRequest): Promise<InstallResult> {
   try {
     release = await lockDirectory(target.aamDir, '.install.lock', 'Another aam install is running', 60_000);
     await removeStaleStaging(target.aamDir);
-    const lock = readLock(target.aamDir);
-    const warnings: string[] = [];
-    return await verifyAndStage(req, target, lock, await resolvePlan(req, lock, warnings), warnings);
+    return await fn();
   } catch (e) {
     failed = true;
     throw e;
@@ -248,148 +277,158 @@ function describe(s: VersionSelector): string {
   return s.$case === 'version' ? s.version : s.$case === 'range' ? s.range : `tag '${s.tag}'`;
 }
 
-async function verifyAndStage(
+/**
+ * Downloads each planned archive (hashing it as it arrives), judges it, and enforces both the checksums (the
+ * host's own Layer 1 rule, whatever the policy says) and the decision: the first refusal throws.
+ */
+async function judgePlan(
   req: InstallRequest,
   target: InstallTarget,
-  lock: Lockfile,
   plan: Map<string, PlannedPackage>,
-  warnings: string[],
-): Promise<InstallResult> {
-  const limits = archiveLimits(req.config.limits);
-  const next: Lockfile = { ...emptyLock(), packages: { ...lock.packages } };
-  // 1. Every archive is downloaded, hashed and judged by the policy before anything is written.
-  const fetched = new Map<string, Buffer>();
-  const decisions = new Map<string, Decision>();
+  limits: ArchiveLimits,
+): Promise<JudgedPackage[]> {
+  const trust = req.env && !req.trust.env ? { ...req.trust, env: req.env } : req.trust;
+  const out: JudgedPackage[] = [];
   for (const p of plan.values()) {
-    const id = `${p.name}@${p.record.version}`;
-    const { bytes, actual } = await fetchArchive(p.registry, p.name, p.record.version, limits.maxArchiveSize);
-    const sameVersionLocked = p.locked?.version === p.record.version ? p.locked : undefined;
-    const artifact = { bytes, checksum: actual, size: bytes.length, name: p.name, version: p.record.version };
-    const attestations = req.trust.attestations
-      ? await registryAttestationFacts(req.trust, p.registry, p.name, p.record.version, artifact)
-      : undefined;
-    const auditLog = req.trust.auditLog
-      ? await auditLogFact({
-          registry: p.registry,
-          config: req.trust.auditLog.registries.find((r) => r.name === p.registry.name),
-          name: p.name,
-          version: p.record.version,
-          checksum: actual,
-          auditIndex: p.record.audit_index,
-          ...(req.env ? { env: req.env } : {}),
-        })
-      : undefined;
-    const facts = buildFacts({
-      name: p.name,
-      version: p.record.version,
-      registry: p.registry.name,
-      yanked: p.record.yanked,
-      expected: p.record.checksum,
-      actual,
-      signatures: await storedSignatureFacts(
-        req.trust,
-        p.registry,
-        p.name,
-        p.record.version,
-        p.record.signatures,
-        artifact,
-      ),
-      ...(attestations ? { attestations } : {}),
-      ...(auditLog ? { auditLog } : {}),
-      request: req.trust.request,
-      ...(p.locked ? { locked: p.locked } : {}),
-    });
-    const decision = req.trust.engine.decide(facts);
-    // Layer 1 is the host's own rule too: no policy, bundle or module can turn a mismatch into a pass.
+    const { name, record, registry, locked } = p;
+    const id = `${name}@${record.version}`;
+    const archive = await fetchArchive(registry, name, record.version, limits.maxArchiveSize);
+    const judgement = await judge(
+      {
+        name,
+        version: record.version,
+        archive,
+        expected: record.checksum,
+        registry: { registry, record },
+        ...(locked ? { locked } : {}),
+      },
+      trust,
+    );
+    const sameVersionLocked = locked?.version === record.version ? locked : undefined;
     assertChecksums(
       id,
-      sameVersionLocked ? [sameVersionLocked.checksum, p.record.checksum] : [p.record.checksum],
-      actual,
+      sameVersionLocked ? [sameVersionLocked.checksum, record.checksum] : [record.checksum],
+      archive.actual,
     );
-    req.onEvent?.({ $case: 'checksum-verified', name: p.name, version: p.record.version, checksum: actual });
+    req.onEvent?.({ $case: 'checksum-verified', name, version: record.version, checksum: archive.actual });
+    const { facts, decision, attestationsChecked } = judgement;
     req.onEvent?.({
       $case: 'decided',
-      name: p.name,
-      version: p.record.version,
+      name,
+      version: record.version,
       facts,
       decision,
-      ...(attestations ? { attestationsChecked: true } : {}),
+      ...(attestationsChecked ? { attestationsChecked: true } : {}),
     });
     if (decision.outcome === 'fail') throw new PolicyRefusedError(id, decision, facts);
-    fetched.set(p.name, bytes);
-    decisions.set(p.name, decision);
+    out.push({
+      ...p,
+      bytes: archive.bytes,
+      actual: archive.actual,
+      judgement,
+      action: actionFor(req, target, p, archive.actual),
+    });
+  }
+  return out;
+}
+
+/** What installing this package does: nothing when its directory already holds exactly these bytes. */
+function actionFor(
+  req: InstallRequest,
+  target: InstallTarget,
+  p: PlannedPackage,
+  actual: Checksum,
+): PackageAction {
+  // The directory must really hold the locked version: an install killed after its swap leaves newer files
+  // under an older lock entry.
+  const upToDate =
+    p.locked?.version === p.record.version &&
+    p.locked.checksum === actual &&
+    installedVersion(join(target.packagesDir, packageDirName(p.name))) === p.record.version;
+  const action: PackageAction = upToDate
+    ? req.force
+      ? 'reinstalled'
+      : 'unchanged'
+    : p.locked
+      ? 'updated'
+      : 'installed';
+  return req.dryRun && action !== 'unchanged' ? 'would-install' : action;
+}
+
+/** The lock after this install: every judged package at its version, bytes, trusted signers and dependencies. */
+function nextLock(lock: Lockfile, judged: JudgedPackage[]): Lockfile {
+  const next: Lockfile = { ...emptyLock(), packages: { ...lock.packages } };
+  const versionOf = new Map(judged.map((p) => [p.name, p.record.version]));
+  for (const p of judged) {
     const deps = Object.fromEntries(
-      Object.keys(p.record.dependencies ?? {}).map((d) => [d, plan.get(d)!.record.version]),
+      Object.keys(p.record.dependencies ?? {}).map((d) => [d, versionOf.get(d)!]),
     );
-    const trusted = trustedSigners(decision, facts);
+    const trusted = trustedSigners(p.judgement.decision, p.judgement.facts);
     next.packages[p.name] = {
       version: p.record.version,
       source: p.registry.name,
-      checksum: actual,
+      checksum: p.actual,
       // Keep the signer trusted before when nobody is trusted now, so a dropped signature keeps warning.
       signatures: trusted.length > 0 ? trusted : (p.locked?.signatures ?? []),
       ...(Object.keys(deps).length ? { dependencies: deps } : {}),
+      // Filled in from the extracted files when the package is (re)written.
       file_checksums: p.locked?.file_checksums ?? {},
     };
   }
-  if (req.frozen && !sameLockedPackages(lock, next, { withSigners: true })) {
-    const changed = [...plan.values()]
-      .filter((p) => lock.packages[p.name]?.version !== p.record.version)
-      .map((p) => `${p.name}@${p.record.version}`);
-    throw new AamError(
-      'LOCK_OUT_OF_DATE',
-      `--frozen: the lock file would change (${changed.join(', ') || 'entries differ'}); run aam install without --frozen and commit the lock`,
-    );
-  }
-  const result: InstallResult = {
+  return next;
+}
+
+function assertFrozen(lock: Lockfile, next: Lockfile, judged: JudgedPackage[]): void {
+  if (sameLockedPackages(lock, next, { withSigners: true })) return;
+  const changed = judged
+    .filter((p) => lock.packages[p.name]?.version !== p.record.version)
+    .map((p) => `${p.name}@${p.record.version}`);
+  throw new AamError(
+    'LOCK_OUT_OF_DATE',
+    `--frozen: the lock file would change (${changed.join(', ') || 'entries differ'}); run aam install without --frozen and commit the lock`,
+  );
+}
+
+function resultOf(
+  req: InstallRequest,
+  target: InstallTarget,
+  judged: JudgedPackage[],
+  warnings: string[],
+): InstallResult {
+  return {
     target,
     lockfile: join(target.aamDir, 'aam-lock.yaml'),
-    packages: [],
     dryRun: req.dryRun ?? false,
     warnings,
-  };
-  const toWrite: PlannedPackage[] = [];
-  for (const p of plan.values()) {
-    const path = join(target.packagesDir, packageDirName(p.name));
-    // The directory must really hold the locked version: an install killed after its swap leaves newer
-    // files under an older lock entry.
-    const upToDate =
-      p.locked?.version === p.record.version &&
-      p.locked.checksum === next.packages[p.name]!.checksum &&
-      installedVersion(path) === p.record.version;
-    let action: PackageAction = upToDate
-      ? req.force
-        ? 'reinstalled'
-        : 'unchanged'
-      : p.locked
-        ? 'updated'
-        : 'installed';
-    if (req.dryRun && action !== 'unchanged') action = 'would-install';
-    if (action !== 'unchanged') toWrite.push(p);
-    result.packages.push({
+    packages: judged.map((p) => ({
       name: p.name,
       version: p.record.version,
       source: p.registry.name,
-      checksum: next.packages[p.name]!.checksum,
-      action,
-      path,
-      decision: decisions.get(p.name)!,
-    });
-  }
-  if (req.dryRun) return result;
-  req.onEvent?.({ $case: 'installing', count: toWrite.length });
+      checksum: p.actual,
+      action: p.action,
+      path: join(target.packagesDir, packageDirName(p.name)),
+      decision: p.judgement.decision,
+    })),
+  };
+}
 
-  // 2. Extract into a staging directory inside .aam/ (same file system), then rename into place.
-  const createdPackagesDir = !existsSync(target.packagesDir);
+/**
+ * Extracts each archive into a staging directory inside .aam/ (the same file system, so the swap is a rename),
+ * checks that it holds the package it claims, and records its files' checksums in the next lock.
+ */
+async function stage(
+  target: InstallTarget,
+  toWrite: JudgedPackage[],
+  next: Lockfile,
+  limits: ArchiveLimits,
+): Promise<string> {
   const staging = join(target.aamDir, `.staging-${randomBytes(6).toString('hex')}`);
   await mkdir(join(staging, 'new'), { recursive: true });
   await mkdir(join(staging, 'old'));
-  const swapped: { path: string; backup?: string }[] = [];
   try {
-    const staged = new Map<string, string>();
     for (const p of toWrite) {
       const dir = join(staging, 'new', packageDirName(p.name));
-      const { manifest, fileChecksums } = await extractArchive(fetched.get(p.name)!, dir, limits);
+      const { manifest, fileChecksums } = await extractArchive(p.bytes, dir, limits);
       if (manifest.name !== p.name || manifest.version !== p.record.version) {
         throw new AamError(
           'INVALID_ARCHIVE',
@@ -397,22 +436,40 @@ async function verifyAndStage(
         );
       }
       next.packages[p.name]!.file_checksums = fileChecksums;
-      staged.set(p.name, dir);
     }
+  } catch (e) {
+    await rm(staging, { recursive: true, force: true });
+    throw e;
+  }
+  return staging;
+}
+
+/**
+ * Renames each staged package into place (the old directory goes aside into the staging area), then runs
+ * `commit` (the lock write). Any failure puts back exactly what was there: the project is as it was.
+ */
+async function swapIn(
+  target: InstallTarget,
+  staging: string,
+  toWrite: JudgedPackage[],
+  commit: () => Promise<void>,
+): Promise<void> {
+  const createdPackagesDir = !existsSync(target.packagesDir);
+  const swapped: { path: string; backup?: string }[] = [];
+  try {
     await mkdir(target.packagesDir, { recursive: true });
     for (const p of toWrite) {
-      const path = join(target.packagesDir, packageDirName(p.name));
-      const entry: { path: string; backup?: string } = { path };
-      if (existsSync(path)) {
-        entry.backup = join(staging, 'old', packageDirName(p.name));
-        await rename(path, entry.backup);
+      const dirName = packageDirName(p.name);
+      const entry: { path: string; backup?: string } = { path: join(target.packagesDir, dirName) };
+      if (existsSync(entry.path)) {
+        entry.backup = join(staging, 'old', dirName);
+        await rename(entry.path, entry.backup);
       }
       swapped.push(entry);
-      await rename(staged.get(p.name)!, path);
+      await rename(join(staging, 'new', dirName), entry.path);
     }
-    if (!samePackageEntries(lock, next) || !existsSync(result.lockfile)) await writeLock(target.aamDir, next);
+    await commit();
   } catch (e) {
-    // Put back exactly what was there: a failed install leaves the project as it was.
     for (const s of swapped.reverse()) {
       await rm(s.path, { recursive: true, force: true });
       if (s.backup) await rename(s.backup, s.path);
@@ -422,17 +479,12 @@ async function verifyAndStage(
     throw e;
   }
   await rm(staging, { recursive: true, force: true });
-  // Keep the verified archives so `aam verify` can re-check signatures and policy offline. Best effort:
-  // a cache that cannot be written only means verify downloads again.
-  for (const [name, bytes] of fetched) {
-    await cacheArchive(bytes, next.packages[name]!.checksum, req.env).catch(() => undefined);
-  }
-  for (const p of toWrite)
-    req.onEvent?.({
-      $case: 'installed',
-      name: p.name,
-      version: p.record.version,
-      action: result.packages.find((x) => x.name === p.name)!.action,
-    });
-  return result;
+}
+
+/**
+ * Keeps the verified archives so `aam verify` can re-check signatures and policy offline. Best effort: a cache
+ * that cannot be written only means verify downloads again.
+ */
+async function keepArchives(judged: JudgedPackage[], env?: NodeJS.ProcessEnv): Promise<void> {
+  for (const p of judged) await cacheArchive(p.bytes, p.actual, env).catch(() => undefined);
 }

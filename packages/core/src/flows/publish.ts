@@ -9,7 +9,7 @@ import { assertTag } from '../package/name.js';
 import { openRegistry, registriesToSearch } from '../registry/open.js';
 import type { PublishOutcome } from '../registry/types.js';
 import type { SignatureFact, SignatureVerifier, Signer, SignOptions } from '../plugin/contracts.js';
-import { verifySignature } from '../policy/gather.js';
+import { verifySignature } from '../facts/verify-signature.js';
 import type { SignatureRecord } from '../registry/types.js';
 import { archiveLimits } from './context.js';
 

@@ -3,17 +3,10 @@ import { join } from 'node:path';
 import { AamError } from '../errors.js';
 import { checksumsEqual, sha256FileHex } from '../integrity/checksum.js';
 import type { RegistryConfig } from '../config/types.js';
-import { auditLogFact } from '../audit/version-fact.js';
-import type { AuditLogFact } from '../policy/facts.js';
+import { judge, type Judgement } from '../facts/judge.js';
+import type { TrustContext } from '../facts/gather.js';
 import { readLock, type LockedPackage } from '../lock/lockfile.js';
-import type { SignatureFact } from '../plugin/contracts.js';
 import type { Decision, Facts } from '../policy/facts.js';
-import {
-  buildFacts,
-  registryAttestationFacts,
-  storedSignatureFacts,
-  type TrustContext,
-} from '../policy/gather.js';
 import { openRegistry } from '../registry/open.js';
 import type { Registry } from '../registry/types.js';
 import { readCachedArchive } from './archive-cache.js';
@@ -121,7 +114,7 @@ export async function verifyInstalledFlow(opts: {
           name,
           entry,
           opts.trust,
-          registryFor,
+          registryFor(entry.source),
           opts.maxArchiveSize ?? Number.MAX_SAFE_INTEGER,
           opts.env,
         );
@@ -147,11 +140,10 @@ async function judgeLocked(
   name: string,
   entry: LockedPackage,
   trust: TrustContext,
-  registryFor: (source: string) => Registry | undefined,
+  registry: Registry | undefined,
   maxArchiveSize: number,
   env?: NodeJS.ProcessEnv,
-): Promise<{ decision: Decision; facts: Facts; attestationsChecked: boolean }> {
-  const registry = registryFor(entry.source);
+): Promise<Judgement> {
   const archive =
     (await readCachedArchive(entry.checksum, env)) ??
     (registry ? await fetchArchive(registry, name, entry.version, maxArchiveSize) : undefined);
@@ -161,58 +153,15 @@ async function judgeLocked(
       `the archive of ${name}@${entry.version} is not cached and registry '${entry.source}' is not configured`,
     );
   }
-  let signatures: SignatureFact[];
-  let attestations: SignatureFact[] | undefined;
-  let auditLog: AuditLogFact | undefined;
-  try {
-    const record = (await registry?.metadata(name))?.versions.find((v) => v.version === entry.version);
-    const artifact = {
-      bytes: archive.bytes,
-      checksum: archive.actual,
-      size: archive.bytes.length,
+  return judge(
+    {
       name,
       version: entry.version,
-    };
-    signatures = registry
-      ? await storedSignatureFacts(trust, registry, name, entry.version, record?.signatures ?? [], artifact)
-      : [];
-    if (registry && trust.attestations)
-      attestations = await registryAttestationFacts(trust, registry, name, entry.version, artifact);
-    if (registry && trust.auditLog)
-      auditLog = await auditLogFact({
-        registry,
-        config: trust.auditLog.registries.find((r) => r.name === registry.name),
-        name,
-        version: entry.version,
-        checksum: archive.actual,
-        auditIndex: record?.audit_index,
-        ...(env ? { env } : {}),
-      });
-  } catch (e) {
-    // Unreadable registry metadata is a fact (an invalid signature), never a pass.
-    signatures = [
-      {
-        type: 'unknown',
-        valid: false,
-        errors: [`cannot read signatures: ${e instanceof Error ? e.message : String(e)}`],
-      },
-    ];
-  }
-  const facts = buildFacts({
-    name,
-    version: entry.version,
-    registry: entry.source,
-    expected: entry.checksum,
-    actual: archive.actual,
-    signatures,
-    ...(attestations ? { attestations } : {}),
-    ...(auditLog ? { auditLog } : {}),
-    request: trust.request,
-    locked: entry,
-  });
-  return {
-    facts,
-    decision: trust.engine.decide(facts),
-    attestationsChecked: attestations !== undefined,
-  };
+      archive,
+      expected: entry.checksum,
+      ...(registry ? { registry: { registry } } : {}),
+      locked: entry,
+    },
+    env && !trust.env ? { ...trust, env } : trust,
+  );
 }

@@ -112,7 +112,8 @@ export class PolicyEngine {
         `The policy returned an unknown outcome ${JSON.stringify(d.outcome)}`,
       );
     }
-    return d;
+    // Only a literal true verifies: a missing or malformed answer is "not verified".
+    return { ...d, verified: d.verified === true && d.outcome !== 'fail' };
   }
 
   explain(facts: Facts | Record<string, unknown>): Record<string, unknown> {

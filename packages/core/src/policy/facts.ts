@@ -81,4 +81,9 @@ export interface Decision {
   reasons: Reason[];
   /** Whether signatures were judged (require_signature, require_registry_attestation, require_audit_log or --verify). */
   evaluated: boolean;
+  /**
+   * The artifact is verified: nothing fails and some signature (or attestation) is valid and trusted. What
+   * `aam verify FILE` answers; a policy that does not say so (an older bundle) verifies nothing.
+   */
+  verified: boolean;
 }
