@@ -1,4 +1,10 @@
-import { aamHome, PLUGIN_SETTINGS, SIGNATURE_VERIFIER, type AamPlugin, type PluginSettings } from '@aam/core';
+import {
+  aamHome,
+  PLUGIN_SETTINGS,
+  SIGNATURE_VERIFIER,
+  type AamPlugin,
+  type PluginSettings,
+} from '@aam/core/plugin';
 import { RegistryAttestationVerifier } from './verifier.js';
 
 export {

@@ -2,21 +2,21 @@ import { createHash, verify as verifySignature, type KeyObject } from 'node:cryp
 import { createReadStream } from 'node:fs';
 import {
   HttpAuditLogSource,
-  HttpRegistry,
-  parseVerifierKey,
   provePublishEntry,
-  pinnedKeyPath,
-  readPinnedAttestationKey,
   verifyAuditLogHead,
-  type ArtifactRef,
   type AuditLogSource,
-  type RegistryConfig,
-  type SignatureDocument,
-  type SignatureFact,
-  type SignatureVerifier,
   type VerifiedHead,
-  type VerifyContext,
-} from '@aam/core';
+} from '@aam/core/audit';
+import type {
+  ArtifactRef,
+  RegistryConfig,
+  SignatureDocument,
+  SignatureFact,
+  SignatureVerifier,
+  VerifyContext,
+} from '@aam/core/plugin';
+import { HttpRegistry, pinnedKeyPath, readPinnedAttestationKey } from '@aam/core/registry';
+import { parseVerifierKey } from '@aam/core/tlog';
 import {
   AttestationFormatError,
   looksLikePublishAttestation,

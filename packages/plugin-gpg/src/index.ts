@@ -1,4 +1,4 @@
-import { SIGNATURE_VERIFIER, SIGNER, type AamPlugin } from '@aam/core';
+import { SIGNATURE_VERIFIER, SIGNER, type AamPlugin } from '@aam/core/plugin';
 import { GpgSigner } from './signer.js';
 import { GpgVerifier } from './verifier.js';
 

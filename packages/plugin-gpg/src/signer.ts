@@ -3,7 +3,13 @@ import { readFileSync } from 'node:fs';
 import { promisify } from 'node:util';
 import type * as openpgp from 'openpgp';
 import { openpgpModule } from './openpgp-lazy.js';
-import { AamError, type ArtifactRef, type SignatureDocument, type Signer, type SignOptions } from '@aam/core';
+import {
+  AamError,
+  type ArtifactRef,
+  type SignatureDocument,
+  type Signer,
+  type SignOptions,
+} from '@aam/core/plugin';
 import { normalizeFingerprint, type GpgEnvelope } from './envelope.js';
 
 const run = promisify(execFile);

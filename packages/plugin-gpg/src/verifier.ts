@@ -6,7 +6,7 @@ import type {
   SignatureFact,
   SignatureVerifier,
   VerifyContext,
-} from '@aam/core';
+} from '@aam/core/plugin';
 import { normalizeFingerprint, sniffGpg } from './envelope.js';
 
 async function readKeys(material: Uint8Array | string): Promise<openpgp.PublicKey[]> {

@@ -1,4 +1,4 @@
-import { AamError } from '@aam/core';
+import { AamError } from '@aam/core/plugin';
 
 export const DEFAULT_OIDC_ISSUER = 'https://oauth2.sigstore.dev/auth';
 export const DEFAULT_OIDC_CLIENT_ID = 'sigstore';

@@ -5,7 +5,7 @@ import {
   SIGNER,
   type AamPlugin,
   type PluginSettings,
-} from '@aam/core';
+} from '@aam/core/plugin';
 import { SigstoreSigner } from './signer.js';
 import { SigstoreVerifier } from './verifier.js';
 

@@ -6,7 +6,7 @@ import {
   type SignatureDocument,
   type Signer,
   type SignOptions,
-} from '@aam/core';
+} from '@aam/core/plugin';
 import { resolveIdentityToken, type TokenOrigin } from './identity-token.js';
 
 export const PUBLIC_FULCIO_URL = 'https://fulcio.sigstore.dev';

@@ -1,5 +1,5 @@
 import { createHash, createPublicKey, type KeyObject } from 'node:crypto';
-import { spkiKeyId } from '@aam/core';
+import { spkiKeyId } from '@aam/core/plugin';
 import { readFile } from 'node:fs/promises';
 import type {
   ArtifactRef,
@@ -7,7 +7,7 @@ import type {
   SignatureFact,
   SignatureVerifier,
   VerifyContext,
-} from '@aam/core';
+} from '@aam/core/plugin';
 import type { Bundle, TransparencyLogEntry } from '@sigstore/bundle';
 import type { X509Certificate } from '@sigstore/core';
 import type { SignedEntity, TrustMaterial } from '@sigstore/verify';

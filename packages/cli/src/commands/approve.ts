@@ -1,5 +1,5 @@
 import { Args, Flags } from '@oclif/core';
-import { openHttpRegistry, versionPath } from '@aam/core';
+import { openHttpRegistry } from '@aam/core';
 import { AamCommand } from '../base-command.js';
 import { ok } from '../style.js';
 import { exactVersionSpec } from './yank.js';
@@ -21,11 +21,7 @@ export abstract class DecisionCommand extends AamCommand {
       flags.registry,
       `'aam ${this.decision}'`,
     );
-    const r = await registry.call<{ approval_status: string; audit_index?: number }>(
-      'POST',
-      `${versionPath(name, version)}/approvals`,
-      { decision: this.decision, ...(flags.comment !== undefined ? { comment: flags.comment } : {}) },
-    );
+    const r = await registry.decideApproval(name, version, this.decision, flags.comment);
     const id = `${name}@${version}`;
     this.log(
       ok(
@@ -39,7 +35,7 @@ export abstract class DecisionCommand extends AamCommand {
       name,
       version,
       approval_status: r.approval_status,
-      audit_index: r.audit_index ?? null,
+      audit_index: r.audit_index,
     };
   }
 }

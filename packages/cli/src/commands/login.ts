@@ -10,13 +10,6 @@ import {
 import { AamCommand } from '../base-command.js';
 import { ok, warn } from '../style.js';
 
-interface Me {
-  name: string;
-  role: string;
-  scopes: string[];
-  packages: string[];
-}
-
 export default class Login extends AamCommand {
   static override summary = 'Store a token for an HTTP registry (checked against the registry first).';
   static override description = `Reads the token from --token or, without it, from standard input (a prompt on a
@@ -44,9 +37,7 @@ In CI, set AAM_TOKEN instead: it overrides the stored tokens.`;
         'That is not an aam token (aam_<43 letters and digits>_<6-character checksum>): check it was copied whole',
       );
     const registry = new HttpRegistry(config.name, config.url, { token });
-    const me = await registry.call<Me>('GET', '/api/v1/users/me');
-    if (typeof me?.name !== 'string' || !Array.isArray(me.scopes) || !Array.isArray(me.packages))
-      throw new AamError('INVALID_REGISTRY', `Registry '${config.name}' answered /api/v1/users/me oddly`);
+    const me = await registry.whoami();
     await storeRegistryToken(config.name, token);
     this.log(ok(`Logged in to '${config.name}' as ${me.name} (role: ${me.role})`));
     this.log(`  Scopes: ${me.scopes.join(', ')}`);

@@ -3,11 +3,6 @@ import { credentialsPath, openHttpRegistry, readCredentials, removeRegistryToken
 import { AamCommand } from '../base-command.js';
 import { ok, warn } from '../style.js';
 
-interface TokenItem {
-  id: string;
-  current: boolean;
-}
-
 export default class Logout extends AamCommand {
   static override summary =
     'Forget the token stored for an HTTP registry (with --revoke, revoke it on the registry too).';
@@ -31,10 +26,9 @@ export default class Logout extends AamCommand {
     );
     let revoked: string | undefined;
     if (flags.revoke && config.name in readCredentials()) {
-      const { items } = await registry.call<{ items: TokenItem[] }>('GET', '/api/v1/tokens');
-      const current = items.find((t) => t.current);
+      const current = (await registry.tokens()).find((t) => t.current);
       if (current) {
-        await registry.call('DELETE', `/api/v1/tokens/${encodeURIComponent(current.id)}`);
+        await registry.revokeToken(current.id);
         revoked = current.id;
       }
     }

@@ -1,5 +1,5 @@
 import { Args, Flags } from '@oclif/core';
-import { AamError, openHttpRegistry, parsePackageSpec, versionPath } from '@aam/core';
+import { AamError, openHttpRegistry, parsePackageSpec } from '@aam/core';
 import { AamCommand } from '../base-command.js';
 import { ok } from '../style.js';
 
@@ -30,14 +30,10 @@ lock files keep working; it is never deleted and its number is never reused. Own
     const { args, flags } = await this.parse(Yank);
     const { name, version } = exactVersionSpec(args.spec);
     const { registry } = openHttpRegistry(this.config_().config.registries, flags.registry, "'aam yank'");
-    const path = `${versionPath(name, version)}/yank`;
-    const r = flags.undo
-      ? await registry.call<{ changed: boolean; audit_index?: number }>('DELETE', path)
-      : await registry.call<{ changed: boolean; audit_index?: number }>(
-          'PUT',
-          path,
-          flags.reason !== undefined ? { reason: flags.reason } : {},
-        );
+    const r = await registry.yank(name, version, {
+      undo: flags.undo,
+      ...(flags.reason !== undefined ? { reason: flags.reason } : {}),
+    });
     const id = `${name}@${version}`;
     if (flags.undo)
       this.log(r.changed ? ok(`Un-yanked ${id} on '${registry.name}'`) : `${id} was not yanked`);
@@ -48,7 +44,7 @@ lock files keep working; it is never deleted and its number is never reused. Own
       version,
       yanked: !flags.undo,
       changed: r.changed,
-      audit_index: r.audit_index ?? null,
+      audit_index: r.audit_index,
     };
   }
 }

@@ -3,6 +3,15 @@ import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
 import { normalizeAttestationKeyId } from '../config/registry-keys.js';
 import { AamError } from '../errors.js';
 import { parseChecksum } from '../integrity/checksum.js';
+import type {
+  CreatedToken,
+  CreatedUser,
+  MutationReceipt,
+  NewTokenRequest,
+  OwnershipTransfer,
+  RegistryPrincipal,
+  TokenInfo,
+} from './http-api.js';
 import { readProblem } from './problem.js';
 import { archiveFileName, assertPackageName, assertTag, assertVersion } from '../package/name.js';
 import type {
@@ -139,6 +148,20 @@ export class HttpRegistry implements Registry {
     });
   }
 
+  /** `GET /api/v1/keys`, the active checkpoint keys (C2SP verifier keys), as served: not yet parsed. */
+  async checkpointKeys(): Promise<string[]> {
+    const doc = await this.getJson<{ keys?: unknown }>('/api/v1/keys');
+    if (!doc || !Array.isArray(doc.keys)) throw this.invalid('sent no key list at /api/v1/keys');
+    return (doc.keys as Record<string, unknown>[])
+      .filter(
+        (k) =>
+          k?.use === 'checkpoint' &&
+          (k.status === undefined || k.status === 'active') &&
+          typeof k.vkey === 'string',
+      )
+      .map((k) => k.vkey as string);
+  }
+
   /**
    * `GET /api/v1/keys`, the attestation keys only (ECDSA P-256, PEM), as served: the caller checks that each
    * PEM hashes to its key id before pinning it.
@@ -209,7 +232,129 @@ export class HttpRegistry implements Registry {
     return { ...base, tags, status: 'published' };
   }
 
-  /** An authenticated API call (token, dist-tag, yank, approval, owner commands); undefined for 204. */
+  // --- the management API: tokens, users, tags, yanks, approvals, owners --------------------------------
+
+  /** Who the token belongs to: name, role, scopes and package limits. */
+  async whoami(): Promise<RegistryPrincipal> {
+    const me = await this.call<RegistryPrincipal>('GET', '/api/v1/users/me');
+    if (typeof me?.name !== 'string' || !Array.isArray(me.scopes) || !Array.isArray(me.packages))
+      throw this.invalid('answered /api/v1/users/me oddly');
+    return me;
+  }
+
+  async tokens(): Promise<TokenInfo[]> {
+    return (await this.call<{ items: TokenInfo[] }>('GET', '/api/v1/tokens')).items;
+  }
+
+  async createToken(req: NewTokenRequest): Promise<CreatedToken> {
+    return this.call<CreatedToken>('POST', '/api/v1/tokens', {
+      name: req.name,
+      scopes: req.scopes,
+      ...(req.packages ? { packages: req.packages } : {}),
+      ...(req.expiresInDays !== undefined ? { expires_in_days: req.expiresInDays } : {}),
+    });
+  }
+
+  async revokeToken(id: string): Promise<void> {
+    await this.call('DELETE', `/api/v1/tokens/${encodeURIComponent(id)}`);
+  }
+
+  /** Creates a user (admins only); the answer carries the user's first token, shown once. */
+  async createUser(name: string, role: string): Promise<CreatedUser> {
+    return this.call<CreatedUser>('POST', '/api/v1/users', { name, role });
+  }
+
+  /** Yanks a version (`undo`: un-yanks it). */
+  async yank(
+    name: string,
+    version: string,
+    opts: { reason?: string; undo?: boolean } = {},
+  ): Promise<MutationReceipt> {
+    const path = `${versionPath(name, version)}/yank`;
+    const r = opts.undo
+      ? await this.call<{ changed: boolean; audit_index?: number }>('DELETE', path)
+      : await this.call<{ changed: boolean; audit_index?: number }>(
+          'PUT',
+          path,
+          opts.reason !== undefined ? { reason: opts.reason } : {},
+        );
+    return { changed: r.changed, audit_index: r.audit_index ?? null };
+  }
+
+  /** The package's dist-tags (anonymous read). */
+  async distTags(name: string): Promise<Record<string, string>> {
+    return this.getJson<Record<string, string>>(`${packagePath(name)}/dist-tags`);
+  }
+
+  async setDistTag(name: string, tag: string, version: string): Promise<MutationReceipt> {
+    assertTag(tag);
+    const r = await this.call<{ audit_index?: number }>('PUT', `${packagePath(name)}/dist-tags/${tag}`, {
+      version,
+    });
+    return { changed: true, audit_index: r.audit_index ?? null };
+  }
+
+  async removeDistTag(name: string, tag: string): Promise<void> {
+    assertTag(tag);
+    await this.call('DELETE', `${packagePath(name)}/dist-tags/${tag}`);
+  }
+
+  /** Approves or rejects a pending version (approvers only, never the publisher). */
+  async decideApproval(
+    name: string,
+    version: string,
+    decision: 'approve' | 'reject',
+    comment?: string,
+  ): Promise<{ approval_status: string; audit_index: number | null }> {
+    const r = await this.call<{ approval_status: string; audit_index?: number }>(
+      'POST',
+      `${versionPath(name, version)}/approvals`,
+      { decision, ...(comment !== undefined ? { comment } : {}) },
+    );
+    return { approval_status: r.approval_status, audit_index: r.audit_index ?? null };
+  }
+
+  /** The package's owners (anonymous read). */
+  async owners(name: string): Promise<string[]> {
+    return (await this.getJson<{ owners: string[] }>(`${packagePath(name)}/owners`)).owners;
+  }
+
+  async addOwner(name: string, user: string): Promise<MutationReceipt> {
+    const r = await this.call<{ added?: string; audit_index?: number }>(
+      'PUT',
+      `${packagePath(name)}/owners/${encodeURIComponent(user)}`,
+    );
+    return { changed: r.added !== undefined, audit_index: r.audit_index ?? null };
+  }
+
+  async removeOwner(name: string, user: string): Promise<void> {
+    await this.call('DELETE', `${packagePath(name)}/owners/${encodeURIComponent(user)}`);
+  }
+
+  /** Offers the package to another user; they accept or decline it (`answerTransfer`). */
+  async offerTransfer(name: string, to: string): Promise<{ id: string; status: string }> {
+    return this.call<{ id: string; status: string }>('POST', `${packagePath(name)}/ownership-transfers`, {
+      to,
+    });
+  }
+
+  /** The pending transfers offered to or by this token's user. */
+  async transfers(): Promise<OwnershipTransfer[]> {
+    return (await this.call<{ items: OwnershipTransfer[] }>('GET', '/api/v1/ownership-transfers')).items;
+  }
+
+  async answerTransfer(
+    id: string,
+    answer: 'accept' | 'decline',
+  ): Promise<{ id: string; status: string; package: string | null }> {
+    const r = await this.call<{ id: string; status: string; package?: string }>(
+      'POST',
+      `/api/v1/ownership-transfers/${encodeURIComponent(id)}/${answer}`,
+    );
+    return { id: r.id, status: r.status, package: r.package ?? null };
+  }
+
+  /** An authenticated API call; undefined for 204. Prefer the typed methods above. */
   async call<T = unknown>(
     method: 'GET' | 'PUT' | 'POST' | 'DELETE',
     path: string,

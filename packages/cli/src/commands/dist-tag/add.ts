@@ -1,5 +1,5 @@
 import { Args, Flags } from '@oclif/core';
-import { assertTag, openHttpRegistry, packagePath } from '@aam/core';
+import { assertTag, openHttpRegistry } from '@aam/core';
 import { AamCommand } from '../../base-command.js';
 import { ok } from '../../style.js';
 import { exactVersionSpec } from '../yank.js';
@@ -24,12 +24,8 @@ export default class DistTagAdd extends AamCommand {
       flags.registry,
       "'aam dist-tag add'",
     );
-    const r = await registry.call<{ audit_index?: number }>(
-      'PUT',
-      `${packagePath(name)}/dist-tags/${args.tag}`,
-      { version },
-    );
+    const r = await registry.setDistTag(name, args.tag, version);
     this.log(ok(`${name}: ${args.tag} → ${version} on '${registry.name}'`));
-    return { registry: registry.name, name, tag: args.tag, version, audit_index: r.audit_index ?? null };
+    return { registry: registry.name, name, tag: args.tag, version, audit_index: r.audit_index };
   }
 }

@@ -1,5 +1,5 @@
 import { Args, Flags } from '@oclif/core';
-import { assertPackageName, openHttpRegistry, packagePath } from '@aam/core';
+import { assertPackageName, openHttpRegistry } from '@aam/core';
 import { AamCommand } from '../../base-command.js';
 
 export default class DistTagLs extends AamCommand {
@@ -18,7 +18,7 @@ export default class DistTagLs extends AamCommand {
       flags.registry,
       "'aam dist-tag ls'",
     );
-    const tags = await registry.getJson<Record<string, string>>(`${packagePath(args.name)}/dist-tags`);
+    const tags = await registry.distTags(args.name);
     for (const [tag, version] of Object.entries(tags)) this.log(`${tag}: ${version}`);
     return { registry: registry.name, name: args.name, dist_tags: tags };
   }

@@ -1,5 +1,5 @@
 import { Args, Flags } from '@oclif/core';
-import { assertPackageName, assertTag, openHttpRegistry, packagePath } from '@aam/core';
+import { assertPackageName, assertTag, openHttpRegistry } from '@aam/core';
 import { AamCommand } from '../../base-command.js';
 import { ok } from '../../style.js';
 
@@ -23,7 +23,7 @@ export default class DistTagRm extends AamCommand {
       flags.registry,
       "'aam dist-tag rm'",
     );
-    await registry.call('DELETE', `${packagePath(args.name)}/dist-tags/${args.tag}`);
+    await registry.removeDistTag(args.name, args.tag);
     this.log(ok(`${args.name}: removed tag ${args.tag} on '${registry.name}'`));
     return { registry: registry.name, name: args.name, tag: args.tag, removed: true };
   }

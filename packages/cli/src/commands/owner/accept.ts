@@ -20,10 +20,7 @@ export abstract class TransferAnswer extends AamCommand {
       flags.registry,
       `'aam owner ${this.answer}'`,
     );
-    const r = await registry.call<{ id: string; status: string; package?: string }>(
-      'POST',
-      `/api/v1/ownership-transfers/${encodeURIComponent(args.id)}/${this.answer}`,
-    );
+    const r = await registry.answerTransfer(args.id, this.answer);
     this.log(
       ok(
         r.status === 'accepted'
@@ -31,7 +28,7 @@ export abstract class TransferAnswer extends AamCommand {
           : `Declined transfer ${args.id} on '${registry.name}'`,
       ),
     );
-    return { registry: registry.name, id: args.id, status: r.status, package: r.package ?? null };
+    return { registry: registry.name, id: args.id, status: r.status, package: r.package };
   }
 }
 

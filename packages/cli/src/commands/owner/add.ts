@@ -1,5 +1,5 @@
 import { Args, Flags } from '@oclif/core';
-import { assertPackageName, openHttpRegistry, packagePath } from '@aam/core';
+import { assertPackageName, openHttpRegistry } from '@aam/core';
 import { AamCommand } from '../../base-command.js';
 import { ok } from '../../style.js';
 
@@ -22,11 +22,7 @@ export default class OwnerAdd extends AamCommand {
       flags.registry,
       "'aam owner add'",
     );
-    const r = await registry.call<{ added?: string; owners?: string; audit_index?: number }>(
-      'PUT',
-      `${packagePath(args.name)}/owners/${encodeURIComponent(args.user)}`,
-    );
-    const changed = r.added !== undefined;
+    const { changed } = await registry.addOwner(args.name, args.user);
     this.log(
       changed
         ? ok(`${args.user} is now an owner of ${args.name} on '${registry.name}'`)

@@ -1,5 +1,5 @@
 import { Args, Flags } from '@oclif/core';
-import { assertPackageName, openHttpRegistry, packagePath } from '@aam/core';
+import { assertPackageName, openHttpRegistry } from '@aam/core';
 import { AamCommand } from '../../base-command.js';
 
 export default class OwnerLs extends AamCommand {
@@ -14,7 +14,7 @@ export default class OwnerLs extends AamCommand {
     const { args, flags } = await this.parse(OwnerLs);
     assertPackageName(args.name);
     const { registry } = openHttpRegistry(this.config_().config.registries, flags.registry, "'aam owner ls'");
-    const { owners } = await registry.getJson<{ owners: string[] }>(`${packagePath(args.name)}/owners`);
+    const owners = await registry.owners(args.name);
     for (const o of owners) this.log(o);
     return { registry: registry.name, name: args.name, owners };
   }

@@ -1,5 +1,5 @@
 import { Args, Flags } from '@oclif/core';
-import { assertPackageName, openHttpRegistry, packagePath } from '@aam/core';
+import { assertPackageName, openHttpRegistry } from '@aam/core';
 import { AamCommand } from '../../base-command.js';
 import { ok } from '../../style.js';
 
@@ -19,7 +19,7 @@ export default class OwnerRm extends AamCommand {
     const { args, flags } = await this.parse(OwnerRm);
     assertPackageName(args.name);
     const { registry } = openHttpRegistry(this.config_().config.registries, flags.registry, "'aam owner rm'");
-    await registry.call('DELETE', `${packagePath(args.name)}/owners/${encodeURIComponent(args.user)}`);
+    await registry.removeOwner(args.name, args.user);
     this.log(ok(`${args.user} no longer owns ${args.name} on '${registry.name}'`));
     return { registry: registry.name, name: args.name, user: args.user, removed: true };
   }

@@ -1,5 +1,5 @@
 import { Args, Flags } from '@oclif/core';
-import { assertPackageName, openHttpRegistry, packagePath } from '@aam/core';
+import { assertPackageName, openHttpRegistry } from '@aam/core';
 import { AamCommand } from '../../base-command.js';
 import { ok } from '../../style.js';
 
@@ -26,11 +26,7 @@ acceptance you stop being an owner and the registry's audit log records one owne
       flags.registry,
       "'aam owner transfer'",
     );
-    const r = await registry.call<{ id: string; status: string }>(
-      'POST',
-      `${packagePath(args.name)}/ownership-transfers`,
-      { to: args.user },
-    );
+    const r = await registry.offerTransfer(args.name, args.user);
     this.log(ok(`Offered ${args.name} to ${args.user} on '${registry.name}' (transfer ${r.id})`));
     this.log(`  ${args.user} accepts with: aam owner accept ${r.id}`);
     return { registry: registry.name, name: args.name, to: args.user, id: r.id, status: r.status };

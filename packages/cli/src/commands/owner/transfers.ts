@@ -2,14 +2,6 @@ import { Flags } from '@oclif/core';
 import { openHttpRegistry } from '@aam/core';
 import { AamCommand } from '../../base-command.js';
 
-interface Transfer {
-  id: string;
-  package: string;
-  from: string;
-  to: string;
-  expires_at: string;
-}
-
 export default class OwnerTransfers extends AamCommand {
   static override summary = 'List pending ownership transfers offered to you or by you.';
   static override aliases = ['owner:ls-transfers'];
@@ -25,7 +17,7 @@ export default class OwnerTransfers extends AamCommand {
       flags.registry,
       "'aam owner transfers'",
     );
-    const { items } = await registry.call<{ items: Transfer[] }>('GET', '/api/v1/ownership-transfers');
+    const items = await registry.transfers();
     if (items.length === 0) this.log(`No pending transfers on '${registry.name}'`);
     for (const t of items)
       this.log(`${t.id}  ${t.package}  ${t.from} -> ${t.to}  (expires ${t.expires_at.slice(0, 10)})`);

@@ -1,20 +1,7 @@
 import { Args, Flags } from '@oclif/core';
-import {
-  AamError,
-  checkAttestationKey,
-  HttpRegistry,
-  isHttpRegistry,
-  normalizeAttestationKeyId,
-  pinnedKeyPath,
-  aamHome,
-  readPinnedAttestationKey,
-  setRegistryAttestationKeys,
-  storePinnedAttestationKey,
-  type ServedAttestationKey,
-} from '@aam/core';
-import { existsSync } from 'node:fs';
+import { trustRegistryKeys, type ServedAttestationKey } from '@aam/core';
 import { AamCommand } from '../../base-command.js';
-import { ok, warn } from '../../style.js';
+import { ok } from '../../style.js';
 
 export default class RegistryTrustKey extends AamCommand {
   static override summary = "Pin a registry's new attestation keys (after a key rotation).";
@@ -41,99 +28,39 @@ operator publishes before pinning them.`;
   async run() {
     const { args, argv, flags } = await this.parse(RegistryTrustKey);
     const loaded = this.config_();
-    const cfg = loaded.config.registries.find((r) => r.name === args.name);
-    if (!cfg)
-      throw new AamError(
-        'NOT_FOUND',
-        `Registry '${args.name}' not found. Run 'aam registry list' to see configured registries.`,
-      );
-    if (!isHttpRegistry(cfg))
-      throw new AamError(
-        'USAGE',
-        `Registry '${cfg.name}' (${cfg.url}) is a local (file://) registry: registry attestations and their keys exist only for HTTP registries`,
-      );
-    const given = (argv as string[]).slice(1).map((k) => {
-      const id = normalizeAttestationKeyId(k);
-      if (!id) throw new AamError('USAGE', `'${k}' is not an attestation key id (sha256:<64 hex>)`);
-      return id;
+    const r = await trustRegistryKeys({
+      registry: args.name,
+      layers: loaded.layers,
+      registries: loaded.config.registries,
+      keyids: (argv as string[]).slice(1),
+      allActive: flags['all-active'],
     });
-    if (given.length && flags['all-active'])
-      throw new AamError('USAGE', 'Give key ids or --all-active, not both');
-    const served = await new HttpRegistry(cfg.name, cfg.url).attestationKeys();
-    const home = aamHome();
-    const pinned = new Set(cfg.attestation_keys ?? []);
-    // Pinned in the config but its key file is gone: pinning it again restores the file.
-    const usable = (id: string): boolean => {
-      try {
-        return pinned.has(id) && readPinnedAttestationKey(home, cfg.name, id) !== undefined;
-      } catch {
-        return false;
-      }
+    const describe = (k: ServedAttestationKey) => ({ keyid: k.keyid, status: k.status });
+    const json = {
+      registry: r.registry,
+      pinned: r.pinned,
+      added: r.added.map(describe),
+      not_pinned: r.notPinned.map(describe),
+      ...(r.config ? { config: r.config } : {}),
     };
-    const notPinned = served.filter((k) => !usable(k.keyid));
-    if (notPinned.length === 0 && given.length === 0) {
-      this.log(ok(`Every attestation key '${cfg.name}' serves is pinned (${served.length})`));
-      return { registry: cfg.name, pinned: [...pinned], added: [], not_pinned: [] };
+    if (r.added.length === 0 && r.notPinned.length === 0) {
+      this.log(ok(`Every attestation key '${r.registry}' serves is pinned (${r.pinned.length})`));
+      return json;
     }
-    if (notPinned.length) {
-      this.log(`Attestation keys of '${cfg.name}' not pinned yet:`);
-      for (const k of notPinned) this.log(`  ${describeKey(k)}`);
+    const waiting = [...r.added, ...r.notPinned];
+    if (waiting.length) {
+      this.log(`Attestation keys of '${r.registry}' not pinned yet:`);
+      for (const k of waiting) this.log(`  ${describeKey(k)}`);
     }
-    const chosen: ServedAttestationKey[] = flags['all-active']
-      ? notPinned.filter((k) => k.status === 'active')
-      : given.map((id) => {
-          const k = served.find((s) => s.keyid === id);
-          if (!k)
-            throw new AamError(
-              'NOT_FOUND',
-              `Registry '${cfg.name}' does not serve the attestation key ${id} (it serves: ${served.map((s) => s.keyid).join(', ') || 'none'})`,
-              { registry: cfg.name, keyid: id },
-            );
-          return k;
-        });
-    if (chosen.length === 0) {
+    if (r.added.length === 0)
       this.log(
         flags['all-active']
           ? 'No active key to pin.'
-          : `Pin one with: aam registry trust-key ${cfg.name} KEYID (or --all-active)`,
+          : `Pin one with: aam registry trust-key ${r.registry} KEYID (or --all-active)`,
       );
-      return {
-        registry: cfg.name,
-        pinned: [...pinned],
-        added: [],
-        not_pinned: notPinned.map((k) => ({ keyid: k.keyid, status: k.status })),
-      };
-    }
-    // Every chosen key is checked before anything is written: one bad key pins none.
-    for (const k of chosen) {
-      try {
-        checkAttestationKey(k.keyid, k.pem);
-      } catch (e) {
-        throw new AamError(
-          'ATTESTATION_KEY_MISMATCH',
-          `Refused attestation key ${k.keyid} of '${cfg.name}': ${e instanceof Error ? e.message : String(e)}. Nothing was pinned.`,
-          { registry: cfg.name, keyid: k.keyid },
-        );
-      }
-    }
-    for (const k of chosen) await storePinnedAttestationKey(cfg.name, k.keyid, k.pem);
-    const next = [...pinned, ...chosen.map((k) => k.keyid).filter((id) => !pinned.has(id))];
-    const file = declaringFile(loaded.layers, cfg.name);
-    if (next.length !== pinned.size) await setRegistryAttestationKeys(file, cfg.name, next);
-    for (const k of chosen) {
-      this.log(ok(`Pinned attestation key ${k.keyid} (${k.status}) for '${cfg.name}'`));
-      const path = pinnedKeyPath(home, cfg.name, k.keyid);
-      if (!existsSync(path)) this.log(warn(`  but ${path} was not written`));
-    }
-    return {
-      registry: cfg.name,
-      pinned: next,
-      added: chosen.map((k) => ({ keyid: k.keyid, status: k.status })),
-      not_pinned: notPinned
-        .filter((k) => !chosen.includes(k))
-        .map((k) => ({ keyid: k.keyid, status: k.status })),
-      config: file,
-    };
+    for (const k of r.added)
+      this.log(ok(`Pinned attestation key ${k.keyid} (${k.status}) for '${r.registry}'`));
+    return json;
   }
 }
 
@@ -143,17 +70,4 @@ function describeKey(k: ServedAttestationKey): string {
     k.retired_at ? `retired ${k.retired_at}` : '',
   ].filter(Boolean);
   return `${k.keyid} (${k.status}${when.length ? `, ${when.join(', ')}` : ''})`;
-}
-
-/** The config file that declares the registry: the highest-precedence layer listing it. */
-function declaringFile(
-  layers: { file: string; value: { registries?: { name?: unknown }[] } }[],
-  name: string,
-): string {
-  const layer = [...layers].reverse().find((l) => l.value.registries?.some((r) => r?.name === name));
-  if (!layer)
-    throw new AamError('NOT_FOUND', `Registry '${name}' is not declared in any config file`, {
-      registry: name,
-    });
-  return layer.file;
 }

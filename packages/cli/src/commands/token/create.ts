@@ -3,15 +3,6 @@ import { AamError, openHttpRegistry } from '@aam/core';
 import { AamCommand } from '../../base-command.js';
 import { ok, warn } from '../../style.js';
 
-interface CreatedToken {
-  id: string;
-  token: string;
-  name: string;
-  scopes: string[];
-  packages: string[];
-  expires_at: string | null;
-}
-
 const SCOPES = ['read', 'publish', 'yank', 'tag', 'approve', 'owner', 'audit', 'admin'];
 
 export default class TokenCreate extends AamCommand {
@@ -49,11 +40,11 @@ and packages its creator's token has. Tokens with a write scope expire (default 
       .filter(Boolean);
     for (const s of scopes)
       if (!SCOPES.includes(s)) throw new AamError('USAGE', `Unknown scope '${s}': use ${SCOPES.join(', ')}`);
-    const t = await registry.call<CreatedToken>('POST', '/api/v1/tokens', {
+    const t = await registry.createToken({
       name: flags.name,
       scopes,
       ...(flags.package ? { packages: flags.package } : {}),
-      ...(flags['expires-days'] !== undefined ? { expires_in_days: flags['expires-days'] } : {}),
+      ...(flags['expires-days'] !== undefined ? { expiresInDays: flags['expires-days'] } : {}),
     });
     this.log(ok(`Created token '${t.name}' (id ${t.id}) on '${registry.name}'`));
     this.log(`  Scopes: ${t.scopes.join(', ')}`);

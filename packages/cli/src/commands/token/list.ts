@@ -1,18 +1,6 @@
 import { Flags } from '@oclif/core';
-import { openHttpRegistry } from '@aam/core';
+import { openHttpRegistry, type TokenInfo } from '@aam/core';
 import { AamCommand } from '../../base-command.js';
-
-interface TokenItem {
-  id: string;
-  name: string;
-  prefix: string;
-  scopes: string[];
-  packages: string[];
-  created_at: string;
-  expires_at: string | null;
-  revoked: boolean;
-  current: boolean;
-}
 
 export default class TokenList extends AamCommand {
   static override summary =
@@ -29,9 +17,9 @@ export default class TokenList extends AamCommand {
       flags.registry,
       "'aam token list'",
     );
-    const { items } = await registry.call<{ items: TokenItem[] }>('GET', '/api/v1/tokens');
+    const items = await registry.tokens();
     const now = Date.now();
-    const status = (t: TokenItem) =>
+    const status = (t: TokenInfo) =>
       t.revoked
         ? 'revoked'
         : t.expires_at && Date.parse(t.expires_at) <= now

@@ -18,7 +18,7 @@ export default class TokenRevoke extends AamCommand {
       flags.registry,
       "'aam token revoke'",
     );
-    await registry.call('DELETE', `/api/v1/tokens/${encodeURIComponent(args.id)}`);
+    await registry.revokeToken(args.id);
     this.log(ok(`Revoked token ${args.id} on '${registry.name}'`));
     return { registry: registry.name, id: args.id, revoked: true };
   }

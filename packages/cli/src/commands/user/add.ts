@@ -3,14 +3,6 @@ import { openHttpRegistry } from '@aam/core';
 import { AamCommand } from '../../base-command.js';
 import { ok, warn } from '../../style.js';
 
-interface CreatedUser {
-  name: string;
-  role: string;
-  token: string;
-  token_id: string;
-  expires_at: string | null;
-}
-
 export default class UserAdd extends AamCommand {
   static override summary = "Create a registry user (admins only) and print the user's first token once.";
   static override description = `Roles: user (publish, yank, tag and own packages), approver (also approves or rejects
@@ -31,10 +23,7 @@ other people's publishes), admin (everything, including users). Hand the token t
   async run() {
     const { args, flags } = await this.parse(UserAdd);
     const { registry } = openHttpRegistry(this.config_().config.registries, flags.registry, "'aam user add'");
-    const u = await registry.call<CreatedUser>('POST', '/api/v1/users', {
-      name: args.name,
-      role: flags.role,
-    });
+    const u = await registry.createUser(args.name, flags.role);
     this.log(ok(`Created user '${u.name}' (role: ${u.role}) on '${registry.name}'`));
     this.log(warn(`Token for ${u.name} (shown once; expires ${u.expires_at ?? 'never'}):`));
     this.log(`  ${u.token}`);

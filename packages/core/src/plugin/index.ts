@@ -1,0 +1,21 @@
+/**
+ * `@aam/core/plugin`: what a plugin needs from the host and nothing more — the contracts (`SignatureVerifier`,
+ * `Signer`, `AamPlugin`), the container tokens and settings, the one error type, and the key id format plugins
+ * report keys in. Loading it loads no engine, registry or policy code.
+ */
+export type {
+  AamPlugin,
+  ArtifactRef,
+  PluginSettings,
+  SignatureDocument,
+  SignatureFact,
+  SignatureVerifier,
+  Signer,
+  SignOptions,
+  VerifyContext,
+} from './contracts.js';
+export { LOADED_PLUGINS, PLUGIN_SETTINGS, SIGNATURE_VERIFIER, SIGNER } from './tokens.js';
+export { AamError, errorChain, isAamError, type AamErrorCode } from '../errors.js';
+export { spkiKeyId } from '../integrity/key-id.js';
+export { aamHome } from '../config/paths.js';
+export type { RegistryConfig, SecurityConfig } from '../config/types.js';
