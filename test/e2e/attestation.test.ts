@@ -16,7 +16,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { parseSignerKey, signNote } from '../../packages/core/dist/index.js';
-import { must, World, type RunResult } from './support/aam.js';
+import { httpClient, must, World, type RunResult } from './support/aam.js';
+import { createUser } from '../support/registry-http.js';
 import { startServer, type RunningServer } from './support/registry-server.js';
 
 const json = <T = Record<string, unknown>>(r: RunResult): T => JSON.parse(r.stdout) as T;
@@ -161,8 +162,7 @@ async function rotate(): Promise<{ retired: string; active: string }> {
 /** Publishes a package with a README (same README, same bytes); returns its archive's sha256 hex. */
 async function publish(name: string, version: string, readme = `${name} ${version}\n`): Promise<string> {
   const dir = await alice.makePackage(name, version, { files: { 'README.md': readme } });
-  const r = must(await alice.aam(['pkg', 'publish', dir]));
-  expect(r.stdout).toContain(`Published ${name}@${version}`);
+  expect((await alice.publishDir(dir))?.status).toBe('published');
   const info = await getJson<{ checksum: string }>(`/api/v1/packages/${name}/versions/${version}`);
   return info.checksum.slice('sha256:'.length);
 }
@@ -176,8 +176,7 @@ interface ConsumerOptions {
 
 /** A user with the registry added as 'main' (its keys pinned then) and a security config. */
 async function consumer(opts: ConsumerOptions = {}): Promise<World> {
-  const w = new World();
-  must(await w.aam(['registry', 'add', 'main', opts.url ?? proxy.url, '--default']));
+  const w = await httpClient(opts.url ?? proxy.url);
   const file = join(w.home, 'config.yaml');
   const cfg = parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
   cfg.security = {
@@ -211,15 +210,7 @@ beforeAll(async () => {
   server = await startServer();
   adminToken = server.adminToken!;
   proxy = await startProxy(server.url);
-  const admin = new World();
-  must(await admin.aam(['registry', 'add', 'main', server.url, '--default']));
-  must(await admin.aam(['login', '--token', adminToken]));
-  const token = (
-    JSON.parse(must(await admin.aam(['user', 'add', 'alice', '--json'])).stdout) as { token: string }
-  ).token;
-  alice = new World();
-  must(await alice.aam(['registry', 'add', 'main', server.url, '--default']));
-  must(await alice.aam(['login', '--token', token]));
+  alice = await httpClient(server.url, (await createUser(server.url, adminToken, 'alice')).token);
 }, 120_000);
 
 afterAll(async () => {

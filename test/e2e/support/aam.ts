@@ -3,6 +3,18 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileS
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import {
+  addRegistry,
+  addRegistryToConfig,
+  globalConfigPath,
+  initLocalRegistry,
+  initPackageFlow,
+  loadConfig,
+  localRegistryUrl,
+  publishFlow,
+  type PublishOutcome,
+  storeRegistryToken,
+} from '../../../packages/core/dist/index.js';
 
 export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 export const AAM_BIN = join(REPO, 'packages/cli/bin/run.js');
@@ -51,13 +63,22 @@ export class World {
     return runAam(args, { cwd, env: { ...this.env, ...env } });
   }
 
-  /** `aam registry init` + default. */
+  // Fixtures are built in-process, through the same core calls the commands make (`aam registry init
+  // --default`, `aam pkg init`, `aam pkg publish` are one core call each): a test spawns `aam` only for the
+  // step it tests.
+
+  /** What `aam registry init PATH --default` does. */
   async withRegistry(): Promise<this> {
-    must(await this.aam(['registry', 'init', this.registry, '--default']));
+    const { root, info } = await initLocalRegistry(this.registry);
+    await addRegistryToConfig(globalConfigPath(this.env), {
+      name: info.name,
+      url: localRegistryUrl(root),
+      default: true,
+    });
     return this;
   }
 
-  /** Creates a package directory with `aam pkg init`, plus extra files and dependencies. */
+  /** Creates a package directory as `aam pkg init` does, plus extra files and dependencies. */
   async makePackage(
     name: string,
     version: string,
@@ -65,7 +86,7 @@ export class World {
   ): Promise<string> {
     const dir = join(this.root, 'src', `${name.replace(/[@/]/g, '_')}-${version}-${++this.made}`);
     mkdirSync(dir, { recursive: true });
-    must(await this.aam(['pkg', 'init', dir, '--name', name, '--version', version]));
+    await initPackageFlow({ dir, name, version });
     for (const [f, body] of Object.entries(opts.files ?? {})) {
       mkdirSync(dirname(join(dir, f)), { recursive: true });
       writeFileSync(join(dir, f), body);
@@ -85,7 +106,13 @@ export class World {
     opts: Parameters<World['makePackage']>[2] & { tag?: string } = {},
   ): Promise<void> {
     const dir = await this.makePackage(name, version, opts);
-    must(await this.aam(['pkg', 'publish', dir, ...(opts.tag ? ['--tag', opts.tag] : [])]));
+    await this.publishDir(dir, opts.tag);
+  }
+
+  /** What `aam pkg publish DIR [--tag TAG]` does, with this world's config and credentials (unsigned). */
+  async publishDir(dir: string, tag?: string): Promise<PublishOutcome | undefined> {
+    const { config } = loadConfig({ projectDir: this.project, env: this.env });
+    return (await publishFlow({ path: dir, config, env: this.env, ...(tag ? { tag } : {}) })).outcome;
   }
 }
 
@@ -120,3 +147,15 @@ export function snapshot(dir: string): Record<string, number> {
 }
 
 export const NO_STACK = /^\s+at .+:\d+:\d+\)?$/m;
+
+/**
+ * A user of an HTTP registry, set up as `aam registry add NAME URL --default` (keys pinned on first use) and
+ * `aam login --token TOKEN` would: in-process, through the same core calls. The commands themselves are
+ * tested where they are the step under test.
+ */
+export async function httpClient(url: string, token?: string, name = 'main'): Promise<World> {
+  const w = new World();
+  await addRegistry({ name, url, default: true, env: w.env });
+  if (token) await storeRegistryToken(name, token, w.env);
+  return w;
+}

@@ -20,6 +20,8 @@ export interface PublishRequest {
   registry?: string;
   tag?: string;
   dryRun?: boolean;
+  /** Where credentials are read from (`AAM_TOKEN`, `$AAM_HOME/credentials.yaml`); default: the process's. */
+  env?: NodeJS.ProcessEnv;
   /** Sign the archive (SPEC §7): the signer, its options, and the verifiers that check the result. */
   signing?: { signer: Signer; options: SignOptions; verifiers: SignatureVerifier[] };
 }
@@ -71,7 +73,7 @@ export async function publishFlow(req: PublishRequest): Promise<PublishResult> {
     throw e instanceof AamError ? e.asBadInput() : e;
   }
   const [regCfg] = registriesToSearch(req.config.registries, req.registry);
-  const registry = openRegistry(regCfg!);
+  const registry = openRegistry(regCfg!, req.env);
   const base: PublishResult = {
     name: manifest.name,
     version: manifest.version,
