@@ -1,22 +1,16 @@
-import { resolve } from 'node:path';
 import { Command, Errors } from '@oclif/core';
 import {
-  aamHome,
-  attestationConfigWarnings,
   ChecksumMismatchError,
   createPluginContainer,
   formatProblem,
-  declaringDir,
-  importPlugin,
   isAamError,
   loadConfig,
-  PolicyEngine,
+  loadPlugins,
+  pluginSettings,
   PolicyRefusedError,
-  resolvePolicy,
+  trustContextFor,
   verifiersOf,
-  type AamPlugin,
   type LoadedConfig,
-  type PluginSettings,
   type TrustContext,
 } from '@aam/core';
 import type { DependencyContainer } from 'tsyringe';
@@ -48,17 +42,10 @@ export abstract class AamCommand extends Command {
       import('@aam/plugin-gpg'),
       import('@aam/plugin-attestation'),
     ]);
-    const plugins: AamPlugin[] = builtins.map((m) => m.plugin);
-    const base = declaringDir(loaded.layers, (v) => v.plugins !== undefined);
-    for (const spec of loaded.config.plugins) {
-      plugins.push(await importPlugin(spec, base));
-    }
-    for (const spec of (process.env.AAM_PLUGINS ?? '')
-      .split(',')
-      .map((s) => s.trim())
-      .filter(Boolean)) {
-      plugins.push(await importPlugin(spec, resolve('.')));
-    }
+    const plugins = await loadPlugins(
+      loaded,
+      builtins.map((m) => m.plugin),
+    );
     return createPluginContainer(plugins, { settings: pluginSettings(loaded) });
   }
 
@@ -67,23 +54,10 @@ export abstract class AamCommand extends Command {
    * compiled with enterprise modules, or a bundle) loaded once, and the request flags as facts.
    */
   protected async trustContext(request: TrustContext['request']): Promise<TrustContext> {
-    const loaded = this.config_();
-    const [container, source] = await Promise.all([
-      this.pluginContainer(),
-      resolvePolicy({ config: loaded.config, layers: loaded.layers }),
-    ]);
-    const engine = await PolicyEngine.load(source, loaded.config.security);
-    // Registry attestations only exist on HTTP registries: say so when the config trusts another kind.
-    for (const w of attestationConfigWarnings(loaded.config)) process.stderr.write(warn(w) + '\n');
-    return {
-      engine,
-      verifiers: verifiersOf(container),
-      request,
-      attestations: loaded.config.security.trust_registry_attestations === true,
-      ...(loaded.config.security.require_audit_log === true
-        ? { auditLog: { registries: loaded.config.registries } }
-        : {}),
-    };
+    const verifiers = this.pluginContainer().then(verifiersOf);
+    const { trust, warnings } = await trustContextFor(this.config_(), verifiers, request);
+    for (const w of warnings) process.stderr.write(warn(w) + '\n');
+    return trust;
   }
 
   /** Prints a line unless `--json` is on. */
@@ -127,23 +101,6 @@ export abstract class AamCommand extends Command {
       );
     this.exit(1);
   }
-}
-
-/**
- * The `security:` section for plugins, with `sigstore.trusted_root` made absolute (relative to the file setting
- * it), aam's home, and the registries (their pinned keys, for the registry attestation verifier).
- */
-export function pluginSettings(loaded: LoadedConfig): PluginSettings {
-  const security = loaded.config.security;
-  const registries = loaded.config.registries;
-  const root = security.sigstore?.trusted_root;
-  if (!root) return { security, home: aamHome(), registries };
-  const base = declaringDir(loaded.layers, (v) => v.security?.sigstore?.trusted_root !== undefined);
-  return {
-    security: { ...security, sigstore: { ...security.sigstore, trusted_root: resolve(base, root) } },
-    home: aamHome(),
-    registries,
-  };
 }
 
 /** The seed's checksum-mismatch block (SPEC §6), verbatim. */

@@ -2,6 +2,8 @@ import { isAbsolute, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { createRequire } from 'node:module';
 import type { DependencyContainer } from 'tsyringe';
+import { declaringDir, type LoadedConfig } from '../config/load.js';
+import { aamHome } from '../config/paths.js';
 import { AamError } from '../errors.js';
 import type { AamPlugin, PluginSettings, SignatureVerifier, Signer } from './contracts.js';
 import { LOADED_PLUGINS, PLUGIN_SETTINGS, SIGNATURE_VERIFIER, SIGNER } from './tokens.js';
@@ -83,3 +85,39 @@ export const verifiersOf = (c: DependencyContainer): SignatureVerifier[] =>
 export const signersOf = (c: DependencyContainer): Signer[] => resolveAllOrEmpty(c, SIGNER as symbol);
 export const pluginsOf = (c: DependencyContainer): AamPlugin[] =>
   resolveAllOrEmpty(c, LOADED_PLUGINS as symbol);
+
+/**
+ * The plugins a command runs with: the built-ins it passes, then `plugins:` from the config (relative to the
+ * file naming them), then `$AAM_PLUGINS` (comma-separated, relative to `cwd`).
+ */
+export async function loadPlugins(
+  loaded: LoadedConfig,
+  builtins: AamPlugin[],
+  opts: { env?: NodeJS.ProcessEnv; cwd?: string } = {},
+): Promise<AamPlugin[]> {
+  const plugins = [...builtins];
+  const base = declaringDir(loaded.layers, (v) => v.plugins !== undefined);
+  for (const spec of loaded.config.plugins) plugins.push(await importPlugin(spec, base));
+  for (const spec of (opts.env ?? process.env).AAM_PLUGINS?.split(',') ?? []) {
+    if (spec.trim()) plugins.push(await importPlugin(spec.trim(), resolve(opts.cwd ?? '.')));
+  }
+  return plugins;
+}
+
+/**
+ * The settings plugins read (`PLUGIN_SETTINGS`): the `security:` section with `sigstore.trusted_root` made
+ * absolute (relative to the file setting it), aam's home, and the registries (their pinned keys, for the
+ * registry attestation verifier).
+ */
+export function pluginSettings(loaded: LoadedConfig, env: NodeJS.ProcessEnv = process.env): PluginSettings {
+  const security = loaded.config.security;
+  const registries = loaded.config.registries;
+  const root = security.sigstore?.trusted_root;
+  if (!root) return { security, home: aamHome(env), registries };
+  const base = declaringDir(loaded.layers, (v) => v.security?.sigstore?.trusted_root !== undefined);
+  return {
+    security: { ...security, sigstore: { ...security.sigstore, trusted_root: resolve(base, root) } },
+    home: aamHome(env),
+    registries,
+  };
+}
