@@ -7,6 +7,7 @@ import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { seededRandom, testSeed } from '../support/seed.js';
 import { leafHash } from '../../packages/core/dist/index.js';
 import { newTokenSecret, openDb, type Db } from '../../packages/registry-server/dist/index.js';
 import {
@@ -68,6 +69,7 @@ const dbOf = (storage: string) => `sqlite:${join(storage, 'registry.db')}`;
 describe('kill -9 mid-publish (SQLite)', () => {
   it('50 kills at random points: no partial version, no hole, restarts, every served checkpoint consistent', async () => {
     const KILLS = 50;
+    const rand = seededRandom(testSeed('kill -9 points', 20261207));
     const storage = tempDir('aam-kill-');
     const admin = newTokenSecret();
     const opts = { storage, adminToken: admin };
@@ -96,7 +98,7 @@ describe('kill -9 mid-publish (SQLite)', () => {
       const seen = [current]; // what this server served before it died: its head, and its receipts
       // 1-3 publishes in flight, then SIGKILL at a random point: before a request lands, while it streams,
       // inside the transaction, between commit and response, or after.
-      const n = 1 + Math.floor(Math.random() * 3);
+      const n = 1 + rand.int(3);
       const batch = await Promise.all(
         Array.from({ length: n }, async () => {
           const version = `1.0.${attempts++}`;
@@ -109,7 +111,7 @@ describe('kill -9 mid-publish (SQLite)', () => {
           () => ({ version, status: 0, body: undefined }),
         ),
       );
-      await sleep(Math.random() * latency * (n + 1));
+      await sleep(rand.next() * latency * (n + 1));
       srv.child.kill('SIGKILL');
       expect((await srv.exited).signal).toBe('SIGKILL');
       for (const r of await Promise.all(results)) {

@@ -4,6 +4,7 @@
 // Without a `go` toolchain this file is skipped with a visible reason, unless AAM_REQUIRE_GO_INTEROP=1 (then the
 // build fails and so does every test).
 import { beforeAll, describe, expect, it } from 'vitest';
+import { testSeed } from '../support/seed.js';
 import { AamError } from '../../packages/core/src/errors.js';
 import {
   consistencyProof,
@@ -325,7 +326,7 @@ describe.skipIf(!toolchain.ok && !required)('Go interop (golang.org/x/mod/sumdb)
       for (const m of new Set([1, 2, s >> 1, s - 1, s, p2, p2 + 1]))
         if (m >= 1 && m <= s) consistency.push([m, s]);
     }
-    const rand = prng(20261126);
+    const rand = prng(testSeed('Go interop proof mutations', 20261126));
     for (let k = 0; k < 500; k++) {
       const n = 1 + rand(N);
       inclusion.push([rand(n), n]);

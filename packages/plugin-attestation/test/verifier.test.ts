@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { beforeEach, describe, expect, it } from 'vitest';
+import { testSeed } from '../../../test/support/seed.js';
 import {
   buildFacts,
   checkpointStatePath,
@@ -571,7 +572,7 @@ describe('registry attestation verifier: strict DSSE', () => {
           expect(Array.isArray(f.errors)).toBe(true);
         },
       ),
-      { numRuns: 300 },
+      { seed: testSeed('attestation envelope mutations', 20261207), numRuns: 300 },
     );
   });
 });

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { seededRandom, testSeed } from '../../../test/support/seed.js';
 import { rawArchive, rawTar, type RawEntry } from '../../core/test/support/archives.js';
 import { newTokenSecret, startRegistry, type RunningRegistry } from '../src/index.js';
 import { startPostgres, type PostgresCluster } from '../../../test/support/postgres.js';
@@ -41,7 +42,8 @@ const withEntries = (...extra: RawEntry[]): Promise<Buffer> =>
     ...extra,
   ]);
 
-const noise = (n: number): Buffer => Buffer.from(Array.from({ length: n }, () => (Math.random() * 256) | 0));
+const random = seededRandom(testSeed('hostile upload noise', 20261207));
+const noise = (n: number): Buffer => random.bytes(n);
 
 interface Case {
   label: string;

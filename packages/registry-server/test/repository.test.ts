@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { seededRandom, testSeed } from '../../../test/support/seed.js';
 import {
   generateNoteKey,
   leafHash,
@@ -948,7 +949,7 @@ describe.each<Dialect>(['sqlite', 'postgres'])('registry repository on %s', (dia
         extra: [
           {
             name: 'noise.bin',
-            content: Buffer.from(Array.from({ length: 8192 }, () => (Math.random() * 256) | 0)),
+            content: seededRandom(testSeed('oversized signature bytes', 8192)).bytes(8192),
           },
         ],
       });
