@@ -6,5 +6,7 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // One PostgreSQL cluster per run, shared by the files that need one.
+    globalSetup: ['test/support/global-setup.ts'],
   },
 });

@@ -1,6 +1,7 @@
 /**
  * A throw-away PostgreSQL cluster for tests: `initdb` into a temporary directory, started on a free loopback port
- * with trust authentication, one per test file; every test then takes a fresh database from it.
+ * with trust authentication; every test then takes a fresh database from it. Under vitest one cluster serves the
+ * whole run (test/support/global-setup.ts passes it on in `$AAM_TEST_POSTGRES_URL`).
  *
  * The binaries come from `$AAM_PG_BIN`, else `/usr/lib/postgresql/<15|16|17|14>/bin`, else `pg_config --bindir`.
  * PostgreSQL refuses to run as root, so when the tests run as root the cluster belongs to the `postgres` OS user
