@@ -35,6 +35,7 @@ import {
 } from './auth.js';
 import { BlobStore } from './blobs.js';
 import type { Db, Query, Row } from './db.js';
+import type { FaultPoints } from './faults.js';
 import { badRequest, conflict, forbidden, notFound, problemOf, RegistryError } from './problem.js';
 
 export interface AppOptions {
@@ -52,8 +53,8 @@ export interface AppOptions {
   attestations: AttestationSigner;
   /** Verifiers for authors' signatures (Sigstore, GPG): an upload whose signature does not verify is refused. */
   verifiers: SignatureVerifier[];
-  /** Test-only fault injection (`AAM_TEST_FAULT`), e.g. crash inside the publish transaction. */
-  fault?: string;
+  /** Test-only fault injection, e.g. a crash inside the publish transaction. */
+  faults?: FaultPoints;
 }
 
 type Params = { pkg?: string; ver?: string; tag?: string; user?: string; id?: string };
@@ -953,7 +954,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
         tag,
         entry.index,
       );
-      if (opts.fault === 'publish:after-version-insert') process.kill(process.pid, 'SIGKILL');
+      if (opts.faults) await opts.faults.reached('publish:after-version-insert');
       if (signature)
         await q.run(
           'INSERT INTO signatures (package, version, type, content, identity, fingerprint) VALUES (?, ?, ?, ?, ?, ?)',

@@ -18,6 +18,7 @@ import { AuditLog } from './audit.js';
 import { createToken, tokenHash, tokenLooksValid } from './auth.js';
 import { BlobStore } from './blobs.js';
 import { openDb, type Db, type Row } from './db.js';
+import type { FaultPoints } from './faults.js';
 
 export interface ServeOptions {
   /** `sqlite:PATH` or `postgres://...`; default `sqlite:<storage>/registry.db`. */
@@ -43,6 +44,8 @@ export interface ServeOptions {
    * An upload whose signature no verifier recognises or verifies is refused.
    */
   verifiers: SignatureVerifier[];
+  /** Test harnesses only: fault injection at named points (see `FaultPoints`). */
+  faults?: FaultPoints;
 }
 
 export interface RunningRegistry {
@@ -196,7 +199,7 @@ export async function startRegistry(opts: ServeOptions): Promise<RunningRegistry
         maxEntries: opts.limits?.maxEntries ?? 10_000,
       },
       rateLimit: { publish: opts.rateLimit?.publish ?? 600, other: opts.rateLimit?.other ?? 60_000 },
-      ...(process.env.AAM_TEST_FAULT ? { fault: process.env.AAM_TEST_FAULT } : {}),
+      ...(opts.faults ? { faults: opts.faults } : {}),
     });
     const address = await app.listen({ host: opts.host ?? '127.0.0.1', port: opts.port ?? 4873 });
     return {
