@@ -20,7 +20,7 @@ import {
   publishStatement,
   type DsseEnvelope,
 } from '@aam/plugin-attestation/format';
-import { AttestationSigner, listAttestationKeys } from './attest.js';
+import type { AttestationSigner } from './attest.js';
 import type { AuditEvent } from '@aam/core';
 import { AuditLog } from './audit.js';
 import {
@@ -34,9 +34,10 @@ import {
   type Scope,
 } from './auth.js';
 import { BlobStore } from './blobs.js';
-import type { Db, Query, Row } from './db.js';
+import type { Db, Query } from './db.js';
 import type { FaultPoints } from './faults.js';
 import { badRequest, conflict, forbidden, notFound, problemOf, RegistryError } from './problem.js';
+import { Repository, type EntryRow, type VersionRow } from './repository/index.js';
 
 export interface AppOptions {
   db: Db;
@@ -103,25 +104,6 @@ function bodyObject(req: Req): Record<string, unknown> {
   if (b === undefined || b === null) return {};
   if (typeof b !== 'object' || Array.isArray(b)) throw badRequest('The body must be a JSON object');
   return b as Record<string, unknown>;
-}
-
-interface VersionRow extends Row {
-  package: string;
-  version: string;
-  checksum: string;
-  size: number;
-  description: string;
-  dependencies: string | null;
-  published_at: string;
-  publisher_id: string;
-  auth_method: string;
-  status: string;
-  requested_tag: string;
-  yanked: number;
-  yank_reason: string | null;
-  yanked_at: string | null;
-  deprecated: string | null;
-  audit_index: number;
 }
 
 /** The registry's HTTP API (`/api/v1`, registry-anchors §5). */
@@ -194,7 +176,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   });
 
   const principal = (req: Req): Promise<Principal> =>
-    db.read((q) => authenticate(q, req.headers.authorization));
+    db.read((q) => authenticate(new Repository(q).tokens, req.headers.authorization));
   /** Public reads: a token widens what is visible; a stale or unknown one just reads anonymously. */
   const optionalPrincipal = async (req: Req): Promise<Principal | undefined> => {
     if (!req.headers.authorization) return undefined;
@@ -206,10 +188,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     }
   };
 
-  const ownersOf = async (q: Query, pkg: string): Promise<string[]> =>
-    (await q.all<{ user_id: string } & Row>('SELECT user_id FROM owners WHERE package = ?', pkg)).map(
-      (r) => r.user_id,
-    );
+  const ownersOf = async (q: Query, pkg: string): Promise<string[]> => new Repository(q).owners.of(pkg);
 
   /** Owners, approvers and admins see pending and rejected versions; everyone else gets 404 for them. */
   const canSeeHidden = async (q: Query, p: Principal | undefined, pkg: string): Promise<boolean> =>
@@ -223,7 +202,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   }
 
   async function versionRow(q: Query, pkg: string, ver: string): Promise<VersionRow | undefined> {
-    return q.get<VersionRow>('SELECT * FROM versions WHERE package = ? AND version = ?', pkg, ver);
+    return new Repository(q).versions.row(pkg, ver);
   }
 
   async function visibleVersion(
@@ -239,13 +218,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   }
 
   async function signatureSummaries(q: Query, pkg: string, ver: string) {
-    return (
-      await q.all<{ type: string; identity: string | null; fingerprint: string | null } & Row>(
-        'SELECT type, identity, fingerprint FROM signatures WHERE package = ? AND version = ? ORDER BY type',
-        pkg,
-        ver,
-      )
-    ).map((s) => ({
+    return (await new Repository(q).signatures.summaries(pkg, ver)).map((s) => ({
       type: s.type,
       ...(s.identity ? { identity: s.identity } : {}),
       ...(s.fingerprint ? { fingerprint: s.fingerprint } : {}),
@@ -260,8 +233,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
       checksum: v.checksum,
       size: Number(v.size),
       published_at: v.published_at,
-      publisher: (await q.get<{ name: string } & Row>('SELECT name FROM users WHERE id = ?', v.publisher_id))
-        ?.name,
+      publisher: await new Repository(q).users.nameOf(v.publisher_id),
       auth_method: v.auth_method,
       dependencies: v.dependencies ? (JSON.parse(v.dependencies) as Record<string, string>) : {},
       yanked: v.yanked === 1,
@@ -291,7 +263,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   });
 
   app.get('/api/v1/keys', async () => {
-    const attestationKeys = await db.read((q) => listAttestationKeys(q));
+    const attestationKeys = await db.read((q) => new Repository(q).attestationKeys.list());
     return {
       keys: [
         {
@@ -316,25 +288,16 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
       throw badRequest("Only the attestation key rotates here (use: 'attestation')");
     const fresh = opts.attestations.generate();
     return db.write(async (q) => {
-      const old = await q.get<{ keyid: string } & Row>(
-        "SELECT keyid FROM attestation_keys WHERE status = 'active'",
-      );
-      await q.run(
-        "UPDATE attestation_keys SET status = 'retired', retired_at = ? WHERE status = 'active'",
-        now(),
-      );
-      await q.run(
-        "INSERT INTO attestation_keys (keyid, pem, status, created_at) VALUES (?, ?, 'active', ?)",
-        fresh.keyid,
-        fresh.pem,
-        now(),
-      );
+      const keys = new Repository(q).attestationKeys;
+      const old = await keys.active();
+      await keys.retireActive(now());
+      await keys.insertActive(fresh.keyid, fresh.pem, now());
       await log(q, {
         event: 'key.rotate',
         actor: p.user,
-        metadata: { use: 'attestation', retired: old?.keyid ?? null, active: fresh.keyid },
+        metadata: { use: 'attestation', retired: old ?? null, active: fresh.keyid },
       });
-      return { retired: old?.keyid ?? null, active: fresh.keyid };
+      return { retired: old ?? null, active: fresh.keyid };
     });
   });
 
@@ -376,11 +339,6 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     });
   });
 
-  interface EntryRow extends Row {
-    idx: number;
-    body: Buffer;
-    leaf_hash: Buffer;
-  }
   const entryDoc = (r: EntryRow) => ({
     index: Number(r.idx),
     body: Buffer.from(r.body).toString('utf8'),
@@ -391,29 +349,14 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
 
   async function entries(q: Query, query: Record<string, string | undefined>, pkg?: string) {
     const { limit, after } = pagination(query, 50);
-    const where: string[] = [];
-    const params: unknown[] = [];
-    if (pkg ?? query.package) {
-      where.push('package = ?');
-      params.push(pkg ?? query.package);
-    }
-    if (query.event) {
-      where.push('event = ?');
-      params.push(query.event);
-    }
-    if (query.actor) {
-      where.push('actor = ?');
-      params.push(query.actor);
-    }
-    if (after !== null) {
-      if (!/^(0|[1-9][0-9]{0,15})$/.test(after)) throw badRequest('cursor is not valid');
-      where.push('idx > ?');
-      params.push(Number(after));
-    }
-    const rows = await q.all<EntryRow>(
-      `SELECT idx, body, leaf_hash FROM audit_entries ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-       ORDER BY idx LIMIT ?`,
-      ...params,
+    if (after !== null && !/^(0|[1-9][0-9]{0,15})$/.test(after)) throw badRequest('cursor is not valid');
+    const rows = await new Repository(q).auditLog.entries(
+      {
+        package: pkg ?? query.package,
+        event: query.event,
+        actor: query.actor,
+        afterIndex: after === null ? undefined : Number(after),
+      },
       limit + 1,
     );
     const items = rows.slice(0, limit).map(entryDoc);
@@ -424,9 +367,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   app.get('/api/v1/audit/entries', async (req: Req) => db.read((q) => entries(q, req.query)));
   app.get('/api/v1/audit/entries/:id', async (req: Req) => {
     const index = intParam(req.params.id, 'index');
-    const row = await db.read((q) =>
-      q.get<EntryRow>('SELECT idx, body, leaf_hash FROM audit_entries WHERE idx = ?', index),
-    );
+    const row = await db.read((q) => new Repository(q).auditLog.entry(index));
     if (!row) throw notFound(`Audit entry ${index}`, 'entry_not_found');
     return entryDoc(row);
   });
@@ -453,22 +394,17 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     if (!['admin', 'approver', 'user'].includes(role))
       throw badRequest('role must be admin, approver or user');
     const out = await db.write(async (q) => {
-      if (await q.get('SELECT id FROM users WHERE name = ?', name)) throw conflict(`User ${name} exists`);
+      const repo = new Repository(q);
+      if (await repo.users.byName(name)) throw conflict(`User ${name} exists`);
       const id = randomUUID();
-      await q.run(
-        'INSERT INTO users (id, name, role, created_at) VALUES (?, ?, ?, ?)',
-        id,
-        name,
-        role,
-        now(),
-      );
+      await repo.users.insert({ id, name, role, createdAt: now() });
       const scopes: Scope[] =
         role === 'admin'
           ? ['read', 'publish', 'yank', 'tag', 'approve', 'owner', 'audit', 'admin']
           : role === 'approver'
             ? ['read', 'publish', 'yank', 'tag', 'approve', 'owner']
             : ['read', 'publish', 'yank', 'tag', 'owner'];
-      const t = await createToken(q, { userId: id, name: 'initial', scopes });
+      const t = await createToken(repo.tokens, { userId: id, name: 'initial', scopes });
       await log(q, { event: 'user.create', actor: p.user, metadata: { user: name, role } });
       await log(q, { event: 'token.create', actor: name, metadata: { token_id: t.id, scopes, by: p.user } });
       return { name, role, token: t.token, token_id: t.id, expires_at: t.expires_at };
@@ -479,20 +415,14 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
 
   app.get('/api/v1/tokens', async (req: Req) => {
     const p = await principal(req);
-    const rows = await db.read((q) =>
-      q.all(
-        `SELECT id, name, prefix, scopes, packages, created_at, expires_at, revoked_at FROM tokens
-         WHERE user_id = ? ORDER BY created_at, id`,
-        p.userId,
-      ),
-    );
+    const rows = await db.read((q) => new Repository(q).tokens.ofUser(p.userId));
     return {
       items: rows.map((r) => ({
         id: r.id,
         name: r.name,
         prefix: r.prefix,
-        scopes: JSON.parse(String(r.scopes)) as string[],
-        packages: JSON.parse(String(r.packages)) as string[],
+        scopes: JSON.parse(r.scopes) as string[],
+        packages: JSON.parse(r.packages) as string[],
         created_at: r.created_at,
         expires_at: r.expires_at,
         revoked: r.revoked_at !== null,
@@ -530,7 +460,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     const name = typeof b.name === 'string' && b.name ? b.name : 'token';
     const days = b.expires_in_days === undefined ? undefined : Number(b.expires_in_days);
     const out = await db.write(async (q) => {
-      const t = await createToken(q, {
+      const t = await createToken(new Repository(q).tokens, {
         userId: p.userId,
         name,
         scopes,
@@ -548,13 +478,14 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     const p = await principal(req);
     const id = req.params.id ?? '';
     await db.write(async (q) => {
-      const row = await q.get('SELECT user_id, revoked_at FROM tokens WHERE id = ?', id);
+      const tokens = new Repository(q).tokens;
+      const row = await tokens.get(id);
       // Someone else's token is "not found" (no oracle), unless an admin asks.
       const someoneElses = !!row && row.user_id !== p.userId;
       if (someoneElses && p.role === 'admin') requireScope(p, 'admin');
       if (!row || (someoneElses && p.role !== 'admin')) throw notFound(`Token ${id}`, 'token_not_found');
       if (row.revoked_at) return;
-      await q.run('UPDATE tokens SET revoked_at = ? WHERE id = ?', now(), id);
+      await tokens.revoke(id, now());
       await log(q, { event: 'token.revoke', actor: p.user, metadata: { token_id: id } });
     });
     void reply.code(204);
@@ -565,16 +496,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     const { limit, after } = pagination(req.query, 20);
     const qtext = req.query.q ?? '';
     return db.read(async (q) => {
-      const rows = await q.all<{ name: string; description: string } & Row>(
-        `SELECT p.name, p.description FROM packages p
-          WHERE (p.name LIKE ? OR p.description LIKE ?) AND p.name > ?
-            AND EXISTS (SELECT 1 FROM versions v WHERE v.package = p.name AND v.status = 'approved')
-          ORDER BY p.name LIMIT ?`,
-        `%${qtext}%`,
-        `%${qtext}%`,
-        after ?? '',
-        limit + 1,
-      );
+      const rows = await new Repository(q).packages.search(qtext, after ?? '', limit + 1);
       const items = rows.slice(0, limit).map((r) => ({ name: r.name, description: r.description }));
       const last = items.at(-1);
       return { items, next_cursor: rows.length > limit && last ? cursorOf(last.name) : null };
@@ -585,33 +507,20 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     const pkg = pkgParam(req);
     const p = await optionalPrincipal(req);
     return db.read(async (q) => {
-      const row = await q.get<{ name: string; description: string; created_at: string } & Row>(
-        'SELECT name, description, created_at FROM packages WHERE name = ?',
-        pkg,
-      );
+      const repo = new Repository(q);
+      const row = await repo.packages.get(pkg);
       const hidden = row ? await canSeeHidden(q, p, pkg) : false;
       const versions = row
-        ? (
-            await q.all<VersionRow>(
-              'SELECT * FROM versions WHERE package = ? ORDER BY published_at, version',
-              pkg,
-            )
-          ).filter((v) => hidden || v.status === 'approved')
+        ? (await repo.versions.inPublishOrder(pkg)).filter((v) => hidden || v.status === 'approved')
         : [];
       if (!row || versions.length === 0) throw notFound(`Package ${pkg}`, 'package_not_found');
-      const tags = await q.all<{ tag: string; version: string } & Row>(
-        'SELECT tag, version FROM dist_tags WHERE package = ? ORDER BY tag',
-        pkg,
-      );
-      const owners = await q.all<{ name: string } & Row>(
-        'SELECT u.name FROM owners o JOIN users u ON u.id = o.user_id WHERE o.package = ? ORDER BY u.name',
-        pkg,
-      );
+      const tags = await repo.distTags.of(pkg);
+      const owners = await repo.owners.namesOf(pkg);
       return {
         name: row.name,
         description: row.description,
         created_at: row.created_at,
-        owners: owners.map((o) => o.name),
+        owners,
         dist_tags: Object.fromEntries(tags.map((t) => [t.tag, t.version])),
         versions: await Promise.all(versions.map((v) => versionDoc(q, v))),
       };
@@ -625,7 +534,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     const includeYanked = req.query.include_yanked === 'true';
     return db.read(async (q) => {
       const hidden = await canSeeHidden(q, p, pkg);
-      const rows = (await q.all<VersionRow>('SELECT * FROM versions WHERE package = ?', pkg))
+      const rows = (await new Repository(q).versions.of(pkg))
         .filter((v) => (hidden || v.status === 'approved') && (includeYanked || v.yanked !== 1))
         .sort((a, b) => compareSemver(a.version, b.version));
       const at = after === null ? -1 : rows.findIndex((v) => v.version === after);
@@ -677,13 +586,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     const p = await optionalPrincipal(req);
     return db.read(async (q) => {
       await visibleVersion(q, p, pkg, ver);
-      const rows = await q.all<
-        { type: string; content: Buffer; identity: string | null; fingerprint: string | null } & Row
-      >(
-        'SELECT type, content, identity, fingerprint FROM signatures WHERE package = ? AND version = ? ORDER BY type',
-        pkg,
-        ver,
-      );
+      const rows = await new Repository(q).signatures.of(pkg, ver);
       return {
         signatures: rows.map((r) => ({
           type: r.type,
@@ -701,11 +604,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     const p = await optionalPrincipal(req);
     return db.read(async (q) => {
       await visibleVersion(q, p, pkg, ver);
-      const rows = await q.all<{ keyid: string; envelope: string } & Row>(
-        'SELECT keyid, envelope FROM attestations WHERE package = ? AND version = ?',
-        pkg,
-        ver,
-      );
+      const rows = await new Repository(q).attestations.of(pkg, ver);
       return {
         attestations: rows.map((r) => ({
           predicate_type: PUBLISH_PREDICATE,
@@ -724,16 +623,9 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     v: { name: string; version: string; checksum: string; publisher: string; auditIndex: number },
     approval: { approvers: string[]; at: string } | null,
   ): Promise<void> {
-    const sig = await q.get<{ type: string; identity: string | null; fingerprint: string | null } & Row>(
-      'SELECT type, identity, fingerprint FROM signatures WHERE package = ? AND version = ? ORDER BY type LIMIT 1',
-      v.name,
-      v.version,
-    );
-    const published = await q.get<{ published_at: string } & Row>(
-      'SELECT published_at FROM versions WHERE package = ? AND version = ?',
-      v.name,
-      v.version,
-    );
+    const repo = new Repository(q);
+    const sig = await repo.signatures.first(v.name, v.version);
+    const published = await repo.versions.row(v.name, v.version);
     const statement = publishStatement({
       name: v.name,
       version: v.version,
@@ -751,9 +643,8 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
       published_at: published?.published_at ?? now(),
       audit: { origin: audit.origin, index: v.auditIndex },
     });
-    const envelope = await opts.attestations.sign(q, statement);
-    await q.run(
-      'INSERT INTO attestations (package, version, keyid, envelope, created_at) VALUES (?, ?, ?, ?, ?)',
+    const envelope = await opts.attestations.sign(repo.attestationKeys, statement);
+    await repo.attestations.insert(
       v.name,
       v.version,
       envelope.signatures[0]!.keyid,
@@ -836,16 +727,10 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
       // Versions differing only in build metadata (1.0.0+a, 1.0.0+b) are one version number: never reused.
       const core = version.split('+')[0]!;
       if (!existing) {
-        const sameNumber = await q.get<{ version: string } & Row>(
-          'SELECT version FROM versions WHERE package = ? AND (version = ? OR substr(version, 1, ?) = ?)',
-          name,
-          core,
-          core.length + 1,
-          `${core}+`,
-        );
-        if (sameNumber && sameNumber.version !== version)
+        const sameNumber = await new Repository(q).versions.withNumber(name, core);
+        if (sameNumber !== undefined && sameNumber !== version)
           throw conflict(
-            `${name}@${sameNumber.version} is already published; ${version} differs only in build metadata`,
+            `${name}@${sameNumber} is already published; ${version} differs only in build metadata`,
             'version_exists',
           );
       }
@@ -858,19 +743,14 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
           'version_exists',
         );
       }
-      if (await q.get('SELECT name FROM packages WHERE name = ?', name)) {
+      if (await new Repository(q).packages.exists(name)) {
         await requireOwner(q, p, name);
         return 'new-version';
       }
       if (name.startsWith('@') && p.role !== 'admin') {
         const scope = name.slice(0, name.indexOf('/') + 1);
-        // An exact prefix comparison: LIKE would read '_' in a scope name as a wildcard.
-        const scopeOwners = await q.all<{ user_id: string } & Row>(
-          'SELECT DISTINCT o.user_id FROM owners o WHERE substr(o.package, 1, ?) = ?',
-          scope.length,
-          scope,
-        );
-        if (scopeOwners.length > 0 && !scopeOwners.some((o) => o.user_id === p.userId))
+        const scopeOwners = await new Repository(q).owners.ofScope(scope);
+        if (scopeOwners.length > 0 && !scopeOwners.includes(p.userId))
           throw forbidden(`The scope ${scope.slice(0, -1)} belongs to someone else`, 'scope_forbidden');
       }
       return 'new-package';
@@ -919,16 +799,12 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     // commits, so a crash in between leaves an unreferenced blob and nothing else.
     await blobs.put(checksum.slice(7), archive);
     const result = await db.write(async (q) => {
+      const repo = new Repository(q);
       const state = await check(q);
       if (typeof state !== 'string') return { replay: true as const, existing: state };
       if (state === 'new-package') {
-        await q.run(
-          'INSERT INTO packages (name, description, created_at) VALUES (?, ?, ?)',
-          name,
-          manifest.description,
-          now(),
-        );
-        await q.run('INSERT INTO owners (package, user_id) VALUES (?, ?)', name, p.userId);
+        await repo.packages.insert(name, manifest.description, now());
+        await repo.owners.add(name, p.userId);
       }
       const status = opts.requireApproval ? 'pending' : 'approved';
       const entry = await log(q, {
@@ -937,38 +813,34 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
         package: `${name}@${version}`,
         metadata: { tag, checksum, signature: sigType ?? null, status },
       });
-      await q.run(
-        `INSERT INTO versions (package, version, checksum, size, description, dependencies, published_at,
-           publisher_id, auth_method, status, requested_tag, audit_index)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-        name,
+      await repo.versions.insert({
+        package: name,
         version,
         checksum,
-        archive!.length,
-        manifest.description,
-        manifest.dependencies ? JSON.stringify(manifest.dependencies) : null,
-        now(),
-        p.userId,
-        'token',
+        size: archive!.length,
+        description: manifest.description,
+        dependencies: manifest.dependencies ? JSON.stringify(manifest.dependencies) : null,
+        publishedAt: now(),
+        publisherId: p.userId,
+        authMethod: 'token',
         status,
-        tag,
-        entry.index,
-      );
+        requestedTag: tag,
+        auditIndex: entry.index,
+      });
       if (opts.faults) await opts.faults.reached('publish:after-version-insert');
-      if (signature)
-        await q.run(
-          'INSERT INTO signatures (package, version, type, content, identity, fingerprint) VALUES (?, ?, ?, ?, ?, ?)',
-          name,
+      if (signature && sigType)
+        await repo.signatures.insert({
+          package: name,
           version,
-          sigType,
-          signature,
-          verifiedSig?.identity ?? null,
-          verifiedSig?.fingerprint ?? null,
-        );
+          type: sigType,
+          content: signature,
+          identity: verifiedSig?.identity ?? null,
+          fingerprint: verifiedSig?.fingerprint ?? null,
+        });
       const tags = status === 'approved' ? await approvedTags(q, name, tag, version) : [];
       if (status === 'approved')
         await attest(q, { name, version, checksum, publisher: p.user, auditIndex: entry.index }, null);
-      await q.run('UPDATE packages SET description = ? WHERE name = ?', manifest.description, name);
+      await repo.packages.setDescription(name, manifest.description);
       return { replay: false as const, status, entry, tags };
     });
     if (result.replay) {
@@ -1002,26 +874,13 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
 
   /** The requested tag moves; a package's first version also becomes `latest` (as in a local registry). */
   async function approvedTags(q: Query, pkg: string, tag: string, version: string): Promise<string[]> {
-    await setTag(q, pkg, tag, version);
-    if (
-      tag !== 'latest' &&
-      !(await q.get("SELECT tag FROM dist_tags WHERE package = ? AND tag = 'latest'", pkg))
-    ) {
-      await setTag(q, pkg, 'latest', version);
+    const tags = new Repository(q).distTags;
+    await tags.set(pkg, tag, version);
+    if (tag !== 'latest' && (await tags.versionOf(pkg, 'latest')) === undefined) {
+      await tags.set(pkg, 'latest', version);
       return [tag, 'latest'];
     }
     return [tag];
-  }
-
-  async function setTag(q: Query, pkg: string, tag: string, version: string): Promise<void> {
-    const changed = await q.run(
-      'UPDATE dist_tags SET version = ? WHERE package = ? AND tag = ?',
-      version,
-      pkg,
-      tag,
-    );
-    if (changed === 0)
-      await q.run('INSERT INTO dist_tags (package, tag, version) VALUES (?, ?, ?)', pkg, tag, version);
   }
 
   // Publishes get their own, lower rate limit.
@@ -1062,13 +921,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
       if (reason !== undefined && (typeof reason !== 'string' || reason.length > 280))
         throw badRequest('reason must be a string of at most 280 characters');
       if (v.yanked === 1) return { yanked: true, changed: false };
-      await q.run(
-        'UPDATE versions SET yanked = 1, yank_reason = ?, yanked_at = ? WHERE package = ? AND version = ?',
-        reason ?? null,
-        now(),
-        v.package,
-        v.version,
-      );
+      await new Repository(q).versions.yank(v.package, v.version, reason ?? null, now());
       const index = await record('version.yank', { reason: reason ?? null });
       return { yanked: true, changed: true, audit_index: index };
     }),
@@ -1077,11 +930,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   app.delete('/api/v1/packages/:pkg/versions/:ver/yank', async (req: Req) =>
     versionMutation(req, 'yank', async (q, v, record) => {
       if (v.yanked !== 1) return { yanked: false, changed: false };
-      await q.run(
-        'UPDATE versions SET yanked = 0, yank_reason = NULL, yanked_at = NULL WHERE package = ? AND version = ?',
-        v.package,
-        v.version,
-      );
+      await new Repository(q).versions.unyank(v.package, v.version);
       const index = await record('version.unyank', {});
       return { yanked: false, changed: true, audit_index: index };
     }),
@@ -1092,12 +941,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
       const message = bodyObject(req).message;
       if (typeof message !== 'string' || message.length === 0 || message.length > 280)
         throw badRequest('message must be 1-280 characters');
-      await q.run(
-        'UPDATE versions SET deprecated = ? WHERE package = ? AND version = ?',
-        message,
-        v.package,
-        v.version,
-      );
+      await new Repository(q).versions.deprecate(v.package, v.version, message);
       const index = await record('version.deprecate', { message });
       return { deprecated: message, audit_index: index };
     }),
@@ -1106,11 +950,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   app.delete('/api/v1/packages/:pkg/versions/:ver/deprecation', async (req: Req) =>
     versionMutation(req, 'yank', async (q, v, record) => {
       if (v.deprecated === null) return { deprecated: null, changed: false };
-      await q.run(
-        'UPDATE versions SET deprecated = NULL WHERE package = ? AND version = ?',
-        v.package,
-        v.version,
-      );
+      await new Repository(q).versions.undeprecate(v.package, v.version);
       const index = await record('version.deprecate', { message: null });
       return { deprecated: null, changed: true, audit_index: index };
     }),
@@ -1119,12 +959,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   // --- dist-tags ---------------------------------------------------------------------------------------
   app.get('/api/v1/packages/:pkg/dist-tags', async (req: Req) => {
     const pkg = pkgParam(req);
-    const rows = await db.read((q) =>
-      q.all<{ tag: string; version: string } & Row>(
-        'SELECT tag, version FROM dist_tags WHERE package = ? ORDER BY tag',
-        pkg,
-      ),
-    );
+    const rows = await db.read((q) => new Repository(q).distTags.of(pkg));
     if (rows.length === 0) throw notFound(`Package ${pkg}`, 'package_not_found');
     return Object.fromEntries(rows.map((r) => [r.tag, r.version]));
   });
@@ -1150,7 +985,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
         throw conflict(
           `${pkg}@${version} is ${v.yanked === 1 ? 'yanked' : v.status}: a tag cannot point at it`,
         );
-      await setTag(q, pkg, tag, version);
+      await new Repository(q).distTags.set(pkg, tag, version);
       const e = await log(q, { event: 'tag.set', actor: p.user, package: pkg, metadata: { tag, version } });
       return { tag, version, audit_index: e.index };
     });
@@ -1164,19 +999,11 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     await db.write(async (q) => {
       await requireOwner(q, p, pkg);
       if (tag === 'latest') throw conflict("The 'latest' tag cannot be removed: point it elsewhere");
-      const row = await q.get<{ version: string } & Row>(
-        'SELECT version FROM dist_tags WHERE package = ? AND tag = ?',
-        pkg,
-        tag,
-      );
-      if (!row) throw notFound(`Tag ${tag} of ${pkg}`, 'tag_not_found');
-      await q.run('DELETE FROM dist_tags WHERE package = ? AND tag = ?', pkg, tag);
-      await log(q, {
-        event: 'tag.remove',
-        actor: p.user,
-        package: pkg,
-        metadata: { tag, version: row.version },
-      });
+      const tags = new Repository(q).distTags;
+      const version = await tags.versionOf(pkg, tag);
+      if (version === undefined) throw notFound(`Tag ${tag} of ${pkg}`, 'tag_not_found');
+      await tags.remove(pkg, tag);
+      await log(q, { event: 'tag.remove', actor: p.user, package: pkg, metadata: { tag, version } });
     });
     void reply.code(204);
   });
@@ -1186,11 +1013,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     const p = await principal(req);
     requireScope(p, 'approve');
     if (p.role !== 'approver' && p.role !== 'admin') throw forbidden('Only approvers see the approval queue');
-    const rows = await db.read((q) =>
-      q.all<VersionRow>(
-        "SELECT * FROM versions WHERE status = 'pending' ORDER BY published_at, package, version",
-      ),
-    );
+    const rows = await db.read((q) => new Repository(q).versions.pending());
     return {
       items: rows.map((v) => ({
         name: v.package,
@@ -1218,30 +1041,27 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
       if (v.status !== 'pending') throw conflict(`${pkg}@${ver} was already ${v.status}`);
       if (v.publisher_id === p.userId) throw forbidden('Nobody approves their own publish', 'self_approval');
       const status = decision === 'approve' ? 'approved' : 'rejected';
-      await q.run('UPDATE versions SET status = ? WHERE package = ? AND version = ?', status, pkg, ver);
-      await q.run(
-        'INSERT INTO approvals (package, version, user_id, decision, comment, at) VALUES (?, ?, ?, ?, ?, ?)',
-        pkg,
-        ver,
-        p.userId,
+      const repo = new Repository(q);
+      await repo.versions.setStatus(pkg, ver, status);
+      await repo.approvals.insert({
+        package: pkg,
+        version: ver,
+        userId: p.userId,
         decision,
         comment,
-        now(),
-      );
+        at: now(),
+      });
       if (status === 'approved') {
         // A version yanked while it waited is approved, but no tag moves to it.
         if (v.yanked !== 1) await approvedTags(q, pkg, v.requested_tag, ver);
-        const publisher = await q.get<{ name: string } & Row>(
-          'SELECT name FROM users WHERE id = ?',
-          v.publisher_id,
-        );
+        const publisher = await repo.users.nameOf(v.publisher_id);
         await attest(
           q,
           {
             name: pkg,
             version: ver,
             checksum: v.checksum,
-            publisher: publisher?.name ?? 'unknown',
+            publisher: publisher ?? 'unknown',
             auditIndex: Number(v.audit_index),
           },
           { approvers: [p.user], at: now() },
@@ -1264,23 +1084,16 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     const pkg = pkgParam(req);
     const p = await optionalPrincipal(req);
     return db.read(async (q) => {
-      const visible =
-        (await q.get("SELECT 1 AS x FROM versions WHERE package = ? AND status = 'approved' LIMIT 1", pkg)) ||
-        (await canSeeHidden(q, p, pkg));
-      const rows = await q.all<{ name: string } & Row>(
-        'SELECT u.name FROM owners o JOIN users u ON u.id = o.user_id WHERE o.package = ? ORDER BY u.name',
-        pkg,
-      );
-      if (rows.length === 0 || !visible) throw notFound(`Package ${pkg}`, 'package_not_found');
-      return { owners: rows.map((r) => r.name) };
+      const repo = new Repository(q);
+      const visible = (await repo.versions.anyApproved(pkg)) || (await canSeeHidden(q, p, pkg));
+      const owners = await repo.owners.namesOf(pkg);
+      if (owners.length === 0 || !visible) throw notFound(`Package ${pkg}`, 'package_not_found');
+      return { owners };
     });
   });
 
   const userByName = async (q: Query, name: string) => {
-    const u = await q.get<{ id: string; name: string } & Row>(
-      'SELECT id, name FROM users WHERE name = ?',
-      name,
-    );
+    const u = await new Repository(q).users.byName(name);
     if (!u) throw notFound(`User ${name}`, 'user_not_found');
     return u;
   };
@@ -1293,7 +1106,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
       await requireOwner(q, p, pkg);
       const u = await userByName(q, req.params.user ?? '');
       if ((await ownersOf(q, pkg)).includes(u.id)) return { owners: 'unchanged' };
-      await q.run('INSERT INTO owners (package, user_id) VALUES (?, ?)', pkg, u.id);
+      await new Repository(q).owners.add(pkg, u.id);
       const e = await log(q, { event: 'owner.add', actor: p.user, package: pkg, metadata: { user: u.name } });
       return { added: u.name, audit_index: e.index };
     });
@@ -1310,12 +1123,9 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
       if (!owners.includes(u.id)) throw notFound(`Owner ${u.name} of ${pkg}`, 'owner_not_found');
       if (owners.length === 1)
         throw conflict('The last owner cannot be removed: transfer the package instead');
-      await q.run('DELETE FROM owners WHERE package = ? AND user_id = ?', pkg, u.id);
-      await q.run(
-        "UPDATE transfers SET status = 'cancelled' WHERE package = ? AND from_user = ? AND status = 'pending'",
-        pkg,
-        u.id,
-      );
+      const repo = new Repository(q);
+      await repo.owners.remove(pkg, u.id);
+      await repo.transfers.cancelOffersFrom(pkg, u.id);
       await log(q, { event: 'owner.remove', actor: p.user, package: pkg, metadata: { user: u.name } });
     });
     void reply.code(204);
@@ -1333,16 +1143,14 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
       if (u.id === p.userId) throw badRequest('You already own it');
       const id = randomUUID();
       const created = new Date();
-      await q.run(
-        'INSERT INTO transfers (id, package, from_user, to_user, status, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      await new Repository(q).transfers.insert({
         id,
-        pkg,
-        p.userId,
-        u.id,
-        'pending',
-        created.toISOString(),
-        new Date(created.getTime() + 7 * 24 * 3600_000).toISOString(),
-      );
+        package: pkg,
+        fromUser: p.userId,
+        toUser: u.id,
+        createdAt: created.toISOString(),
+        expiresAt: new Date(created.getTime() + 7 * 24 * 3600_000).toISOString(),
+      });
       return { id, status: 'pending', package: pkg, to: u.name };
     });
     void reply.code(202);
@@ -1351,15 +1159,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
 
   app.get('/api/v1/ownership-transfers', async (req: Req) => {
     const p = await principal(req);
-    const rows = await db.read((q) =>
-      q.all(
-        `SELECT t.id, t.package, t.status, t.expires_at, f.name AS from_name, u.name AS to_name
-           FROM transfers t JOIN users f ON f.id = t.from_user JOIN users u ON u.id = t.to_user
-          WHERE (t.to_user = ? OR t.from_user = ?) AND t.status = 'pending' ORDER BY t.created_at`,
-        p.userId,
-        p.userId,
-      ),
-    );
+    const rows = await db.read((q) => new Repository(q).transfers.pendingFor(p.userId));
     return {
       items: rows.map((r) => ({
         id: r.id,
@@ -1376,28 +1176,26 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     requireScope(p, 'owner');
     const id = req.params.id ?? '';
     return db.write(async (q) => {
-      const t = await q.get<
-        { package: string; from_user: string; to_user: string; status: string; expires_at: string } & Row
-      >('SELECT package, from_user, to_user, status, expires_at FROM transfers WHERE id = ?', id);
+      const repo = new Repository(q);
+      const t = await repo.transfers.get(id);
       if (!t || t.to_user !== p.userId) throw notFound(`Transfer ${id}`, 'transfer_not_found');
       // An offer is only as good as its maker's ownership: a removed owner's offers are void.
       if (!(await ownersOf(q, t.package)).includes(t.from_user))
         throw conflict('The owner who offered this transfer no longer owns the package');
       if (t.status !== 'pending') throw conflict(`The transfer was already ${t.status}`);
       if (Date.parse(t.expires_at) <= Date.now()) throw conflict('The transfer offer has expired');
-      await q.run('UPDATE transfers SET status = ? WHERE id = ?', accept ? 'accepted' : 'declined', id);
+      await repo.transfers.setStatus(id, accept ? 'accepted' : 'declined');
       if (!accept) return { id, status: 'declined' };
       requireScope(p, 'owner', t.package);
-      await q.run('DELETE FROM owners WHERE package = ? AND user_id = ?', t.package, t.from_user);
+      await repo.owners.remove(t.package, t.from_user);
       const owners = await ownersOf(q, t.package);
-      if (!owners.includes(p.userId))
-        await q.run('INSERT INTO owners (package, user_id) VALUES (?, ?)', t.package, p.userId);
-      const from = await q.get<{ name: string } & Row>('SELECT name FROM users WHERE id = ?', t.from_user);
+      if (!owners.includes(p.userId)) await repo.owners.add(t.package, p.userId);
+      const from = await repo.users.nameOf(t.from_user);
       const e = await log(q, {
         event: 'ownership.transfer',
         actor: p.user,
         package: t.package,
-        metadata: { from: from?.name ?? null, to: p.user },
+        metadata: { from: from ?? null, to: p.user },
       });
       return { id, status: 'accepted', package: t.package, audit_index: e.index };
     });
@@ -1407,13 +1205,11 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     requireScope(p, 'owner');
     const id = req.params.id ?? '';
     await db.write(async (q) => {
-      const t = await q.get<{ from_user: string; status: string } & Row>(
-        'SELECT from_user, status FROM transfers WHERE id = ?',
-        id,
-      );
+      const transfers = new Repository(q).transfers;
+      const t = await transfers.get(id);
       if (!t || t.from_user !== p.userId) throw notFound(`Transfer ${id}`, 'transfer_not_found');
       if (t.status !== 'pending') throw conflict(`The transfer was already ${t.status}`);
-      await q.run("UPDATE transfers SET status = 'cancelled' WHERE id = ?", id);
+      await transfers.setStatus(id, 'cancelled');
     });
     void reply.code(204);
   });

@@ -17,8 +17,9 @@ import { AttestationSigner } from './attest.js';
 import { AuditLog } from './audit.js';
 import { createToken, tokenHash, tokenLooksValid } from './auth.js';
 import { BlobStore } from './blobs.js';
-import { openDb, type Db, type Row } from './db.js';
+import { openDb, type Db } from './db.js';
 import type { FaultPoints } from './faults.js';
+import { Repository } from './repository/index.js';
 
 export interface ServeOptions {
   /** `sqlite:PATH` or `postgres://...`; default `sqlite:<storage>/registry.db`. */
@@ -83,9 +84,10 @@ function checkpointSigner(storage: string, given: string | undefined, origin: st
 
 async function setting(db: Db, key: string, fallback: string): Promise<string> {
   return db.write(async (q) => {
-    const row = await q.get('SELECT value FROM settings WHERE key = ?', key);
-    if (row) return String(row.value);
-    await q.run('INSERT INTO settings (key, value) VALUES (?, ?)', key, fallback);
+    const settings = new Repository(q).settings;
+    const value = await settings.get(key);
+    if (value !== undefined) return value;
+    await settings.insert(key, fallback);
     return fallback;
   });
 }
@@ -100,13 +102,7 @@ async function selfCheck(db: Db, audit: AuditLog): Promise<void> {
   const size = (await db.read((q) => audit.head(q))).size;
   for (let start = 0; start < size; start += 10_000) {
     const rows = await db.read((q) =>
-      q.all<{ idx: number; body: Buffer; leaf_hash: Buffer; node: Buffer | null } & Row>(
-        `SELECT e.idx, e.body, e.leaf_hash, n.hash AS node FROM audit_entries e
-           LEFT JOIN audit_nodes n ON n.level = 0 AND n.idx = e.idx
-          WHERE e.idx >= ? AND e.idx < ? ORDER BY e.idx`,
-        start,
-        Math.min(size, start + 10_000),
-      ),
+      new Repository(q).auditLog.entriesWithLeafNodes(start, Math.min(size, start + 10_000)),
     );
     let expected = start;
     for (const r of rows) {
@@ -131,7 +127,8 @@ async function selfCheck(db: Db, audit: AuditLog): Promise<void> {
   }
   await db.write(async (q) => {
     const head = await audit.head(q);
-    const count = Number((await q.get('SELECT COUNT(*) AS n FROM audit_entries'))?.n ?? 0);
+    const rows = new Repository(q).auditLog;
+    const count = await rows.entryCount();
     if (count !== head.size)
       throw new AamError(
         'AUDIT_LOG_STORE_CORRUPT',
@@ -146,7 +143,7 @@ async function selfCheck(db: Db, audit: AuditLog): Promise<void> {
     if (head.checkpoint === '') {
       if (head.size !== 0)
         throw new AamError('AUDIT_LOG_STORE_CORRUPT', 'Audit log: no checkpoint for a non-empty log');
-      await q.run('UPDATE audit_state SET checkpoint = ? WHERE id = 0', audit.sign(0, root));
+      await rows.storeCheckpoint(audit.sign(0, root));
       return;
     }
     const { checkpoint } = openCheckpoint(head.checkpoint, audit.vkey, audit.origin);
@@ -231,9 +228,10 @@ async function bootstrapAdmin(
       'AAM_REGISTRY_ADMIN_TOKEN is not an aam token (aam_<43 base62>_<6 base62 checksum>); leave it unset to have one generated',
     );
   return db.write(async (q) => {
-    if (await q.get('SELECT id FROM users LIMIT 1')) {
+    const repo = new Repository(q);
+    if (await repo.users.any()) {
       if (given !== undefined) {
-        const known = await q.get('SELECT id FROM tokens WHERE token_sha256 = ?', tokenHash(given));
+        const known = await repo.tokens.withHolder(tokenHash(given));
         if (!known)
           throw new AamError(
             'USAGE',
@@ -243,32 +241,30 @@ async function bootstrapAdmin(
       return undefined;
     }
     const id = randomUUID();
-    await q.run(
-      'INSERT INTO users (id, name, role, created_at) VALUES (?, ?, ?, ?)',
-      id,
-      'admin',
-      'admin',
-      new Date().toISOString(),
-    );
+    await repo.users.insert({ id, name: 'admin', role: 'admin', createdAt: new Date().toISOString() });
     const scopes = ['read', 'publish', 'yank', 'tag', 'approve', 'owner', 'audit', 'admin'] as const;
     let token: string;
     if (given !== undefined) {
       token = given;
-      await q.run(
-        `INSERT INTO tokens (id, user_id, name, token_sha256, prefix, scopes, packages, created_at, expires_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL)`,
-        randomUUID(),
-        id,
-        'bootstrap',
-        tokenHash(given),
-        given.slice(0, 8),
-        JSON.stringify([...scopes]),
-        '[]',
-        new Date().toISOString(),
-      );
+      await repo.tokens.insert({
+        id: randomUUID(),
+        userId: id,
+        name: 'bootstrap',
+        sha256: tokenHash(given),
+        prefix: given.slice(0, 8),
+        scopes: [...scopes],
+        packages: [],
+        createdAt: new Date().toISOString(),
+        expiresAt: null,
+      });
     } else {
       token = (
-        await createToken(q, { userId: id, name: 'bootstrap', scopes: [...scopes], expiresInDays: null })
+        await createToken(repo.tokens, {
+          userId: id,
+          name: 'bootstrap',
+          scopes: [...scopes],
+          expiresInDays: null,
+        })
       ).token;
     }
     await audit.append(q, {
@@ -287,18 +283,14 @@ async function bootstrapAdmin(
 
 /** The first start (or a database without one) gets an active attestation key; its creation is an audit event. */
 async function ensureAttestationKey(db: Db, audit: AuditLog, signer: AttestationSigner): Promise<void> {
-  const has = await db.read((q) => q.get("SELECT keyid FROM attestation_keys WHERE status = 'active'"));
+  const has = await db.read((q) => new Repository(q).attestationKeys.active());
   if (has) return;
   const fresh = signer.generate();
   await db.write(async (q) => {
+    const keys = new Repository(q).attestationKeys;
     // Another replica may have won the race: keep its key, and ours stays unused on disk.
-    if (await q.get("SELECT keyid FROM attestation_keys WHERE status = 'active'")) return;
-    await q.run(
-      "INSERT INTO attestation_keys (keyid, pem, status, created_at) VALUES (?, ?, 'active', ?)",
-      fresh.keyid,
-      fresh.pem,
-      new Date().toISOString(),
-    );
+    if (await keys.active()) return;
+    await keys.insertActive(fresh.keyid, fresh.pem, new Date().toISOString());
     await audit.append(q, {
       event: 'key.create',
       actor: 'registry',
