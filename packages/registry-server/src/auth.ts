@@ -38,6 +38,7 @@ export function newTokenSecret(): string {
   return `${body}_${base62(sum, 6)}`;
 }
 
+/** Whether a token has the `aam_` shape and its checksum adds up (offline: says nothing of it being known). */
 export function tokenLooksValid(token: string): boolean {
   const m = /^(aam_[0-9A-Za-z]{43})_([0-9A-Za-z]{6})$/.exec(token);
   if (!m) return false;
@@ -46,6 +47,7 @@ export function tokenLooksValid(token: string): boolean {
   return base62(sum, 6) === m[2];
 }
 
+/** A token's SHA-256 (hex): the only form the registry stores. */
 export const tokenHash = (token: string): string => createHash('sha256').update(token).digest('hex');
 
 export interface Principal {
@@ -105,7 +107,7 @@ export interface NewToken {
 }
 
 /** Stores a new token (hashed) and returns its secret, shown once. */
-export async function createToken(
+export async function issueToken(
   tokens: Tokens,
   t: NewToken,
 ): Promise<{ id: string; token: string; expires_at: string | null }> {
@@ -138,6 +140,7 @@ export async function createToken(
   return { id, token, expires_at: expires };
 }
 
+/** A non-empty list of known scopes, else 400. */
 export function parseScopes(v: unknown): Scope[] {
   if (
     !Array.isArray(v) ||
