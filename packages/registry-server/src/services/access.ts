@@ -21,6 +21,11 @@ export async function requireOwner(repo: Repository, p: Principal, pkg: string):
   if (!owners.includes(p.userId)) throw forbidden(`Only an owner of ${pkg} may do this`);
 }
 
+/** 404 unless the package exists (`requireOwner` lets admins through without looking). */
+export async function requirePackage(repo: Repository, pkg: string): Promise<void> {
+  if (!(await repo.packages.exists(pkg))) throw notFound(`Package ${pkg}`, 'package_not_found');
+}
+
 /** The version, if the caller may see it; 404 otherwise (hidden ones are not admitted to exist). */
 export async function visibleVersion(
   repo: Repository,

@@ -1,7 +1,7 @@
 import { requireScope, type Principal } from '../auth.js';
 import { conflict, notFound } from '../problem.js';
 import { Repository } from '../repository/index.js';
-import { canSeeHidden, requireOwner } from './access.js';
+import { canSeeHidden, requireOwner, requirePackage } from './access.js';
 import type { RegistryContext } from './context.js';
 
 /** A user by name, or 404. */
@@ -28,6 +28,7 @@ export async function addOwner(ctx: RegistryContext, p: Principal, pkg: string, 
   return ctx.db.write(async (q) => {
     const repo = new Repository(q);
     await requireOwner(repo, p, pkg);
+    await requirePackage(repo, pkg);
     const u = await knownUser(repo, user);
     if ((await repo.owners.of(pkg)).includes(u.id)) return { owners: 'unchanged' };
     await repo.owners.add(pkg, u.id);

@@ -3,7 +3,7 @@ import { requireScope, type Principal } from '../auth.js';
 import { jsonObject } from '../input.js';
 import { badRequest, conflict, notFound } from '../problem.js';
 import { Repository } from '../repository/index.js';
-import { requireOwner } from './access.js';
+import { requireOwner, requirePackage } from './access.js';
 import type { RegistryContext } from './context.js';
 import { knownUser } from './owners.js';
 
@@ -17,6 +17,7 @@ export async function offerTransfer(ctx: RegistryContext, p: Principal, pkg: str
   return ctx.db.write(async (q) => {
     const repo = new Repository(q);
     await requireOwner(repo, p, pkg);
+    await requirePackage(repo, pkg);
     const u = await knownUser(repo, to);
     if (u.id === p.userId) throw badRequest('You already own it');
     const id = randomUUID();
