@@ -22,7 +22,7 @@ export interface AppOptions extends RegistryContext {
 
 /** The registry's HTTP API (`/api/v1`, registry-anchors §5): Fastify set up, then one plugin per resource. */
 export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
-  const { rateLimit: limits, ...ctx } = opts;
+  const { rateLimit: rates, ...ctx } = opts;
   const app = Fastify({
     logger: false,
     bodyLimit: 1024 * 1024,
@@ -36,7 +36,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   });
   await app.register(rateLimit, {
     global: true,
-    max: limits.other,
+    max: rates.other,
     timeWindow: 60_000,
     // Keyed by client address: a token is only known to be real after authentication, and one that merely
     // looks valid (its checksum can be computed offline) must not buy a fresh allowance.
@@ -92,7 +92,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   await app.register(userRoutes, { ctx });
   await app.register(tokenRoutes, { ctx });
   await app.register(packageRoutes, { ctx });
-  await app.register(publishRoutes, { ctx, publishesPerMinute: limits.publish });
+  await app.register(publishRoutes, { ctx, publishesPerMinute: rates.publish });
   await app.register(versionRoutes, { ctx });
   await app.register(distTagRoutes, { ctx });
   await app.register(approvalRoutes, { ctx });

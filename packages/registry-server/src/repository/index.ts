@@ -13,13 +13,8 @@ import { Transfers } from './transfers.js';
 import { Users } from './users.js';
 import { Versions } from './versions.js';
 
-export type { AttestationKey } from './attestation-keys.js';
 export type { EntryFilter, EntryRow } from './audit-log.js';
-export type { PackageRow } from './packages.js';
-export type { SignatureRow, SignatureSummaryRow } from './signatures.js';
-export type { NewTokenRow, TokenHolderRow, TokenRow } from './tokens.js';
-export type { PendingTransferRow, TransferRow } from './transfers.js';
-export type { NewVersionRow, VersionRow } from './versions.js';
+export type { VersionRow } from './versions.js';
 export type { AttestationKeys, Tokens };
 
 /**
