@@ -173,7 +173,7 @@ describe('kill -9 mid-publish (SQLite)', () => {
     );
   });
 
-  it('a crash inside the publish transaction (AAM_TEST_FAULT): the version is absent, the log unchanged', async () => {
+  it('a crash inside the publish transaction (an injected fault point): the version is absent, the log unchanged', async () => {
     const storage = tempDir('aam-fault-');
     const admin = newTokenSecret();
     let srv = await serve({ storage, adminToken: admin });
@@ -184,11 +184,10 @@ describe('kill -9 mid-publish (SQLite)', () => {
     const before = await fetchCheckpoint(srv.url, key);
     await srv.kill('SIGTERM');
 
-    srv = await serve({
-      storage,
-      adminToken: admin,
-      env: { AAM_TEST_FAULT: 'publish:after-version-insert' },
-    });
+    // A harness process (startRegistry with a fault point), not `aam registry serve`: the server itself has no
+    // way to be told to crash.
+    const crashing = await warm({ storage, adminToken: admin, crashAt: 'publish:after-version-insert' });
+    srv = await crashing.start();
     const died = await publish(srv.url, user.token, '@f/pkg', '1.0.1', await archive('1.0.1')).then(
       (r) => `answered ${r.status}`,
       () => 'connection lost',

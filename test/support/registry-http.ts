@@ -21,6 +21,7 @@ import {
   type ParsedCheckpoint,
 } from '../../packages/core/dist/index.js';
 import { rawArchive, type RawEntry } from '../../packages/core/test/support/archives.js';
+import type { FaultPoint } from '../../packages/registry-server/dist/index.js';
 
 export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 export const AAM_BIN = join(REPO, 'packages/cli/bin/run.js');
@@ -431,6 +432,8 @@ export interface SpawnOptions {
   env?: Record<string, string>;
   /** Milliseconds to wait for "listening" (default 30 s). */
   timeout?: number;
+  /** Warm registries only: the fault point at which the server process kills itself (SIGKILL). */
+  crashAt?: FaultPoint;
 }
 
 export const REGISTRY_DIST = join(REPO, 'packages/registry-server/dist/index.js');
@@ -438,10 +441,17 @@ export const REGISTRY_DIST = join(REPO, 'packages/registry-server/dist/index.js'
 /**
  * A stand-in for `aam registry serve` that loads its modules first and calls `startRegistry` (what the command
  * runs) only when told to on stdin: restarts in a kill loop then cost the start-up itself (database, self-check,
- * listen), not Node's module loading.
+ * listen), not Node's module loading. With `AAM_TEST_CRASH_AT` (this script's own setting, never the server's)
+ * it injects a fault point that kills the process with SIGKILL when the server reaches it.
  */
 const WARM_SCRIPT = `
 const { startRegistry } = await import(process.env.AAM_TEST_REGISTRY_DIST);
+const crashAt = process.env.AAM_TEST_CRASH_AT;
+const faults = {
+  reached(point) {
+    if (point === crashAt) process.kill(process.pid, 'SIGKILL');
+  },
+};
 process.stdin.once('data', async () => {
   process.stdin.pause();
   try {
@@ -450,6 +460,7 @@ process.stdin.once('data', async () => {
       storage: process.env.AAM_TEST_STORAGE,
       port: 0,
       ...(process.env.AAM_TEST_DB ? { db: process.env.AAM_TEST_DB } : {}),
+      ...(crashAt ? { faults } : {}),
     });
     process.stdout.write('Registry listening on ' + r.url + '\\n');
   } catch (e) {
@@ -486,6 +497,7 @@ function spawnServe(opts: SpawnOptions, warm = false) {
             AAM_TEST_REGISTRY_DIST: REGISTRY_DIST,
             AAM_TEST_STORAGE: opts.storage,
             ...(opts.db ? { AAM_TEST_DB: opts.db } : {}),
+            ...(opts.crashAt ? { AAM_TEST_CRASH_AT: opts.crashAt } : {}),
           }
         : {}),
       ...opts.env,

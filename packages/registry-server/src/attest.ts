@@ -3,16 +3,8 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { spkiKeyId } from '@aam/core';
 import { signStatement, type DsseEnvelope } from '@aam/plugin-attestation/format';
-import type { Query, Row } from './db.js';
 import { RegistryError } from './problem.js';
-
-export interface AttestationKey {
-  keyid: string;
-  status: 'active' | 'retired';
-  pem: string;
-  created_at: string;
-  retired_at: string | null;
-}
+import type { AttestationKeys } from './repository/index.js';
 
 /**
  * The registry's ECDSA P-256 attestation keys. Public halves live in the database (so every replica lists
@@ -39,40 +31,25 @@ export class AttestationSigner {
     return { keyid, pem: publicKey.export({ type: 'spki', format: 'pem' }).toString() };
   }
 
-  async active(q: Query): Promise<{ keyid: string; key: KeyObject }> {
-    const row = await q.get<{ keyid: string } & Row>(
-      "SELECT keyid FROM attestation_keys WHERE status = 'active' ORDER BY created_at DESC LIMIT 1",
-    );
-    if (!row) throw new RegistryError(503, 'registry_unavailable', 'The registry has no attestation key');
+  /** The active key (its id from the database, its private half from its file). */
+  async active(keys: AttestationKeys): Promise<{ keyid: string; key: KeyObject }> {
+    const keyid = await keys.active();
+    if (!keyid) throw new RegistryError(503, 'registry_unavailable', 'The registry has no attestation key');
     let pem: string;
     try {
-      pem = readFileSync(this.privateFile(row.keyid), 'utf8');
+      pem = readFileSync(this.privateFile(keyid), 'utf8');
     } catch {
-      throw new RegistryError(503, 'registry_unavailable', `The private half of key ${row.keyid} is missing`);
+      throw new RegistryError(503, 'registry_unavailable', `The private half of key ${keyid} is missing`);
     }
     const key = createPrivateKey(pem);
-    if (spkiKeyId(createPublicKey(key)) !== row.keyid)
-      throw new RegistryError(503, 'registry_unavailable', `The key file for ${row.keyid} holds another key`);
-    return { keyid: row.keyid, key };
+    if (spkiKeyId(createPublicKey(key)) !== keyid)
+      throw new RegistryError(503, 'registry_unavailable', `The key file for ${keyid} holds another key`);
+    return { keyid, key };
   }
 
   /** Signs a statement with the active key (DSSE over its exact JSON bytes). */
-  async sign(q: Query, statement: unknown): Promise<DsseEnvelope> {
-    const { keyid, key } = await this.active(q);
+  async sign(keys: AttestationKeys, statement: unknown): Promise<DsseEnvelope> {
+    const { keyid, key } = await this.active(keys);
     return signStatement(statement, { keyid, privateKey: key });
   }
-}
-
-export async function listAttestationKeys(q: Query): Promise<AttestationKey[]> {
-  return (
-    await q.all<AttestationKey & Row>(
-      'SELECT keyid, status, pem, created_at, retired_at FROM attestation_keys ORDER BY created_at, keyid',
-    )
-  ).map((r) => ({
-    keyid: r.keyid,
-    status: r.status,
-    pem: r.pem,
-    created_at: r.created_at,
-    retired_at: r.retired_at,
-  }));
 }

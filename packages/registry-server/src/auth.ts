@@ -1,7 +1,7 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { crc32 } from 'node:zlib';
-import type { Query, Row } from './db.js';
 import { RegistryError } from './problem.js';
+import type { Tokens } from './repository/index.js';
 
 export const SCOPES = ['read', 'publish', 'yank', 'tag', 'approve', 'owner', 'audit', 'admin'] as const;
 export type Scope = (typeof SCOPES)[number];
@@ -38,6 +38,7 @@ export function newTokenSecret(): string {
   return `${body}_${base62(sum, 6)}`;
 }
 
+/** Whether a token has the `aam_` shape and its checksum adds up (offline: says nothing of it being known). */
 export function tokenLooksValid(token: string): boolean {
   const m = /^(aam_[0-9A-Za-z]{43})_([0-9A-Za-z]{6})$/.exec(token);
   if (!m) return false;
@@ -46,6 +47,7 @@ export function tokenLooksValid(token: string): boolean {
   return base62(sum, 6) === m[2];
 }
 
+/** A token's SHA-256 (hex): the only form the registry stores. */
 export const tokenHash = (token: string): string => createHash('sha256').update(token).digest('hex');
 
 export interface Principal {
@@ -68,17 +70,11 @@ const unauthorized = (detail: string) =>
   new RegistryError(401, 'unauthorized', detail, {}, { 'WWW-Authenticate': 'Bearer error="invalid_token"' });
 
 /** Resolves a bearer token: missing, malformed, unknown, expired or revoked are all 401. */
-export async function authenticate(q: Query, header: string | undefined): Promise<Principal> {
+export async function authenticate(tokens: Tokens, header: string | undefined): Promise<Principal> {
   if (!header) throw unauthorized('This needs a token: Authorization: Bearer <token> (aam login)');
   const m = /^Bearer (\S+)$/.exec(header);
   if (!m || !tokenLooksValid(m[1]!)) throw unauthorized('The token is malformed');
-  const row = await q.get<
-    { id: string; user_id: string; name: string; role: string; scopes: string; packages: string } & Row
-  >(
-    `SELECT t.id, t.user_id, u.name, u.role, t.scopes, t.packages, t.expires_at, t.revoked_at
-       FROM tokens t JOIN users u ON u.id = t.user_id WHERE t.token_sha256 = ?`,
-    tokenHash(m[1]!),
-  );
+  const row = await tokens.withHolder(tokenHash(m[1]!));
   if (!row) throw unauthorized('The token is not known to this registry');
   if (row.revoked_at) throw unauthorized('The token was revoked');
   if (row.expires_at && Date.parse(String(row.expires_at)) <= Date.now())
@@ -111,8 +107,8 @@ export interface NewToken {
 }
 
 /** Stores a new token (hashed) and returns its secret, shown once. */
-export async function createToken(
-  q: Query,
+export async function issueToken(
+  tokens: Tokens,
   t: NewToken,
 ): Promise<{ id: string; token: string; expires_at: string | null }> {
   const write = t.scopes.some((s) => WRITE_SCOPES.includes(s));
@@ -130,22 +126,21 @@ export async function createToken(
   const id = randomUUID();
   const now = new Date();
   const expires = days === null ? null : new Date(now.getTime() + days * DAY).toISOString();
-  await q.run(
-    `INSERT INTO tokens (id, user_id, name, token_sha256, prefix, scopes, packages, created_at, expires_at)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  await tokens.insert({
     id,
-    t.userId,
-    t.name,
-    tokenHash(token),
-    token.slice(0, 8),
-    JSON.stringify([...new Set(t.scopes)].sort()),
-    JSON.stringify(t.packages ?? []),
-    now.toISOString(),
-    expires,
-  );
+    userId: t.userId,
+    name: t.name,
+    sha256: tokenHash(token),
+    prefix: token.slice(0, 8),
+    scopes: [...new Set(t.scopes)].sort(),
+    packages: t.packages ?? [],
+    createdAt: now.toISOString(),
+    expiresAt: expires,
+  });
   return { id, token, expires_at: expires };
 }
 
+/** A non-empty list of known scopes, else 400. */
 export function parseScopes(v: unknown): Scope[] {
   if (
     !Array.isArray(v) ||

@@ -1,13 +1,9 @@
-import { randomUUID } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import {
   AamError,
   generateNoteKey,
-  hashesEqual,
-  leafHash,
-  openCheckpoint,
   parseSignerKey,
   type ArchiveLimits,
   type SignatureVerifier,
@@ -15,9 +11,11 @@ import {
 import { buildApp } from './app.js';
 import { AttestationSigner } from './attest.js';
 import { AuditLog } from './audit.js';
-import { createToken, tokenHash, tokenLooksValid } from './auth.js';
 import { BlobStore } from './blobs.js';
-import { openDb, type Db, type Row } from './db.js';
+import { openDb, type Db } from './db.js';
+import type { FaultPoints } from './faults.js';
+import { ensureAttestationKey } from './services/keys.js';
+import { bootstrapAdmin, registrySetting, selfCheck } from './services/startup.js';
 
 export interface ServeOptions {
   /** `sqlite:PATH` or `postgres://...`; default `sqlite:<storage>/registry.db`. */
@@ -43,6 +41,8 @@ export interface ServeOptions {
    * An upload whose signature no verifier recognises or verifies is refused.
    */
   verifiers: SignatureVerifier[];
+  /** Test harnesses only: fault injection at named points (see `FaultPoints`). */
+  faults?: FaultPoints;
 }
 
 export interface RunningRegistry {
@@ -78,91 +78,14 @@ function checkpointSigner(storage: string, given: string | undefined, origin: st
   return parseSignerKey(skey);
 }
 
-async function setting(db: Db, key: string, fallback: string): Promise<string> {
-  return db.write(async (q) => {
-    const row = await q.get('SELECT value FROM settings WHERE key = ?', key);
-    if (row) return String(row.value);
-    await q.run('INSERT INTO settings (key, value) VALUES (?, ?)', key, fallback);
-    return fallback;
-  });
-}
-
-/**
- * Refuses to start on a log that does not add up: the stored checkpoint must verify under this registry's key
- * and name the size and root that the stored nodes give. Never "repairs" by re-signing.
- */
-async function selfCheck(db: Db, audit: AuditLog): Promise<void> {
-  // Every entry's bytes must still hash to its stored leaf (and level-0 node): an edited body is caught
-  // here, before anything is served. About 3 µs per entry.
-  const size = (await db.read((q) => audit.head(q))).size;
-  for (let start = 0; start < size; start += 10_000) {
-    const rows = await db.read((q) =>
-      q.all<{ idx: number; body: Buffer; leaf_hash: Buffer; node: Buffer | null } & Row>(
-        `SELECT e.idx, e.body, e.leaf_hash, n.hash AS node FROM audit_entries e
-           LEFT JOIN audit_nodes n ON n.level = 0 AND n.idx = e.idx
-          WHERE e.idx >= ? AND e.idx < ? ORDER BY e.idx`,
-        start,
-        Math.min(size, start + 10_000),
-      ),
-    );
-    let expected = start;
-    for (const r of rows) {
-      const h = leafHash(Buffer.from(r.body));
-      if (
-        Number(r.idx) !== expected ||
-        !hashesEqual(h, Buffer.from(r.leaf_hash)) ||
-        !r.node ||
-        !hashesEqual(h, Buffer.from(r.node))
-      )
-        throw new AamError(
-          'AUDIT_LOG_STORE_CORRUPT',
-          `Audit log: entry ${expected} does not match its leaf hash (edited or missing); refusing to start`,
-        );
-      expected++;
-    }
-    if (expected !== Math.min(size, start + 10_000))
-      throw new AamError(
-        'AUDIT_LOG_STORE_CORRUPT',
-        `Audit log: entry ${expected} is missing; refusing to start`,
-      );
-  }
-  await db.write(async (q) => {
-    const head = await audit.head(q);
-    const count = Number((await q.get('SELECT COUNT(*) AS n FROM audit_entries'))?.n ?? 0);
-    if (count !== head.size)
-      throw new AamError(
-        'AUDIT_LOG_STORE_CORRUPT',
-        `Audit log: ${count} entries stored but the head says ${head.size}`,
-      );
-    const root = await audit.rootAt(q, head.size);
-    if (!hashesEqual(root, head.root))
-      throw new AamError(
-        'AUDIT_LOG_STORE_CORRUPT',
-        `Audit log: the stored nodes do not give the head's root at size ${head.size}`,
-      );
-    if (head.checkpoint === '') {
-      if (head.size !== 0)
-        throw new AamError('AUDIT_LOG_STORE_CORRUPT', 'Audit log: no checkpoint for a non-empty log');
-      await q.run('UPDATE audit_state SET checkpoint = ? WHERE id = 0', audit.sign(0, root));
-      return;
-    }
-    const { checkpoint } = openCheckpoint(head.checkpoint, audit.vkey, audit.origin);
-    if (checkpoint.size !== head.size || !hashesEqual(checkpoint.root, root))
-      throw new AamError(
-        'AUDIT_LOG_STORE_CORRUPT',
-        'Audit log: the signed checkpoint does not match the stored log',
-      );
-  });
-}
-
 /** Starts `aam registry serve`: database, migrations, keys, first admin, self-check, HTTP. */
 export async function startRegistry(opts: ServeOptions): Promise<RunningRegistry> {
   const storage = resolve(opts.storage);
   mkdirSync(storage, { recursive: true });
   const db = await openDb(opts.db ?? `sqlite:${join(storage, 'registry.db')}`);
   try {
-    const name = await setting(db, 'name', opts.name ?? 'aam-registry');
-    const origin = await setting(db, 'origin', opts.origin ?? `${name}/audit`);
+    const name = await registrySetting(db, 'name', opts.name ?? 'aam-registry');
+    const origin = await registrySetting(db, 'origin', opts.origin ?? `${name}/audit`);
     const signer = checkpointSigner(
       storage,
       opts.checkpointKey ?? process.env.AAM_REGISTRY_CHECKPOINT_KEY,
@@ -196,7 +119,7 @@ export async function startRegistry(opts: ServeOptions): Promise<RunningRegistry
         maxEntries: opts.limits?.maxEntries ?? 10_000,
       },
       rateLimit: { publish: opts.rateLimit?.publish ?? 600, other: opts.rateLimit?.other ?? 60_000 },
-      ...(process.env.AAM_TEST_FAULT ? { fault: process.env.AAM_TEST_FAULT } : {}),
+      ...(opts.faults ? { faults: opts.faults } : {}),
     });
     const address = await app.listen({ host: opts.host ?? '127.0.0.1', port: opts.port ?? 4873 });
     return {
@@ -214,92 +137,4 @@ export async function startRegistry(opts: ServeOptions): Promise<RunningRegistry
     await db.close().catch(() => undefined);
     throw e;
   }
-}
-
-/** On the first start (no users yet): an admin user and its token, given or generated (returned once). */
-async function bootstrapAdmin(
-  db: Db,
-  audit: AuditLog,
-  given: string | undefined,
-): Promise<string | undefined> {
-  if (given !== undefined && !tokenLooksValid(given))
-    throw new AamError(
-      'USAGE',
-      'AAM_REGISTRY_ADMIN_TOKEN is not an aam token (aam_<43 base62>_<6 base62 checksum>); leave it unset to have one generated',
-    );
-  return db.write(async (q) => {
-    if (await q.get('SELECT id FROM users LIMIT 1')) {
-      if (given !== undefined) {
-        const known = await q.get('SELECT id FROM tokens WHERE token_sha256 = ?', tokenHash(given));
-        if (!known)
-          throw new AamError(
-            'USAGE',
-            'AAM_REGISTRY_ADMIN_TOKEN is set but this registry already has a different admin',
-          );
-      }
-      return undefined;
-    }
-    const id = randomUUID();
-    await q.run(
-      'INSERT INTO users (id, name, role, created_at) VALUES (?, ?, ?, ?)',
-      id,
-      'admin',
-      'admin',
-      new Date().toISOString(),
-    );
-    const scopes = ['read', 'publish', 'yank', 'tag', 'approve', 'owner', 'audit', 'admin'] as const;
-    let token: string;
-    if (given !== undefined) {
-      token = given;
-      await q.run(
-        `INSERT INTO tokens (id, user_id, name, token_sha256, prefix, scopes, packages, created_at, expires_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL)`,
-        randomUUID(),
-        id,
-        'bootstrap',
-        tokenHash(given),
-        given.slice(0, 8),
-        JSON.stringify([...scopes]),
-        '[]',
-        new Date().toISOString(),
-      );
-    } else {
-      token = (
-        await createToken(q, { userId: id, name: 'bootstrap', scopes: [...scopes], expiresInDays: null })
-      ).token;
-    }
-    await audit.append(q, {
-      event: 'user.create',
-      actor: 'registry',
-      metadata: { user: 'admin', role: 'admin' },
-    });
-    await audit.append(q, {
-      event: 'key.create',
-      actor: 'registry',
-      metadata: { use: 'checkpoint', vkey: audit.vkey },
-    });
-    return given !== undefined ? undefined : token;
-  });
-}
-
-/** The first start (or a database without one) gets an active attestation key; its creation is an audit event. */
-async function ensureAttestationKey(db: Db, audit: AuditLog, signer: AttestationSigner): Promise<void> {
-  const has = await db.read((q) => q.get("SELECT keyid FROM attestation_keys WHERE status = 'active'"));
-  if (has) return;
-  const fresh = signer.generate();
-  await db.write(async (q) => {
-    // Another replica may have won the race: keep its key, and ours stays unused on disk.
-    if (await q.get("SELECT keyid FROM attestation_keys WHERE status = 'active'")) return;
-    await q.run(
-      "INSERT INTO attestation_keys (keyid, pem, status, created_at) VALUES (?, ?, 'active', ?)",
-      fresh.keyid,
-      fresh.pem,
-      new Date().toISOString(),
-    );
-    await audit.append(q, {
-      event: 'key.create',
-      actor: 'registry',
-      metadata: { use: 'attestation', keyid: fresh.keyid },
-    });
-  });
 }

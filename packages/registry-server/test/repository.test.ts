@@ -683,6 +683,29 @@ describe.each<Dialect>(['sqlite', 'postgres'])('registry repository on %s', (dia
       expect(events[3]!.metadata).toEqual({ from: 'alice', to: 'carol' });
     });
 
+    it('an admin adding an owner to, or offering, a package that does not exist: 404, nothing stored', async () => {
+      const reg = await serve(dialect);
+      await createUser(reg.url, reg.admin, 'bob');
+      const size = (await fetchCheckpoint(reg.url, reg.key)).size;
+      // Admins pass the ownership check without owning anything: the package must still exist.
+      expectProblem(
+        await call(reg.url, 'PUT', '/api/v1/packages/@ghost/none/owners/bob', { token: reg.admin }),
+        404,
+        'package_not_found',
+      );
+      expectProblem(
+        await call(reg.url, 'POST', '/api/v1/packages/@ghost/none/ownership-transfers', {
+          token: reg.admin,
+          json: { to: 'bob' },
+        }),
+        404,
+        'package_not_found',
+      );
+      expect(await count(reg.r.db, 'SELECT COUNT(*) AS n FROM owners')).toBe(0);
+      expect(await count(reg.r.db, 'SELECT COUNT(*) AS n FROM transfers')).toBe(0);
+      expect((await fetchCheckpoint(reg.url, reg.key)).size).toBe(size);
+    });
+
     it('tokens: every 401 path, 403 insufficient_scope, write tokens expire within 90 days', async () => {
       const reg = await serve(dialect);
       const alice = await createUser(reg.url, reg.admin, 'alice');

@@ -1,0 +1,27 @@
+import type { ArchiveLimits, SignatureVerifier } from '@aam/core';
+import type { AttestationSigner } from '../attest.js';
+import type { AuditLog } from '../audit.js';
+import type { BlobStore } from '../blobs.js';
+import type { Db } from '../db.js';
+import type { FaultPoints } from '../faults.js';
+
+/** What the services work with: the stores, the keys and the registry's settings. */
+export interface RegistryContext {
+  db: Db;
+  blobs: BlobStore;
+  audit: AuditLog;
+  /** The registry's public name (shown in capabilities, named in attestations). */
+  name: string;
+  /** Publishes wait for an approver (never the publisher) before tags move. */
+  requireApproval: boolean;
+  limits: ArchiveLimits;
+  /** Signs the registry's in-toto attestation for every accepted version (ECDSA P-256, DSSE). */
+  attestations: AttestationSigner;
+  /** Verifiers for authors' signatures (Sigstore, GPG): an upload whose signature does not verify is refused. */
+  verifiers: SignatureVerifier[];
+  /** Test-only fault injection, e.g. a crash inside the publish transaction. */
+  faults?: FaultPoints;
+}
+
+/** A timestamp as stored and served: ISO 8601, UTC, milliseconds. */
+export const now = (): string => new Date().toISOString();

@@ -1,0 +1,184 @@
+import type { Readable } from 'node:stream';
+import { compareSemver } from '@aam/core';
+import { DSSE_MEDIA_TYPE, PUBLISH_PREDICATE, type DsseEnvelope } from '@aam/plugin-attestation/format';
+import type { Principal } from '../auth.js';
+import { BlobStore } from '../blobs.js';
+import { cursorOf, type Page } from '../input.js';
+import { badRequest, notFound } from '../problem.js';
+import { Repository, type VersionRow } from '../repository/index.js';
+import { canSeeHidden, visibleVersion } from './access.js';
+import type { RegistryContext } from './context.js';
+
+/** Packages with an approved version whose name or description contains `text`, by name. */
+export async function searchPackages(ctx: RegistryContext, text: string, { limit, after }: Page) {
+  const rows = await ctx.db.read((q) => new Repository(q).packages.search(text, after ?? '', limit + 1));
+  const items = rows.slice(0, limit).map((r) => ({ name: r.name, description: r.description }));
+  const last = items.at(-1);
+  return { items, next_cursor: rows.length > limit && last ? cursorOf(last.name) : null };
+}
+
+/** A package with its owners, tags and every version the caller may see (404 if that is none). */
+export async function packageDocument(ctx: RegistryContext, p: Principal | undefined, pkg: string) {
+  return ctx.db.read(async (q) => {
+    const repo = new Repository(q);
+    const row = await repo.packages.get(pkg);
+    const hidden = row ? await canSeeHidden(repo, p, pkg) : false;
+    const versions = row
+      ? (await repo.versions.inPublishOrder(pkg)).filter((v) => hidden || v.status === 'approved')
+      : [];
+    if (!row || versions.length === 0) throw notFound(`Package ${pkg}`, 'package_not_found');
+    const tags = await repo.distTags.of(pkg);
+    const owners = await repo.owners.namesOf(pkg);
+    return {
+      name: row.name,
+      description: row.description,
+      created_at: row.created_at,
+      owners,
+      dist_tags: Object.fromEntries(tags.map((t) => [t.tag, t.version])),
+      versions: await Promise.all(versions.map((v) => versionDocument(repo, v))),
+    };
+  });
+}
+
+/** A page of a package's versions the caller may see, in SemVer order (yanked ones only if asked for). */
+export async function versionList(
+  ctx: RegistryContext,
+  p: Principal | undefined,
+  pkg: string,
+  { limit, after }: Page,
+  includeYanked: boolean,
+) {
+  return ctx.db.read(async (q) => {
+    const repo = new Repository(q);
+    const hidden = await canSeeHidden(repo, p, pkg);
+    const rows = (await repo.versions.of(pkg))
+      .filter((v) => (hidden || v.status === 'approved') && (includeYanked || v.yanked !== 1))
+      .sort((a, b) => compareSemver(a.version, b.version));
+    const at = after === null ? -1 : rows.findIndex((v) => v.version === after);
+    if (after !== null && at < 0) throw badRequest('cursor is not valid');
+    const start = at + 1;
+    const page = rows.slice(start, start + limit);
+    const last = page.at(-1);
+    return {
+      items: page.map((v) => ({
+        version: v.version,
+        published_at: v.published_at,
+        checksum: v.checksum,
+        yanked: v.yanked === 1,
+        deprecated: v.deprecated,
+        approval_status: v.status,
+      })),
+      next_cursor: start + limit < rows.length && last ? cursorOf(last.version) : null,
+    };
+  });
+}
+
+/** One version's document, if the caller may see it. */
+export async function visibleVersionDocument(
+  ctx: RegistryContext,
+  p: Principal | undefined,
+  pkg: string,
+  ver: string,
+) {
+  return ctx.db.read(async (q) => {
+    const repo = new Repository(q);
+    return versionDocument(repo, await visibleVersion(repo, p, pkg, ver));
+  });
+}
+
+async function versionDocument(repo: Repository, v: VersionRow) {
+  return {
+    name: v.package,
+    version: v.version,
+    description: v.description,
+    checksum: v.checksum,
+    size: Number(v.size),
+    published_at: v.published_at,
+    publisher: await repo.users.nameOf(v.publisher_id),
+    auth_method: v.auth_method,
+    dependencies: v.dependencies ? (JSON.parse(v.dependencies) as Record<string, string>) : {},
+    yanked: v.yanked === 1,
+    ...(v.yanked === 1 ? { yank: { reason: v.yank_reason, at: v.yanked_at } } : {}),
+    deprecated: v.deprecated,
+    approval_status: v.status,
+    audit_index: Number(v.audit_index),
+    signatures: (await repo.signatures.summaries(v.package, v.version)).map((s) => ({
+      type: s.type,
+      ...(s.identity ? { identity: s.identity } : {}),
+      ...(s.fingerprint ? { fingerprint: s.fingerprint } : {}),
+    })),
+    archive_url: `/api/v1/packages/${v.package}/versions/${v.version}/archive`,
+  };
+}
+
+/** A version's archive, ready to send: what its headers need, and its bytes on demand. */
+export interface ArchiveDownload {
+  checksum: string;
+  size: number;
+  /** Approved archives are immutable for everyone; a pending one is for its owners' and approvers' eyes only. */
+  approved: boolean;
+  contents(): Promise<Buffer | Readable>;
+}
+
+/** The archive of a version the caller may see. */
+export async function archiveDownload(
+  ctx: RegistryContext,
+  p: Principal | undefined,
+  pkg: string,
+  ver: string,
+): Promise<ArchiveDownload> {
+  const v = await ctx.db.read((q) => visibleVersion(new Repository(q), p, pkg, ver));
+  const hex = v.checksum.slice('sha256:'.length);
+  return {
+    checksum: v.checksum,
+    size: Number(v.size),
+    approved: v.status === 'approved',
+    contents: async () =>
+      Number(v.size) <= BlobStore.CACHE_ITEM_MAX ? await ctx.blobs.read(hex) : ctx.blobs.open(hex),
+  };
+}
+
+/** The authors' signatures of a version the caller may see, with their bytes. */
+export async function signatureDocuments(
+  ctx: RegistryContext,
+  p: Principal | undefined,
+  pkg: string,
+  ver: string,
+) {
+  return ctx.db.read(async (q) => {
+    const repo = new Repository(q);
+    await visibleVersion(repo, p, pkg, ver);
+    const rows = await repo.signatures.of(pkg, ver);
+    return {
+      signatures: rows.map((r) => ({
+        type: r.type,
+        content: Buffer.from(r.content).toString('base64'),
+        ...(r.identity ? { identity: r.identity } : {}),
+        ...(r.fingerprint ? { fingerprint: r.fingerprint } : {}),
+      })),
+    };
+  });
+}
+
+/** The registry's attestations of a version the caller may see. */
+export async function attestationDocuments(
+  ctx: RegistryContext,
+  p: Principal | undefined,
+  pkg: string,
+  ver: string,
+) {
+  return ctx.db.read(async (q) => {
+    const repo = new Repository(q);
+    await visibleVersion(repo, p, pkg, ver);
+    const rows = await repo.attestations.of(pkg, ver);
+    return {
+      attestations: rows.map((r) => ({
+        predicate_type: PUBLISH_PREDICATE,
+        media_type: DSSE_MEDIA_TYPE,
+        signer: 'registry',
+        keyid: r.keyid,
+        envelope: JSON.parse(r.envelope) as DsseEnvelope,
+      })),
+    };
+  });
+}
