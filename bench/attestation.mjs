@@ -6,7 +6,7 @@
 //   peer: a bare node:crypto ECDSA P-256 verify of the same PAE with the same key (what any DSSE verifier must
 //         at least do), alternated package by package.
 // Setup (untimed): archives, statements, envelopes, log entries, tree, checkpoint and inclusion proofs.
-import { createHash, createPublicKey, generateKeyPairSync, randomBytes, sign, verify } from 'node:crypto';
+import { createHash, createPublicKey, generateKeyPairSync, randomBytes, verify } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadCore } from './lib/core.mjs';
@@ -19,40 +19,19 @@ export const attestationSizes = {
 };
 
 const PLUGIN_URL = new URL('../packages/plugin-attestation/dist/index.js', import.meta.url).href;
-const SERVER_URL = new URL('../packages/registry-server/dist/index.js', import.meta.url).href;
+// The attestation format's owner: what `aam registry serve` builds and signs with.
+const FORMAT_URL = new URL('../packages/plugin-attestation/dist/format.js', import.meta.url).href;
 const REGISTRY = 'bench-registry';
 const ORIGIN = 'bench-registry/audit';
-const PAYLOAD_TYPE = 'application/vnd.in-toto+json';
-const PREDICATE = 'https://aam.dev/attestations/publish/v1';
 
-const pae = (type, payload) =>
-  Buffer.concat([Buffer.from(`DSSEv1 ${Buffer.byteLength(type)} ${type} ${payload.length} `), payload]);
 const sha256Hex = (b) => createHash('sha256').update(b).digest('hex');
-
-/** The statement `aam registry serve` signs (packages/registry-server/src/attest.ts publishStatement). */
-function publishStatement({ name, version, hex, index, publishedAt }) {
-  return {
-    _type: 'https://in-toto.io/Statement/v1',
-    subject: [{ name: `pkg:aam/${name}@${version}`, digest: { sha256: hex } }],
-    predicateType: PREDICATE,
-    predicate: {
-      registry: { name: REGISTRY },
-      package: { name, version },
-      publisher: { name: 'bench', auth_method: 'token' },
-      checks: { archive: 'passed', manifest: 'valid', checksum: `sha256:${hex}`, author_signature: null },
-      approval: null,
-      published_at: publishedAt,
-      audit_log: { origin: ORIGIN, index },
-    },
-  };
-}
 
 /**
  * The registry side, prepared once: N archives (random bytes), their log entries (a publish and a tag.set each,
  * canonical JSON as the server writes them), the tree, a signed checkpoint, every inclusion proof, and one
  * signed attestation per package.
  */
-function prepare({ core, rs, count, archiveBytes }) {
+function prepare({ core, format, count, archiveBytes }) {
   const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
   const keyid = core.spkiKeyId(publicKey);
   const note = core.generateNoteKey(ORIGIN);
@@ -66,40 +45,42 @@ function prepare({ core, rs, count, archiveBytes }) {
     const hex = sha256Hex(bytes);
     const timestamp = new Date(t0 + i * 1000).toISOString();
     const index = bodies.length;
+    // The entries and the attestation exactly as the server writes them (their formats' own encoders).
     bodies.push(
-      Buffer.from(
-        rs.canonicalJson({
+      core.encodeAuditEntry(
+        {
           event: 'package.publish',
           actor: 'bench',
           package: `${name}@${version}`,
-          timestamp,
           metadata: { tag: 'latest', checksum: `sha256:${hex}`, signature: null, status: 'approved' },
-        }),
+        },
+        timestamp,
       ),
     );
     bodies.push(
-      Buffer.from(
-        rs.canonicalJson({
-          event: 'tag.set',
-          actor: 'bench',
-          package: name,
-          timestamp,
-          metadata: { tag: 'latest', version },
-        }),
+      core.encodeAuditEntry(
+        { event: 'tag.set', actor: 'bench', package: name, metadata: { tag: 'latest', version } },
+        timestamp,
       ),
     );
-    const payload = Buffer.from(
-      JSON.stringify(publishStatement({ name, version, hex, index, publishedAt: timestamp })),
-    );
-    const sig = sign('sha256', pae(PAYLOAD_TYPE, payload), { key: privateKey, dsaEncoding: 'der' });
-    const envelope = Buffer.from(
-      JSON.stringify({
-        payloadType: PAYLOAD_TYPE,
-        payload: payload.toString('base64'),
-        signatures: [{ keyid, sig: sig.toString('base64') }],
+    const signed = format.signStatement(
+      format.publishStatement({
+        name,
+        version,
+        checksum: `sha256:${hex}`,
+        registry: { name: REGISTRY },
+        publisher: { name: 'bench', auth_method: 'token' },
+        signature: null,
+        approval: null,
+        published_at: timestamp,
+        audit: { origin: ORIGIN, index },
       }),
+      { keyid, privateKey },
     );
-    packages.push({ name, version, bytes, hex, index, envelope, pae: pae(PAYLOAD_TYPE, payload), sig });
+    const envelope = Buffer.from(JSON.stringify(signed));
+    const pae = format.pae(signed.payloadType, Buffer.from(signed.payload, 'base64'));
+    const sig = Buffer.from(signed.signatures[0].sig, 'base64');
+    packages.push({ name, version, bytes, hex, index, envelope, pae, sig });
   }
   const store = core.MemoryNodeStore.fromLeafHashes(bodies.map((b) => core.leafHash(b)));
   const size = bodies.length;
@@ -131,9 +112,9 @@ export async function benchAttestation({ workDir, quick }) {
     `Registry attestations: verify() per package in a ${count.toLocaleString('en-US')}-package verify run ` +
       'vs a bare node:crypto ECDSA P-256 verify of the same PAE',
   );
-  const [core, plugin, rs] = await Promise.all([loadCore(), import(PLUGIN_URL), import(SERVER_URL)]);
+  const [core, plugin, format] = await Promise.all([loadCore(), import(PLUGIN_URL), import(FORMAT_URL)]);
   const setupStart = process.hrtime.bigint();
-  const world = prepare({ core, rs, count, archiveBytes: sizes.archiveBytes });
+  const world = prepare({ core, format, count, archiveBytes: sizes.archiveBytes });
   const home = mkdtempSync(join(workDir, 'attestation-home-'));
   const env = { AAM_HOME: home };
   const pem = world.publicKey.export({ type: 'spki', format: 'pem' }).toString();

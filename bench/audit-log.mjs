@@ -88,19 +88,9 @@ function eventOf(i) {
   }
 }
 
-/** The entry body exactly as AuditLog.append builds it: canonical JSON with the server's keys. */
-function entryBody(rs, i, timestamp) {
-  const ev = eventOf(i);
-  return Buffer.from(
-    rs.canonicalJson({
-      event: ev.event,
-      actor: ev.actor,
-      package: ev.package,
-      timestamp,
-      metadata: ev.metadata,
-    }),
-    'utf8',
-  );
+/** The entry body exactly as AuditLog.append builds it (the entry format's own encoder). */
+function entryBody(core, i, timestamp) {
+  return core.encodeAuditEntry(eventOf(i), timestamp);
 }
 
 // ---- (a), (b): appends --------------------------------------------------------------------------------
@@ -143,12 +133,12 @@ async function cpuOf(acc, fn) {
   acc.ms += (d.user + d.system) / 1000;
 }
 
-async function appendsSingle({ db, audit, floor, rs, sizes, nextIndex }) {
+async function appendsSingle({ db, audit, floor, core, sizes, nextIndex }) {
   const aamMs = [];
   const floorMs = [];
   const aamCpu = { ms: 0 };
   const floorCpu = { ms: 0 };
-  const sample = entryBody(rs, 0, new Date().toISOString());
+  const sample = entryBody(core, 0, new Date().toISOString());
   for (let done = 0; done < sizes.appends; done += sizes.block) {
     const n = Math.min(sizes.block, sizes.appends - done);
     await cpuOf(aamCpu, async () => {
@@ -166,10 +156,10 @@ async function appendsSingle({ db, audit, floor, rs, sizes, nextIndex }) {
   return { aamMs, floorMs, aamCpuMs: aamCpu.ms, floorCpuMs: floorCpu.ms };
 }
 
-async function appendsGrouped({ db, audit, floor, rs, sizes, nextIndex }) {
+async function appendsGrouped({ db, audit, floor, core, sizes, nextIndex }) {
   const aamMs = [];
   const floorMs = [];
-  const sample = entryBody(rs, 0, new Date().toISOString());
+  const sample = entryBody(core, 0, new Date().toISOString());
   const bodies = Array.from({ length: sizes.groupSize }, () => sample);
   const aamCpu = { ms: 0 };
   for (let done = 0; done < sizes.grouped; done += sizes.groupSize) {
@@ -283,10 +273,10 @@ export async function benchAuditLog({ workDir, quick }) {
   try {
     // One untimed append and one floor transaction: statements, pages and the WAL files exist from here on.
     await db.write((q) => audit.append(q, eventOf(nextIndex())));
-    floor.single(entryBody(rs, 0, new Date().toISOString()));
+    floor.single(entryBody(core, 0, new Date().toISOString()));
 
-    const single = await appendsSingle({ db, audit, floor, rs, sizes, nextIndex });
-    const grouped = await appendsGrouped({ db, audit, floor, rs, sizes, nextIndex });
+    const single = await appendsSingle({ db, audit, floor, core, sizes, nextIndex });
+    const grouped = await appendsGrouped({ db, audit, floor, core, sizes, nextIndex });
     await checkStoredLog({ core, db, audit, expected: index });
     if (floor.count() !== 1 + sizes.appends + sizes.grouped) throw new Error('floor: rows missing');
 
@@ -311,7 +301,7 @@ export async function benchAuditLog({ workDir, quick }) {
     let start = process.hrtime.bigint();
     const t0 = Date.parse('2026-01-01T00:00:00.000Z');
     const bodies = Array.from({ length: n }, (_, i) =>
-      entryBody(rs, i, new Date(t0 + i * 1000).toISOString()),
+      entryBody(core, i, new Date(t0 + i * 1000).toISOString()),
     );
     const bodiesMs = elapsedMs(start);
     start = process.hrtime.bigint();

@@ -9,7 +9,7 @@ import { aam, aamEnv, npm, npmEnv } from './lib/tools.mjs';
 import { formatMs, formatRatio, printLines, printSection } from './lib/report.mjs';
 
 export const pipelineSizes = {
-  quick: { packages: 20, peerRuns: 5 },
+  quick: { packages: 6, peerRuns: 3 },
   full: { packages: 200, peerRuns: 20 },
 };
 

@@ -24,7 +24,7 @@ import { installVerdaccio, startVerdaccio, verdaccioAddUser, verdaccioVersionOf 
 
 export const registrySizes = {
   // rounds: the lanes take turns (SQLite, Verdaccio, PostgreSQL, then again); the figures pool all rounds.
-  quick: { rounds: 1, downloadSeconds: 2, downloadWarmupSeconds: 0.5, publishes: 100, publishWarmup: 20 },
+  quick: { rounds: 1, downloadSeconds: 1, downloadWarmupSeconds: 0.5, publishes: 60, publishWarmup: 10 },
   full: { rounds: 2, downloadSeconds: 5, downloadWarmupSeconds: 1, publishes: 500, publishWarmup: 50 },
 };
 

@@ -20,7 +20,7 @@ import { aam, aamEnv } from './lib/tools.mjs';
 import { formatMs, formatRatio, fixed, printLines, printSection } from './lib/report.mjs';
 
 export const sigstoreSizes = {
-  quick: { bundles: 100, identities: 10, publicGood: 50, coldRuns: 3 },
+  quick: { bundles: 40, identities: 10, publicGood: 20, coldRuns: 3 },
   full: { bundles: 1_000, identities: 10, publicGood: 200, coldRuns: 10 },
 };
 
