@@ -3,25 +3,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import {
-  createPluginContainer,
-  loadConfig,
-  pluginSettings,
-  trustContextFor,
-  verifiersOf,
-  verifyArtifactFlow,
-} from '../../packages/core/dist/index.js';
-import { plugin as attestation } from '../../packages/plugin-attestation/dist/index.js';
-import { plugin as gpg } from '../../packages/plugin-gpg/dist/index.js';
-import { plugin as sigstore } from '../../packages/plugin-sigstore/dist/index.js';
+import { verifyFileInProcess } from '../support/verify-file.js';
 import { caseConfig, SUITE } from './support.js';
 
 /**
  * The Sigstore client conformance suite's bundle-verify cases (sigstore/sigstore-conformance, Apache-2.0), all
  * 70, in-process: each case is what `aam verify ARTIFACT --signature bundle.sigstore.json [--key key.pub]` does
- * (the same config loading, plugin container, trust context, verifier and policy engine; only oclif and the
- * process are left out), with a project config trusting the case's expected identity (or key) and, when the
- * case has one, its trusted root. A `_fail` case must be refused by the policy (`verified` false) with its
+ * (test/support/verify-file.ts: the same config loading, plugin container, trust context, verifier and policy
+ * engine; only oclif and the process are left out), with a project config trusting the case's expected identity
+ * (or key) and, when the case has one, its trusted root. A `_fail` case must be refused by the policy (`verified` false) with its
  * signature fact invalid and the failing check named (a valid signature refused only for its identity would
  * not do); every other case must verify with a valid fact. A few cases also run through the binary
  * (test/e2e/sigstore-conformance.test.ts).
@@ -45,22 +35,13 @@ describe('Sigstore conformance: bundle-verify (in-process, every case)', () => {
     const project = join(root, 'cases', name);
     mkdirSync(join(project, '.aam'), { recursive: true });
     writeFileSync(join(project, '.aam', 'config.yaml'), stringify(caseConfig(dir)));
-    const loaded = loadConfig({ projectDir: project, env });
-    const container = await createPluginContainer([sigstore, gpg, attestation], {
-      settings: pluginSettings(loaded, env),
-    });
-    const { trust } = await trustContextFor(
-      loaded,
-      verifiersOf(container),
-      { verify: true, require_signature: loaded.config.security.require_signature, no_verify: false },
-      { env },
-    );
     const keyCase = existsSync(join(dir, 'key.pub'));
-    const { facts, decision } = await verifyArtifactFlow({
+    const { facts, decision } = await verifyFileInProcess({
+      projectDir: project,
+      env,
       file: existsSync(join(dir, 'artifact')) ? join(dir, 'artifact') : join(SUITE, 'a.txt'),
       signatures: [join(dir, 'bundle.sigstore.json')],
       keys: keyCase ? [join(dir, 'key.pub')] : [],
-      trust,
     });
     const fail = name.endsWith('_fail');
     const fact = facts.signatures[0];

@@ -11,6 +11,7 @@ import {
   startPrivateSigstore,
   type PrivateSigstore,
 } from '../support/private-sigstore.js';
+import { verifyFileInProcess } from '../support/verify-file.js';
 import { AAM_BIN, must, REPO, snapshot, World } from './support/aam.js';
 
 /**
@@ -75,6 +76,20 @@ async function verifyFile(bytes: Buffer, bundle: Buffer | string, security: Reco
   writeFileSync(file, bytes);
   writeFileSync(sigFile, bundle);
   return w.aam(['verify', file, '--signature', sigFile], dir);
+}
+
+/**
+ * The same in-process (test/support/verify-file.ts: the command's steps without the process), for the many
+ * identity and tampering cases; a few of each also run through the binary.
+ */
+async function judgeFile(bytes: Buffer, bundle: Buffer | string, security: Record<string, unknown>) {
+  const n = ++fileNo;
+  const dir = project(`judge-${n}`, { on_signature_failure: 'error', ...security });
+  const file = join(dir, 'artifact.bin');
+  const sigFile = join(dir, 'artifact.sigstore.json');
+  writeFileSync(file, bytes);
+  writeFileSync(sigFile, bundle);
+  return verifyFileInProcess({ projectDir: dir, env: w.env, file, signatures: [sigFile] });
 }
 
 beforeAll(async () => {
@@ -316,7 +331,7 @@ describe('identity rules that cannot be fooled (SPEC §4), on real certificates'
     ['a@example.com', '*@example.com', 0],
     ['a@example.com.evil.org', '*@example.com', 1],
   ])('email %s against %s exits %i', async (email, pattern, code) => {
-    const r = await verifyFile(bytes, await bundle(email, emailToken(email)), {
+    const r = await judgeFile(bytes, await bundle(email, emailToken(email)), {
       trusted_identities: [pattern],
     });
     expect({ code: r.code, out: r.stdout }).toMatchObject({ code });
@@ -330,7 +345,7 @@ describe('identity rules that cannot be fooled (SPEC §4), on real certificates'
     ['github:sigstore/cos', 1],
     ['github:sigstore-evil', 1],
   ])('GitHub Actions certificate of sigstore/cosign against %s exits %i', async (pattern, code) => {
-    const r = await verifyFile(bytes, await bundle('gh', githubToken('sigstore', 'cosign')), {
+    const r = await judgeFile(bytes, await bundle('gh', githubToken('sigstore', 'cosign')), {
       trusted_identities: [pattern],
     });
     expect(r.code).toBe(code);
@@ -343,19 +358,34 @@ describe('identity rules that cannot be fooled (SPEC §4), on real certificates'
       repository: 'sigstore/cosign',
       repository_owner: 'sigstore',
     });
-    const r = await verifyFile(bytes, await bundle('gh-evil', token), {
+    const r = await judgeFile(bytes, await bundle('gh-evil', token), {
       trusted_identities: ['github:sigstore'],
     });
     expect(r.code).toBe(1);
   });
 
+  it('through the binary: a look-alike email is refused (exit 1), the real one verifies (exit 0)', async () => {
+    const evil = await verifyFile(
+      bytes,
+      await bundle('alice@example.com.evil.org', emailToken('alice@example.com.evil.org')),
+      { trusted_identities: ['alice@example.com'] },
+    );
+    expect(evil.code).toBe(1);
+    expect(evil.stdout).toContain('Identity: alice@example.com.evil.org');
+    const real = await verifyFile(bytes, await bundle('alice', emailToken('alice@example.com')), {
+      trusted_identities: ['alice@example.com'],
+    });
+    expect(real.code).toBe(0);
+    expect(real.stdout).toContain('✓ Identity trusted');
+  });
+
   it('issuer pinning: the right issuer passes, another is refused', async () => {
     const b = await bundle('alice', emailToken('alice@example.com'));
-    const ok = await verifyFile(bytes, b, {
+    const ok = await judgeFile(bytes, b, {
       trusted_identities: [{ identity: 'alice@example.com', issuer: EMAIL_ISSUER }],
     });
     expect(ok.code).toBe(0);
-    const pinned = await verifyFile(bytes, b, {
+    const pinned = await judgeFile(bytes, b, {
       trusted_identities: [{ identity: 'alice@example.com', issuer: 'https://accounts.google.com' }],
     });
     expect(pinned.code).toBe(1);
@@ -407,7 +437,7 @@ describe('refused with the failing check named', () => {
   });
 
   it('a tampered tlog entry body', async () => {
-    const r = await verifyFile(
+    const r = await judgeFile(
       bytes,
       mutate((j) => {
         const e = j.verificationMaterial.tlogEntries[0]!;
@@ -424,7 +454,7 @@ describe('refused with the failing check named', () => {
   });
 
   it('a tampered inclusion proof: an extra sibling hash, or a checkpoint whose root was changed', async () => {
-    const extra = await verifyFile(
+    const extra = await judgeFile(
       bytes,
       mutate((j) => {
         const p = j.verificationMaterial.tlogEntries[0]!.inclusionProof!;
@@ -434,7 +464,7 @@ describe('refused with the failing check named', () => {
     );
     expect(extra.code).toBe(1);
     expect(extra.stdout).toMatch(/transparency-log: /);
-    const checkpoint = await verifyFile(
+    const checkpoint = await judgeFile(
       bytes,
       mutate((j) => {
         const p = j.verificationMaterial.tlogEntries[0]!.inclusionProof!;
@@ -449,7 +479,7 @@ describe('refused with the failing check named', () => {
   });
 
   it('a tampered signed entry timestamp (SET)', async () => {
-    const r = await verifyFile(
+    const r = await judgeFile(
       bytes,
       mutate((j) => {
         const p = j.verificationMaterial.tlogEntries[0]!.inclusionPromise!;
@@ -492,7 +522,7 @@ describe('refused with the failing check named', () => {
         },
         { identityToken: emailToken('alice@example.com') },
       );
-      const r = await verifyFile(bytes, Buffer.from(doc.bytes), {
+      const r = await judgeFile(bytes, Buffer.from(doc.bytes), {
         ...trusting,
         sigstore: { trusted_root: skewedRoot },
       });
@@ -504,10 +534,10 @@ describe('refused with the failing check named', () => {
   });
 
   it('malformed JSON, and a bundle version it does not know', async () => {
-    const malformed = await verifyFile(bytes, good.subarray(0, 40), trusting);
+    const malformed = await judgeFile(bytes, good.subarray(0, 40), trusting);
     expect(malformed.code).toBe(1);
     expect(malformed.stdout).toMatch(/bundle: malformed bundle JSON/);
-    const unknown = await verifyFile(
+    const unknown = await judgeFile(
       bytes,
       mutate((j) => {
         j.mediaType = 'application/vnd.dev.sigstore.bundle.v0.4+json';

@@ -73,3 +73,14 @@ export function decisionLines(
   }
   return lines;
 }
+
+/**
+ * What `aam verify FILE --signature SIG` prints: the checksum, the decision's lines, and, when the policy does
+ * not call the file verified but nothing failed (a warning would let an install proceed), why it is refused.
+ */
+export function artifactVerificationLines(decision: Decision, facts: Facts): string[] {
+  const lines = [ok(`Checksum: ${facts.checksum.actual}`), ...decisionLines(decision, facts)];
+  if (!decision.verified && decision.outcome !== 'fail')
+    lines.push(fail('No signature is both valid and trusted by the policy'));
+  return lines;
+}

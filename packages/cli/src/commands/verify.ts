@@ -1,7 +1,7 @@
 import { Args, Flags } from '@oclif/core';
 import { AamError, verifyArtifactFlow, verifyInstalledFlow, type TrustContext } from '@aam/core';
 import { AamCommand } from '../base-command.js';
-import { decisionLines } from '../render-decision.js';
+import { artifactVerificationLines, decisionLines } from '../render-decision.js';
 import { fail, ok, warn } from '../style.js';
 
 export default class Verify extends AamCommand {
@@ -106,12 +106,9 @@ Anything but ok, or a policy failure, exits 1.`;
       ...(flags.name ? { name: flags.name } : {}),
       ...(flags.version ? { version: flags.version } : {}),
     });
-    this.log(ok(`Checksum: ${facts.checksum.actual}`));
-    for (const line of decisionLines(decision, facts)) this.log(line);
+    for (const line of artifactVerificationLines(decision, facts)) this.log(line);
     // The policy answers (its `verified`): some signature is valid AND trusted and nothing fails, as cosign
     // verify-blob means it. A warning that would let an install proceed is not a verification.
-    if (!decision.verified && decision.outcome !== 'fail')
-      this.log(fail('No signature is both valid and trusted by the policy'));
     if (!decision.verified) {
       if (this.jsonEnabled()) this.logJson({ ok: false, facts, decision });
       this.exit(1);
