@@ -609,9 +609,8 @@ describe('the maximum trust level: signatures, a trusted registry attestation an
     must(
       await alice.aam(['pkg', 'publish', dir, '--sign', '--sign-type', 'gpg'], alice.project, { GNUPGHOME }),
     );
-    maximal = new World();
-    must(await maximal.aam(['registry', 'add', 'main', server.url, '--default']));
-    must(await maximal.aam(['policy', 'init', '--level', 'maximum', '--global']));
+    maximal = await httpClient(server.url);
+    await maximal.globalLevel('maximum');
     const file = join(maximal.home, 'config.yaml');
     const cfg = parse(readFileSync(file, 'utf8')) as { security: Record<string, unknown> };
     cfg.security = { ...cfg.security, trusted_keys: [fpr], trusted_registries: ['main'] };
@@ -680,7 +679,7 @@ describe('the maximum trust level: signatures, a trusted registry attestation an
     const w = await new World().withRegistry();
     const dir = await w.makePackage('@m/local', '1.0.0');
     must(await w.aam(['pkg', 'publish', dir, '--sign', '--sign-type', 'gpg'], w.project, { GNUPGHOME }));
-    must(await w.aam(['policy', 'init', '--level', 'maximum', '--global']));
+    await w.globalLevel('maximum');
     const file = join(w.home, 'config.yaml');
     const cfg = parse(readFileSync(file, 'utf8')) as {
       security: Record<string, unknown>;

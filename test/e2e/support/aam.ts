@@ -12,6 +12,8 @@ import {
   loadConfig,
   localRegistryUrl,
   publishFlow,
+  setConfigKeys,
+  TRUST_LEVELS,
   type PublishOutcome,
   storeRegistryToken,
 } from '../../../packages/core/dist/index.js';
@@ -107,6 +109,15 @@ export class World {
   ): Promise<void> {
     const dir = await this.makePackage(name, version, opts);
     await this.publishDir(dir, opts.tag);
+  }
+
+  /** What `aam policy init --level LEVEL --global` does (the level's preset into the global config). */
+  async globalLevel(level: 'minimal' | 'moderate' | 'strict' | 'maximum'): Promise<void> {
+    const preset = TRUST_LEVELS[level].security;
+    await setConfigKeys(
+      globalConfigPath(this.env),
+      Object.entries(preset).map(([k, v]) => [['security', k], v]),
+    );
   }
 
   /** What `aam pkg publish DIR [--tag TAG]` does, with this world's config and credentials (unsigned). */
