@@ -33,5 +33,6 @@ export * from './schemas.js';
 export * from './flows/archive-cache.js';
 export * from './facts/index.js';
 export * from './flows/verify-artifact.js';
+export * from './flows/policy-cases.js';
 export * from './tlog/index.js';
 export * from './audit/index.js';

@@ -1,6 +1,5 @@
-import { readFileSync } from 'node:fs';
 import { Flags } from '@oclif/core';
-import { AamError, checkSchema, parseYaml, throwProblems, type Decision, type Facts } from '@aam/core';
+import { readFactsFile, type Decision } from '@aam/core';
 import { AamCommand } from '../../base-command.js';
 import { fail, ok, warn } from '../../style.js';
 
@@ -25,25 +24,6 @@ interface EvidenceExplanation {
   registry: Row[];
 }
 
-/** Reads and validates a facts document (facts/v1); errors name file, line and key, exit 2. */
-export function readFacts(path: string): Facts {
-  let text: string;
-  try {
-    text = readFileSync(path === '-' ? 0 : path, 'utf8');
-  } catch (e) {
-    throw new AamError(
-      'USAGE',
-      `Cannot read facts from ${path}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`,
-    );
-  }
-  const src = parseYaml(text, path === '-' ? '(stdin)' : path, 'INVALID_FACTS');
-  const { errors, warnings } = checkSchema(src, 'facts.v1');
-  const problems = [...errors, ...warnings.map((w) => ({ ...w, message: 'unknown key' }))];
-  if (problems.length > 0)
-    throwProblems('INVALID_FACTS', `Invalid facts in ${src.file} (schema facts/v1)`, problems);
-  return src.value as Facts;
-}
-
 export default class PolicyEval extends AamCommand {
   static override summary = 'Replay a trust decision from a facts file; --explain says why.';
   static override description = `Evaluates the configured trust policy on FACTS (JSON or YAML, schema
@@ -60,7 +40,7 @@ key or registry matched each signature, and why every other entry did not. Exits
 
   async run() {
     const { flags } = await this.parse(PolicyEval);
-    const facts = readFacts(flags.input);
+    const facts = readFactsFile(flags.input);
     const { engine } = await this.trustContext(facts.request);
     const decision = engine.decide(facts);
     const explanation = flags.explain ? engine.explain(facts) : undefined;
