@@ -37,8 +37,8 @@ export interface Reply<T> {
 }
 
 /** RFC 9457 problem details, as the registry sends them (the one definition, in @aam/core). */
-export type { Problem } from '../../packages/core/dist/index.js';
-import type { Problem } from '../../packages/core/dist/index.js';
+export type { CreatedToken, CreatedUser, Problem } from '../../packages/core/dist/index.js';
+import type { CreatedToken, CreatedUser, Problem } from '../../packages/core/dist/index.js';
 
 export interface CallOptions {
   token?: string;
@@ -155,14 +155,6 @@ export function publish(
   });
 }
 
-export interface CreatedUser {
-  name: string;
-  role: string;
-  token: string;
-  token_id: string;
-  expires_at: string | null;
-}
-
 /** `POST /api/v1/users` with an admin token; returns the new user's initial token. */
 export async function createUser(
   base: string,
@@ -176,15 +168,6 @@ export async function createUser(
   });
   expectStatus(r, 201);
   return r.body;
-}
-
-export interface CreatedToken {
-  id: string;
-  token: string;
-  name: string;
-  scopes: string[];
-  packages: string[];
-  expires_at: string | null;
 }
 
 export function createToken(
