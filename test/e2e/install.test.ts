@@ -44,7 +44,7 @@ describe('aam install: Layer 1 end to end (separate processes)', () => {
         '',
       ].join('\n'),
     );
-    const installed = join(w.project, '.aam', 'packages', 'author--my-package');
+    const installed = join(w.project, '.aam', 'packages', '@author', 'my-package');
     expect(readFileSync(join(installed, 'skills/my-package/extra.md'), 'utf8')).toBe('extra\n');
     const lock = parse(readFileSync(join(w.project, '.aam', 'aam-lock.yaml'), 'utf8'));
     expect(lock).toMatchObject({

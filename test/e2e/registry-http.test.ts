@@ -190,7 +190,7 @@ describe('HTTP registry (SQLite): publish, install, tags, yank, owners, tokens (
     const r = must(await consumer.aam(['install', '@acme/tool'], dir));
     expect(r.stdout).toContain(`✓ Checksum verified: ${checksumOf(p2)}`);
     expect(r.stdout).toContain('Installed @acme/tool@1.1.0');
-    expect(readText(join(dir, '.aam/packages/acme--tool/README.md'))).toBe('@acme/tool 1.1.0\n');
+    expect(readText(join(dir, '.aam/packages/@acme/tool/README.md'))).toBe('@acme/tool 1.1.0\n');
     const lock = parse(readText(join(dir, '.aam/aam-lock.yaml'))) as {
       packages: Record<string, { source: string; checksum: string }>;
     };

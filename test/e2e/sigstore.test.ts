@@ -139,7 +139,7 @@ describe('publish --sign, then install --verify (separate processes, private Sig
     expect(inst.stdout).toMatch(
       /✓ Checksum verified: sha256:[0-9a-f]{64}\n✓ Sigstore signature valid\n {2}Identity: alice@example\.com\n {2}Issued: \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ\n {2}Transparency log: http:\/\/127\.0\.0\.1:\d+\/api\/v1\/log\/entries\/[0-9a-f]{64}\n✓ Identity trusted\n/,
     );
-    expect(existsSync(join(consumer, '.aam', 'packages', 'acme--tool', 'aam.yaml'))).toBe(true);
+    expect(existsSync(join(consumer, '.aam', 'packages', '@acme', 'tool', 'aam.yaml'))).toBe(true);
     const lock = readFileSync(join(consumer, '.aam', 'aam-lock.yaml'), 'utf8');
     expect(lock).toMatch(/identity: alice@example\.com/);
 
@@ -262,7 +262,7 @@ describe('on_signature_failure (SPEC §5) with a real bundle from an untrusted s
     const r = must(await w.aam(['install', '@acme/untrusted@1.0.0', '--verify'], p));
     expect(r.stdout).toMatch(/✓ Sigstore signature valid\n {2}Identity: mallory@evil\.org/);
     expect(r.stdout).toMatch(/⚠ .*mallory@evil\.org/);
-    expect(existsSync(join(p, '.aam', 'packages', 'acme--untrusted'))).toBe(true);
+    expect(existsSync(join(p, '.aam', 'packages', '@acme', 'untrusted'))).toBe(true);
   });
 
   it('error: refuses (exit 1) and installs nothing', async () => {
@@ -283,7 +283,7 @@ describe('on_signature_failure (SPEC §5) with a real bundle from an untrusted s
       trusted_identities: ['alice@example.com'],
     });
     must(await w.aam(['install', '@acme/untrusted@1.0.0', '--verify'], p));
-    expect(existsSync(join(p, '.aam', 'packages', 'acme--untrusted'))).toBe(true);
+    expect(existsSync(join(p, '.aam', 'packages', '@acme', 'untrusted'))).toBe(true);
   });
 
   it('an invalid bundle in the registry (signed for other bytes) warns under warn and fails under error', async () => {
@@ -312,7 +312,7 @@ describe('on_signature_failure (SPEC §5) with a real bundle from an untrusted s
     const errP = project('swapped-error', { on_signature_failure: 'error', ...trusting });
     const refused = await w.aam(['install', '@acme/swapped@1.0.0', '--verify'], errP);
     expect(refused.code).toBe(1);
-    expect(existsSync(join(errP, '.aam', 'packages', 'acme--swapped'))).toBe(false);
+    expect(existsSync(join(errP, '.aam', 'packages', '@acme', 'swapped'))).toBe(false);
   });
 });
 

@@ -73,6 +73,7 @@ Anything but ok, or a policy failure, exits 1.`;
         this.log(fail(id));
         for (const f of bad) this.log(`  ${f.status}: ${f.path}`);
       }
+      for (const note of r.notes) this.log(fail(`${id}: ${note}`));
       if (r.policyError) this.log(fail(`${id}: cannot judge the archive: ${r.policyError}`));
       if (r.decision && r.facts) {
         const { expected, actual } = r.facts.checksum;

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, rename, rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import semver from 'semver';
 import type { AamConfig } from '../config/types.js';
 import { lockDirectory } from '../directory-lock.js';
@@ -21,15 +21,15 @@ import {
 } from '../lock/lockfile.js';
 import type { ArchiveLimits } from '../package/archive-rules.js';
 import { extractArchive } from '../package/extract.js';
-import { packageDirName, parsePackageSpec, type VersionSelector } from '../package/name.js';
+import { installDirName, parsePackageSpec, type VersionSelector } from '../package/name.js';
 import type { Decision, Facts } from '../policy/facts.js';
 import { openRegistry, registriesToSearch } from '../registry/open.js';
 import { selectVersion } from '../registry/resolve.js';
 import type { PackageMetadata, Registry, VersionRecord } from '../registry/types.js';
-import { readYamlFile } from '../yaml-file.js';
 import { cacheArchive } from './archive-cache.js';
 import { archiveLimits, installTarget, type InstallTarget } from './context.js';
 import { assertChecksums, fetchArchive } from './fetch.js';
+import { installDir, installedManifest, legacyInstallDir } from './installed.js';
 
 export interface InstallRequest {
   specs: string[];
@@ -109,6 +109,7 @@ export async function installFlow(req: InstallRequest): Promise<InstallResult> {
     const lock = readLock(target.aamDir);
     const warnings: string[] = [];
     const plan = await resolvePlan(req, lock, warnings);
+    assertOwnDirectories(target, plan, lock);
     const judged = await judgePlan(req, target, plan, limits);
     const next = nextLock(lock, judged);
     if (req.frozen) assertFrozen(lock, next, judged);
@@ -156,16 +157,6 @@ async function underProjectLock<T>(target: InstallTarget, dryRun: boolean, fn: (
 async function removeStaleStaging(aamDir: string): Promise<void> {
   for (const name of await readdir(aamDir)) {
     if (name.startsWith('.staging-')) await rm(join(aamDir, name), { recursive: true, force: true });
-  }
-}
-
-/** The version an installed package directory really holds (its own aam.yaml), if readable. */
-function installedVersion(dir: string): string | undefined {
-  try {
-    return (readYamlFile(join(dir, 'aam.yaml'), 'INVALID_MANIFEST').value as { version?: unknown })
-      ?.version as string;
-  } catch {
-    return undefined;
   }
 }
 
@@ -278,6 +269,33 @@ function describe(s: VersionSelector): string {
 }
 
 /**
+ * Two names never share a directory. The layout is injective (`installDirName`), but a directory can still hold
+ * another package: one an earlier aam installed as `scope--name`, which an unscoped name spells, or files put
+ * there by hand. Such an install is refused before anything is downloaded.
+ */
+function assertOwnDirectories(
+  target: InstallTarget,
+  plan: Map<string, PlannedPackage>,
+  lock: Lockfile,
+): void {
+  for (const p of plan.values()) {
+    const dir = installDir(target, p.name);
+    const holder = existsSync(dir) ? installedManifest(dir)?.name : undefined;
+    // A scoped package in the lock whose old-layout directory is this one (even with its aam.yaml gone).
+    const claimant = Object.keys(lock.packages).find(
+      (other) => other !== p.name && legacyInstallDir(target, other) === dir,
+    );
+    const other = holder !== undefined && holder !== p.name ? holder : existsSync(dir) ? claimant : undefined;
+    if (other !== undefined)
+      throw new AamError(
+        'NAME_COLLISION',
+        `${p.name} would be installed in ${dir}, which holds ${other}: two packages never share a directory. Remove ${other} first (or install ${other} again to move it to its own directory)`,
+        { package: p.name, directory: dir, holder: other },
+      );
+  }
+}
+
+/**
  * Downloads each planned archive (hashing it as it arrives), judges it, and enforces both the checksums (the
  * host's own Layer 1 rule, whatever the policy says) and the decision: the first refusal throws.
  */
@@ -344,7 +362,7 @@ function actionFor(
   const upToDate =
     p.locked?.version === p.record.version &&
     p.locked.checksum === actual &&
-    installedVersion(join(target.packagesDir, packageDirName(p.name))) === p.record.version;
+    installedManifest(installDir(target, p.name))?.version === p.record.version;
   const action: PackageAction = upToDate
     ? req.force
       ? 'reinstalled'
@@ -406,7 +424,7 @@ function resultOf(
       source: p.registry.name,
       checksum: p.actual,
       action: p.action,
-      path: join(target.packagesDir, packageDirName(p.name)),
+      path: installDir(target, p.name),
       decision: p.judgement.decision,
     })),
   };
@@ -427,7 +445,8 @@ async function stage(
   await mkdir(join(staging, 'old'));
   try {
     for (const p of toWrite) {
-      const dir = join(staging, 'new', packageDirName(p.name));
+      const dir = join(staging, 'new', installDirName(p.name));
+      await mkdir(dirname(dir), { recursive: true });
       const { manifest, fileChecksums } = await extractArchive(p.bytes, dir, limits);
       if (manifest.name !== p.name || manifest.version !== p.record.version) {
         throw new AamError(
@@ -445,8 +464,9 @@ async function stage(
 }
 
 /**
- * Renames each staged package into place (the old directory goes aside into the staging area), then runs
- * `commit` (the lock write). Any failure puts back exactly what was there: the project is as it was.
+ * Renames each staged package into place (what was there goes aside into the staging area, as does the
+ * directory an earlier aam gave a scoped package), then runs `commit` (the lock write). Any failure puts back
+ * exactly what was there: the project is as it was.
  */
 async function swapIn(
   target: InstallTarget,
@@ -455,24 +475,26 @@ async function swapIn(
   commit: () => Promise<void>,
 ): Promise<void> {
   const createdPackagesDir = !existsSync(target.packagesDir);
-  const swapped: { path: string; backup?: string }[] = [];
+  const moved: { from: string; to: string }[] = [];
+  const move = async (from: string, to: string) => {
+    await mkdir(dirname(to), { recursive: true });
+    await rename(from, to);
+    moved.push({ from, to });
+  };
   try {
-    await mkdir(target.packagesDir, { recursive: true });
     for (const p of toWrite) {
-      const dirName = packageDirName(p.name);
-      const entry: { path: string; backup?: string } = { path: join(target.packagesDir, dirName) };
-      if (existsSync(entry.path)) {
-        entry.backup = join(staging, 'old', dirName);
-        await rename(entry.path, entry.backup);
-      }
-      swapped.push(entry);
-      await rename(join(staging, 'new', dirName), entry.path);
+      const path = installDir(target, p.name);
+      const aside = join(staging, 'old', installDirName(p.name));
+      if (existsSync(path)) await move(path, aside);
+      const legacy = legacyInstallDir(target, p.name);
+      if (legacy && installedManifest(legacy)?.name === p.name) await move(legacy, `${aside}.legacy`);
+      await move(join(staging, 'new', installDirName(p.name)), path);
     }
     await commit();
   } catch (e) {
-    for (const s of swapped.reverse()) {
-      await rm(s.path, { recursive: true, force: true });
-      if (s.backup) await rename(s.backup, s.path);
+    for (const m of moved.reverse()) {
+      await rm(m.from, { recursive: true, force: true }).catch(() => undefined);
+      await rename(m.to, m.from).catch(() => undefined);
     }
     await rm(staging, { recursive: true, force: true });
     if (createdPackagesDir) await rm(target.packagesDir, { recursive: true, force: true });

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { lstat, readdir, readlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AamError } from '../errors.js';
@@ -11,8 +12,8 @@ import { openRegistry } from '../registry/open.js';
 import type { Registry } from '../registry/types.js';
 import { readCachedArchive } from './archive-cache.js';
 import { fetchArchive } from './fetch.js';
-import { packageDirName } from '../package/name.js';
-import { installTarget } from './context.js';
+import { installTarget, type InstallTarget } from './context.js';
+import { installDir, installedManifest, legacyInstallDir } from './installed.js';
 
 export type FileStatus = 'ok' | 'modified' | 'missing' | 'untracked';
 
@@ -29,6 +30,11 @@ export interface PackageVerification {
   policyError?: string;
   /** The registry's attestations were asked for (trust_registry_attestations, an HTTP registry). */
   attestationsChecked?: boolean;
+  /**
+   * What the directory shows beyond file statuses: another version than the lock records (an install that was
+   * interrupted), another package, or the old layout; each says what repairs it.
+   */
+  notes: string[];
   ok: boolean;
 }
 
@@ -80,7 +86,7 @@ export async function verifyInstalledFlow(opts: {
         'NOT_FOUND',
         `${name} is not installed (not in ${join(target.aamDir, 'aam-lock.yaml')})`,
       );
-    const dir = join(target.packagesDir, packageDirName(name));
+    const dir = installDir(target, name);
     const expected = entry.file_checksums;
     const checksumsAvailable = Object.keys(expected).length > 0;
     const onDisk = new Set(await listFiles(dir));
@@ -101,12 +107,14 @@ export async function verifyInstalledFlow(opts: {
     if (checksumsAvailable) {
       for (const path of onDisk) if (!(path in expected)) files.push({ path, status: 'untracked' });
     }
+    const notes = directoryNotes(target, name, entry.version, dir);
     const result: PackageVerification = {
       name,
       version: entry.version,
       checksumsAvailable,
       files,
-      ok: files.every((f) => f.status === 'ok'),
+      notes,
+      ok: files.every((f) => f.status === 'ok') && notes.length === 0,
     };
     if (opts.trust) {
       try {
@@ -133,6 +141,24 @@ export async function verifyInstalledFlow(opts: {
     out.push(result);
   }
   return out;
+}
+
+/** What the package's directory says about how it got there, when it is not what the lock records. */
+function directoryNotes(target: InstallTarget, name: string, version: string, dir: string): string[] {
+  if (!existsSync(dir)) {
+    const legacy = legacyInstallDir(target, name);
+    if (legacy && installedManifest(legacy)?.name === name)
+      return [`installed by an earlier aam in ${legacy}: run 'aam install' to move it to ${dir}`];
+    return [`${dir} is missing: run 'aam install' to install it again`];
+  }
+  const held = installedManifest(dir);
+  if (held?.name !== undefined && held.name !== name)
+    return [`${dir} holds ${held.name}, not ${name}: two packages never share a directory`];
+  if (held?.version !== undefined && held.version !== version)
+    return [
+      `${dir} holds version ${held.version}, but the lock records ${version}: an install was interrupted; run 'aam install' to repair it`,
+    ];
+  return [];
 }
 
 /** Re-judges the archive the lock names: from the archive cache, else downloaded again from its registry. */

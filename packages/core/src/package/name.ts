@@ -46,10 +46,32 @@ export function assertTag(tag: string): void {
   }
 }
 
-/** `@scope/name` -> `scope--name`: the on-disk directory name used by registries and installs. */
+/**
+ * `@scope/name` -> `scope--name`: a package's directory in a local registry (SPEC §1). Not injective (`@a/b--c`,
+ * `@a--b/c` and `a--b--c` all map to `a--b--c`), so a local registry checks whose directory it is before it
+ * reads or writes one; installs use `installDirName`.
+ */
 export function packageDirName(name: string): string {
   assertPackageName(name);
   return name.startsWith('@') ? name.slice(1).replace('/', '--') : name;
+}
+
+/**
+ * Where an installed package lives under `.aam/packages/`: `name`, or `@scope/name` (a folder per scope, as npm
+ * does). Injective: an unscoped name never holds `@` or `/`, and a scope never `/`, so two names never share a
+ * directory.
+ */
+export function installDirName(name: string): string {
+  assertPackageName(name);
+  return name;
+}
+
+/**
+ * The install directory an earlier aam gave a scoped package (`scope--name`, like the registry's): it may still
+ * hold that package, and an unscoped name can be spelled to land on it.
+ */
+export function legacyInstallDirName(name: string): string | undefined {
+  return name.startsWith('@') ? packageDirName(name) : undefined;
 }
 
 /** `@scope/name` + `1.0.0` -> `scope-name-1.0.0.aam`. */

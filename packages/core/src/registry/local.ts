@@ -110,11 +110,20 @@ export class LocalRegistry implements Registry {
     return join(this.packageDir(name), 'versions', `${version}.aam`);
   }
 
+  /**
+   * The package's metadata, or undefined when the registry does not have it — also when its `scope--name`
+   * directory belongs to another name that spells the same (that name's package is not this one).
+   */
   async metadata(name: string): Promise<PackageMetadata | undefined> {
     assertPackageName(name);
     const file = join(this.packageDir(name), 'metadata.yaml');
     if (!existsSync(file)) return undefined;
-    return readPackageMetadata(file, name);
+    try {
+      return readPackageMetadata(file, name);
+    } catch (e) {
+      if (e instanceof AamError && e.code === 'NAME_COLLISION') return undefined;
+      throw e;
+    }
   }
 
   async openArchive(name: string, version: string): Promise<Readable> {
@@ -144,7 +153,9 @@ export class LocalRegistry implements Registry {
     assertVersion(req.version);
     const release = await this.lock();
     try {
-      const current = await this.metadata(req.name);
+      // Never into a directory another name owns (`@a/b--c`, `@a--b/c` and `a--b--c` all spell `a--b--c`).
+      const file = join(this.packageDir(req.name), 'metadata.yaml');
+      const current = existsSync(file) ? readPackageMetadata(file, req.name) : undefined;
       const existing = current?.versions.find((v) => v.version === req.version);
       if (existing) {
         const same = checksumsEqual(existing.checksum, req.checksum)

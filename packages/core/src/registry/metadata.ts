@@ -1,6 +1,6 @@
 import { AamError } from '../errors.js';
 import { parseChecksum } from '../integrity/checksum.js';
-import { assertPackageName, assertVersion } from '../package/name.js';
+import { assertPackageName, assertVersion, packageDirName } from '../package/name.js';
 import { checkSchema, readYamlFile, throwProblems } from '../yaml-file.js';
 import type { PackageMetadata } from './types.js';
 
@@ -14,8 +14,16 @@ export function readPackageMetadata(file: string, expectedName: string): Package
   if (errors.length > 0) throwProblems('INVALID_REGISTRY', `Invalid registry metadata ${file}`, errors);
   const raw = src.value as PackageMetadata;
   assertPackageName(raw.name);
-  if (raw.name !== expectedName) {
+  if (raw.name !== expectedName && packageDirName(raw.name) !== packageDirName(expectedName))
     throw new AamError('INVALID_REGISTRY', `${file} describes '${raw.name}', expected '${expectedName}'`);
+  if (raw.name !== expectedName) {
+    // `@a/b--c`, `@a--b/c` and `a--b--c` share a local registry directory (SPEC §1's `scope--name`): the
+    // directory belongs to whoever published first, and the other names are refused, never confused with it.
+    throw new AamError(
+      'NAME_COLLISION',
+      `${file} describes '${raw.name}', not '${expectedName}': the two names share this registry directory, which belongs to '${raw.name}'`,
+      { package: expectedName, holder: raw.name, file },
+    );
   }
   const versions = raw.versions.map((v) => {
     assertVersion(v.version);
