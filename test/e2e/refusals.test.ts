@@ -2,11 +2,16 @@
  * Refusals that hold under attack (through the binary): each class of attack refused with exit 1 (exit 2 for bad
  * input), a reason code in `--json`, and nothing written: not to `.aam/`, not to the lock, not to the registry.
  */
-import { existsSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { BASE, rawArchive } from '../../packages/core/test/support/archives.js';
+import { createUser, expectStatus, publish } from '../support/registry-http.js';
 import { must, readText, snapshot, World, type RunResult } from './support/aam.js';
+import { startServer } from './support/registry-server.js';
 
 const json = <T = Record<string, unknown>>(r: RunResult): T => JSON.parse(r.stdout) as T;
 
@@ -86,5 +91,110 @@ describe('1. names never share an install directory', () => {
     await expectRefusal(w, ['install', 'acme--tool'], { exit: 1, code: 'NOT_FOUND' }, [w.project]);
     const meta = parse(readFileSync(join(w.registry, 'packages', 'acme--tool', 'metadata.yaml'), 'utf8'));
     expect(meta.name).toBe('@acme/tool');
+  });
+});
+
+/** A YAML "billion laughs": seven levels of ten aliases each. */
+const ALIAS_BOMB = [
+  'a: &a ["x","x","x","x","x","x","x","x","x","x"]',
+  ...'bcdefg'.split('').map((l, i) => {
+    const prev = 'abcdef'[i]!;
+    return `${l}: &${l} [${Array.from({ length: 10 }, () => `*${prev}`).join(',')}]`;
+  }),
+  '',
+].join('\n');
+
+/** A registry on loopback that answers every request with `body` (a registry gone wrong, or an attacker). */
+async function lyingRegistry(
+  body: (path: string) => string | Buffer,
+): Promise<{ url: string; close(): Promise<void> }> {
+  const server = createServer((req, res) => {
+    const b = body(req.url ?? '/');
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(b);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: () => new Promise((r) => server.close(() => r())),
+  };
+}
+
+describe('6. bounds on what a registry sends, and on what the user and an uploader give', () => {
+  it('an alias bomb in the config is bad input (exit 2, INVALID_CONFIG), not an internal error', async () => {
+    const w = new World();
+    writeFileSync(join(w.home, 'config.yaml'), ALIAS_BOMB);
+    for (const args of [
+      ['config', 'validate'],
+      ['install', 'x'],
+    ]) {
+      const r = await expectRefusal(w, args, { exit: 2, code: 'INVALID_CONFIG' }, [w.root]);
+      expect(r.stdout).toContain('aliases expand to too much');
+    }
+  });
+
+  it('a huge or over-long metadata.yaml in a local registry is refused before it is read', async () => {
+    const w = await new World().withRegistry();
+    await w.publish('big', '1.0.0');
+    const file = join(w.registry, 'packages', 'big', 'metadata.yaml');
+    writeFileSync(file, `${readText(file)}# ${'x'.repeat(20 * 1024 * 1024)}\n`);
+    await expectRefusal(w, ['install', 'big'], { exit: 1, code: 'REGISTRY_TOO_LARGE' }, [w.project]);
+  });
+
+  it('an HTTP registry that sends a huge document, or 20,001 versions, is refused (exit 1)', async () => {
+    const huge = await lyingRegistry(
+      () => `{"name":"x","versions":[],"pad":"${'x'.repeat(40 * 1024 * 1024)}"}`,
+    );
+    const many = await lyingRegistry(() =>
+      JSON.stringify({
+        name: 'x',
+        dist_tags: {},
+        versions: Array.from({ length: 20_001 }, (_, i) => ({ version: `1.0.${i}` })),
+      }),
+    );
+    try {
+      for (const [reg, what] of [
+        [huge, 'an answer to GET /api/v1/packages/x'],
+        [many, '20001 versions of x'],
+      ] as const) {
+        const w = new World();
+        writeFileSync(
+          join(w.home, 'config.yaml'),
+          `registries:\n  - {name: evil, url: "${reg.url}", default: true}\n`,
+        );
+        const r = await expectRefusal(w, ['install', 'x'], { exit: 1, code: 'REGISTRY_TOO_LARGE' }, [
+          w.project,
+        ]);
+        expect(r.stdout).toContain(what);
+      }
+    } finally {
+      await huge.close();
+      await many.close();
+    }
+  });
+
+  it('the server answers 422 for an alias bomb in an uploaded manifest and for paths too long for Linux', async () => {
+    const server = await startServer();
+    try {
+      const user = await createUser(server.url, server.adminToken!, 'up');
+      const bomb = await rawArchive([{ name: 'aam.yaml', content: ALIAS_BOMB }]);
+      const r1 = await publish(server.url, user.token, 'bomb', '1.0.0', bomb);
+      expectStatus(r1, 422, 'invalid_manifest');
+      expect(r1.body.detail).toContain('aliases expand to too much');
+      const long = (segment: string) => rawArchive([...BASE, { name: `skills/s/${segment}`, content: 'x' }]);
+      for (const archive of [
+        await long('n'.repeat(256)),
+        await long(`${'d'.repeat(200)}/`.repeat(6) + 'f'),
+      ]) {
+        const r = await publish(server.url, user.token, '@evil/pkg', '1.0.0', archive);
+        expectStatus(r, 422, 'invalid_archive');
+        expect(r.body.detail).toMatch(/has a (name|path) of \d+ bytes/);
+      }
+      // Nothing stored: no version, no package.
+      expect((await fetch(`${server.url}/api/v1/packages/@evil/pkg`)).status).toBe(404);
+      expect((await fetch(`${server.url}/api/v1/packages/bomb`)).status).toBe(404);
+    } finally {
+      await server.stop();
+    }
   });
 });

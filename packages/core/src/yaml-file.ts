@@ -40,8 +40,25 @@ export function parseYaml(text: string, file: string, code: AamErrorCode): YamlS
     };
     throw new AamError(code, formatProblem(problem), { problems: [problem] });
   }
-  return { file, doc, lines, value: doc.toJS({ maxAliasCount: 100 }) as unknown };
+  let value: unknown;
+  try {
+    value = doc.toJS({ maxAliasCount: MAX_ALIAS_EXPANSIONS });
+  } catch (e) {
+    // The yaml library throws a plain error for an alias bomb ("billion laughs"): it is bad input, not a bug.
+    const problem: SourceProblem = {
+      file,
+      line: 1,
+      column: 1,
+      key: '',
+      message: `invalid YAML: ${e instanceof Error ? e.message : String(e)} (aliases expand to too much: at most ${MAX_ALIAS_EXPANSIONS} uses of an alias are allowed)`,
+    };
+    throw new AamError(code, formatProblem(problem), { problems: [problem] });
+  }
+  return { file, doc, lines, value };
 }
+
+/** How many times aliases may be expanded in one document: enough for hand-written configs, never a bomb. */
+const MAX_ALIAS_EXPANSIONS = 100;
 
 export function readYamlFile(file: string, code: AamErrorCode): YamlSource {
   let text: string;

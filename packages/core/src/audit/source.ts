@@ -20,13 +20,19 @@ export interface AuditLogSource {
 }
 
 const MAX_PAGES = 10_000;
+const MAX_CHECKPOINT_CHARS = 64 * 1024;
+const MAX_PROOF_HASHES = 128;
 
 /** The audit endpoints of `aam registry serve` (`/api/v1/audit/...`, `/api/v1/packages/{name}/audit`). */
 export class HttpAuditLogSource implements AuditLogSource {
   constructor(private readonly registry: HttpRegistry) {}
 
-  checkpoint(): Promise<string> {
-    return this.registry.getText('/api/v1/audit/checkpoint');
+  async checkpoint(): Promise<string> {
+    const note = await this.registry.getText('/api/v1/audit/checkpoint');
+    // A checkpoint is a few lines and signatures: anything longer is not one.
+    if (note.length > MAX_CHECKPOINT_CHARS)
+      throw this.bad(`sent a checkpoint of ${note.length} characters (at most ${MAX_CHECKPOINT_CHARS})`);
+    return note;
   }
 
   async consistencyProof(from: number, to: number): Promise<Buffer[]> {
@@ -79,6 +85,8 @@ export class HttpAuditLogSource implements AuditLogSource {
   private hashes(v: unknown, what: string): Buffer[] {
     if (!Array.isArray(v) || !v.every((h) => typeof h === 'string'))
       throw this.bad(`sent a malformed ${what}`);
+    // A proof has at most two hashes per level of a tree of 2^63 leaves.
+    if (v.length > MAX_PROOF_HASHES) throw this.bad(`sent a ${what} of ${v.length} hashes`);
     return (v as string[]).map((h) => Buffer.from(h, 'base64'));
   }
 

@@ -11,6 +11,14 @@ export interface ArchiveLimits {
   maxEntries: number;
 }
 
+/**
+ * Longest name of one path segment, and longest package-relative path, in bytes (UTF-8). Linux refuses a name
+ * over NAME_MAX (255) and a path over PATH_MAX (4096); the relative path is kept to a quarter of that so the
+ * project directory and `.aam/packages/@scope/name/` (or the staging directory) fit in front of it.
+ */
+export const MAX_SEGMENT_BYTES = 255;
+export const MAX_ENTRY_PATH_BYTES = 1024;
+
 export function refuse(message: string, details: Record<string, unknown> = {}): never {
   throw new AamError('INVALID_ARCHIVE', message, details);
 }
@@ -28,7 +36,24 @@ export function safeEntryPath(raw: string): string {
   if (segments.some((s) => s === '..'))
     refuse(`Archive entry escapes the target with '..': ${raw}`, { entry: raw });
   if (segments.length === 0) refuse(`Archive entry has an empty name: ${JSON.stringify(raw)}`);
-  return segments.join('/');
+  const path = segments.join('/');
+  assertExtractablePath(path, 'Archive entry');
+  return path;
+}
+
+/** Refuses a path no supported client could create (a segment or the whole path too long for Linux). */
+export function assertExtractablePath(path: string, what: string): void {
+  const long = path.split('/').find((s) => Buffer.byteLength(s, 'utf8') > MAX_SEGMENT_BYTES);
+  if (long !== undefined)
+    refuse(
+      `${what} has a name of ${Buffer.byteLength(long, 'utf8')} bytes (at most ${MAX_SEGMENT_BYTES}): ${path.slice(0, 120)}...`,
+      { entry: path.slice(0, 1024) },
+    );
+  if (Buffer.byteLength(path, 'utf8') > MAX_ENTRY_PATH_BYTES)
+    refuse(
+      `${what} has a path of ${Buffer.byteLength(path, 'utf8')} bytes (at most ${MAX_ENTRY_PATH_BYTES}): ${path.slice(0, 120)}...`,
+      { entry: path.slice(0, 1024) },
+    );
 }
 
 /** A symlink is allowed only when its target, resolved from the link's directory, stays inside. */
@@ -41,6 +66,8 @@ export function assertLinkInside(entry: string, linkname: string, kind: 'symlink
   ) {
     refuse(`Archive ${kind} ${entry} points outside the package: ${linkname}`, { entry, linkname });
   }
+  if (Buffer.byteLength(linkname, 'utf8') > MAX_ENTRY_PATH_BYTES)
+    refuse(`Archive ${kind} ${entry} has a target of more than ${MAX_ENTRY_PATH_BYTES} bytes`, { entry });
   const base = kind === 'symlink' ? posix.dirname(entry) : '.';
   const target = posix.normalize(posix.join(base, linkname));
   if (target === '..' || target.startsWith('../') || target === '.' || target === '') {

@@ -12,6 +12,7 @@ import type {
   RegistryPrincipal,
   TokenInfo,
 } from './http-api.js';
+import { readBoundedText, REGISTRY_BOUNDS, tooLarge } from './bounds.js';
 import { readProblem } from './problem.js';
 import { archiveFileName, assertPackageName, assertTag, assertVersion } from '../package/name.js';
 import type {
@@ -117,7 +118,14 @@ export class HttpRegistry implements Registry {
     const found = (await pending).find((s) => s.type === record.type);
     if (!found || typeof found.content !== 'string')
       throw new AamError('NOT_FOUND', `Registry '${this.name}' has no ${record.type} signature for ${key}`);
-    return Buffer.from(found.content, 'base64');
+    const bytes = Buffer.from(found.content, 'base64');
+    if (bytes.length > REGISTRY_BOUNDS.signatureBytes)
+      throw tooLarge(
+        this.name,
+        `a ${record.type} signature of ${key}`,
+        `${REGISTRY_BOUNDS.signatureBytes} bytes`,
+      );
+    return bytes;
   }
 
   /**
@@ -135,6 +143,12 @@ export class HttpRegistry implements Registry {
     if (doc === undefined) return [];
     if (!doc || typeof doc !== 'object' || !Array.isArray(doc.attestations))
       throw this.invalid(`sent no attestation list for ${id}`);
+    if (doc.attestations.length > REGISTRY_BOUNDS.signatures)
+      throw tooLarge(
+        this.name,
+        `${doc.attestations.length} attestations of ${id}`,
+        `${REGISTRY_BOUNDS.signatures}`,
+      );
     return (doc.attestations as unknown[]).map((a, i) => {
       const item = a as Record<string, unknown> | null;
       if (!item || typeof item !== 'object' || !item.envelope || typeof item.envelope !== 'object')
@@ -383,7 +397,7 @@ export class HttpRegistry implements Registry {
   /** An anonymous GET of a text document (the signed checkpoint). */
   async getText(path: string): Promise<string> {
     const res = await this.send('GET', path, {});
-    return this.withTimeout('GET', path, () => res.text());
+    return this.withTimeout('GET', path, () => this.bodyText(res, 'GET', path));
   }
 
   /** Sends one request with a timeout; turns network failures and error statuses into AamErrors. */
@@ -418,12 +432,19 @@ export class HttpRegistry implements Registry {
       return res;
     }
     // Not a problem document (a proxy's HTML page): the status alone says enough.
-    const problem = readProblem(await res.text().catch(() => ''));
+    const problem = readProblem(await this.bodyText(res, method, path).catch(() => ''));
     throw this.problemError(method, path, res.status, problem, !!(opts.auth && this.opts.token));
   }
 
+  /** The body as text, refused past `REGISTRY_BOUNDS.documentBytes`. */
+  private bodyText(res: Response, method: string, path: string): Promise<string> {
+    return readBoundedText(res, REGISTRY_BOUNDS.documentBytes, () =>
+      tooLarge(this.name, `an answer to ${method} ${path}`, `${REGISTRY_BOUNDS.documentBytes} bytes`),
+    );
+  }
+
   private async readJson<T>(res: Response, method: string, path: string): Promise<T> {
-    const text = await this.withTimeout(method, path, () => res.text());
+    const text = await this.withTimeout(method, path, () => this.bodyText(res, method, path));
     try {
       return JSON.parse(text) as T;
     } catch {
@@ -435,6 +456,7 @@ export class HttpRegistry implements Registry {
     try {
       return await read();
     } catch (e) {
+      if (e instanceof AamError) throw e;
       throw this.networkError(method, path, e);
     }
   }
@@ -523,6 +545,14 @@ export class HttpRegistry implements Registry {
   private toMetadata(name: string, doc: Record<string, unknown>): PackageMetadata {
     if (doc.name !== name) throw this.invalid(`answered for '${String(doc.name)}' when asked for '${name}'`);
     if (!Array.isArray(doc.versions)) throw this.invalid(`sent no version list for ${name}`);
+    if (doc.versions.length > REGISTRY_BOUNDS.versions)
+      throw tooLarge(this.name, `${doc.versions.length} versions of ${name}`, `${REGISTRY_BOUNDS.versions}`);
+    if (
+      doc.dist_tags &&
+      typeof doc.dist_tags === 'object' &&
+      Object.keys(doc.dist_tags).length > REGISTRY_BOUNDS.distTags
+    )
+      throw tooLarge(this.name, `the dist-tags of ${name}`, `${REGISTRY_BOUNDS.distTags} tags`);
     const versions: VersionRecord[] = [];
     for (const raw of doc.versions as Record<string, unknown>[]) {
       // Pending and rejected versions (shown to owners and approvers) are not installable.
@@ -549,7 +579,10 @@ export class HttpRegistry implements Registry {
     if (typeof size !== 'number' || !Number.isSafeInteger(size) || size < 0)
       throw this.invalid(`sent an invalid size for ${id}`);
     const signatures: SignatureRecord[] = [];
-    for (const s of Array.isArray(v.signatures) ? (v.signatures as Record<string, unknown>[]) : []) {
+    const listed = Array.isArray(v.signatures) ? (v.signatures as Record<string, unknown>[]) : [];
+    if (listed.length > REGISTRY_BOUNDS.signatures)
+      throw tooLarge(this.name, `${listed.length} signatures of ${id}`, `${REGISTRY_BOUNDS.signatures}`);
+    for (const s of listed) {
       if (typeof s?.type !== 'string' || !SIGNATURE_TYPE_RE.test(s.type))
         throw this.invalid(`sent an invalid signature type for ${id}`);
       signatures.push({
@@ -560,12 +593,16 @@ export class HttpRegistry implements Registry {
       });
     }
     const dependencies: Record<string, string> = {};
-    if (v.dependencies && typeof v.dependencies === 'object')
-      for (const [dep, range] of Object.entries(v.dependencies as Record<string, unknown>)) {
+    if (v.dependencies && typeof v.dependencies === 'object') {
+      const deps = Object.entries(v.dependencies as Record<string, unknown>);
+      if (deps.length > REGISTRY_BOUNDS.dependencies)
+        throw tooLarge(this.name, `${deps.length} dependencies of ${id}`, `${REGISTRY_BOUNDS.dependencies}`);
+      for (const [dep, range] of deps) {
         if (typeof range !== 'string') throw this.invalid(`sent an invalid dependency ${dep} for ${id}`);
         assertPackageName(dep);
         dependencies[dep] = range;
       }
+    }
     const yank = v.yank as { reason?: unknown } | undefined;
     return {
       version,

@@ -10,6 +10,7 @@ export * from './open.js';
 export * from './http.js';
 export * from './http-api.js';
 export * from './problem.js';
+export * from './bounds.js';
 export * from './credentials.js';
 export * from './pinning.js';
 export * from '../config/registry-keys.js';

@@ -1,4 +1,6 @@
+import { statSync } from 'node:fs';
 import { AamError } from '../errors.js';
+import { REGISTRY_BOUNDS } from './bounds.js';
 import { parseChecksum } from '../integrity/checksum.js';
 import { assertPackageName, assertVersion, packageDirName } from '../package/name.js';
 import { checkSchema, readYamlFile, throwProblems } from '../yaml-file.js';
@@ -9,6 +11,14 @@ import type { PackageMetadata } from './types.js';
  * is a path, or a version that is not SemVer is refused here, before anything acts on it.
  */
 export function readPackageMetadata(file: string, expectedName: string): PackageMetadata {
+  // Bounded before it is read: a huge file (or one that expands, see parseYaml) is refused at once.
+  const size = statSync(file).size;
+  if (size > REGISTRY_BOUNDS.metadataFileBytes)
+    throw new AamError(
+      'REGISTRY_TOO_LARGE',
+      `${file} is ${size} bytes (at most ${REGISTRY_BOUNDS.metadataFileBytes}): refused before it was read`,
+      { file },
+    );
   const src = readYamlFile(file, 'INVALID_REGISTRY');
   const { errors } = checkSchema(src, 'metadata');
   if (errors.length > 0) throwProblems('INVALID_REGISTRY', `Invalid registry metadata ${file}`, errors);
@@ -24,6 +34,20 @@ export function readPackageMetadata(file: string, expectedName: string): Package
       `${file} describes '${raw.name}', not '${expectedName}': the two names share this registry directory, which belongs to '${raw.name}'`,
       { package: expectedName, holder: raw.name, file },
     );
+  }
+  const counted = (what: string, n: number, max: number) => {
+    if (n > max)
+      throw new AamError('REGISTRY_TOO_LARGE', `${file} lists ${n} ${what} (at most ${max})`, { file });
+  };
+  counted('versions', raw.versions.length, REGISTRY_BOUNDS.versions);
+  counted('dist-tags', Object.keys(raw.dist_tags ?? {}).length, REGISTRY_BOUNDS.distTags);
+  for (const v of raw.versions) {
+    counted(
+      `dependencies of ${v.version}`,
+      Object.keys(v.dependencies ?? {}).length,
+      REGISTRY_BOUNDS.dependencies,
+    );
+    counted(`signatures of ${v.version}`, (v.signatures ?? []).length, REGISTRY_BOUNDS.signatures);
   }
   const versions = raw.versions.map((v) => {
     assertVersion(v.version);
