@@ -2,7 +2,8 @@
  * Refusals that hold under attack (through the binary): each class of attack refused with exit 1 (exit 2 for bad
  * input), a reason code in `--json`, and nothing written: not to `.aam/`, not to the lock, not to the registry.
  */
-import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { createHmac, randomBytes } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -10,7 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { BASE, rawArchive } from '../../packages/core/test/support/archives.js';
 import { createUser, expectStatus, publish } from '../support/registry-http.js';
-import { must, readText, snapshot, World, type RunResult } from './support/aam.js';
+import { must, readText, REPO, snapshot, World, type RunResult } from './support/aam.js';
 import { startServer } from './support/registry-server.js';
 
 const json = <T = Record<string, unknown>>(r: RunResult): T => JSON.parse(r.stdout) as T;
@@ -196,5 +197,45 @@ describe('6. bounds on what a registry sends, and on what the user and an upload
     } finally {
       await server.stop();
     }
+  });
+});
+
+describe('5. a replaced compiled policy in the cache never decides', () => {
+  it('a cached WASM swapped for a permissive one is rebuilt (with a warning); the real policy decides', async () => {
+    const w = await new World().withRegistry();
+    await w.publish('@corp/tool', '1.0.0');
+    writeFileSync(
+      join(w.home, 'config.yaml'),
+      `${readText(join(w.home, 'config.yaml'))}policy:\n  modules: ["${join(REPO, 'policies/examples/corp')}"]\n`,
+    );
+    const first = await w.aam(['install', '@corp/tool']);
+    expect(first.code).toBe(1);
+    expect(first.stdout).toContain('needs 2 distinct trusted signers');
+    const cacheDir = join(w.home, 'cache', 'policy');
+    const [entry] = readdirSync(cacheDir).filter((f) => f.endsWith('.wasm'));
+    expect(entry).toBeDefined();
+    // The shipped default policy, which knows nothing of the corp rule, in its place (and a seal from another key).
+    const permissive = readFileSync(join(REPO, 'policies/build/aam.wasm'));
+    writeFileSync(join(cacheDir, entry!), permissive);
+    writeFileSync(
+      join(cacheDir, `${entry}.seal`),
+      createHmac('sha256', randomBytes(32))
+        .update(entry!.slice(0, -5))
+        .update('\0')
+        .update(permissive)
+        .digest('hex'),
+    );
+    const r = await expectRefusal(w, ['install', '@corp/tool'], { exit: 1, code: 'POLICY_REFUSED' }, [
+      w.project,
+    ]);
+    expect(r.stdout).toContain('needs 2 distinct trusted signers');
+    expect(r.stderr).toMatch(
+      /The cached policy .* does not match its seal \(replaced or corrupted\): rebuilt it/,
+    );
+    // Rebuilt and sealed again: the next run uses it without a warning.
+    expect(readFileSync(join(cacheDir, entry!)).equals(permissive)).toBe(false);
+    const again = await w.aam(['install', '@corp/tool']);
+    expect(again.code).toBe(1);
+    expect(again.stderr).not.toContain('does not match its seal');
   });
 });

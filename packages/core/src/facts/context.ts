@@ -32,7 +32,11 @@ export async function trustContextFor(
       ...(security.require_audit_log === true ? { auditLog: { registries: loaded.config.registries } } : {}),
       ...(opts.env ? { env: opts.env } : {}),
     },
-    // Registry attestations only exist on HTTP registries: say so when the config trusts another kind.
-    warnings: attestationConfigWarnings(loaded.config),
+    // Registry attestations only exist on HTTP registries: say so when the config trusts another kind. And a
+    // cached policy that was rebuilt because its seal did not verify.
+    warnings: [
+      ...attestationConfigWarnings(loaded.config),
+      ...(source.kind === 'compiled' && source.warning ? [source.warning] : []),
+    ],
   };
 }

@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { existsSync, statSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -57,6 +57,8 @@ export type PolicySource =
       configAsData: boolean;
       modules: string[];
       cached: boolean;
+      /** Why a cached build was not used (its seal did not verify): it was rebuilt. */
+      warning?: string;
     }
   /** A bundle built by `aam policy build` (its config is compiled in). */
   | { kind: 'bundle'; wasm: Buffer; hash: string; configAsData: false; modules: []; path: string };
@@ -186,8 +188,16 @@ async function compilePolicy(
     'policy',
   );
   const cached = join(cacheDir, `${hash}.wasm`);
-  if (existsSync(cached))
-    return { kind: 'compiled', wasm: await readFile(cached), hash, configAsData, modules, cached: true };
+  const key = await policyCacheKey(env);
+  let warning: string | undefined;
+  if (existsSync(cached)) {
+    const wasm = await readFile(cached);
+    const mac = await readFile(`${cached}.seal`, 'utf8').catch(() => '');
+    if (sealVerifies(key, hash, wasm, mac))
+      return { kind: 'compiled', wasm, hash, configAsData, modules, cached: true };
+    // Replaced, corrupted, or sealed with another key: it never decides. Rebuilt from the sources.
+    warning = `The cached policy ${cached} does not match its seal (replaced or corrupted): rebuilt it from the policy sources`;
+  }
   const wasm = await opaBuildInTemp(
     opa,
     env,
@@ -198,8 +208,55 @@ async function compilePolicy(
   await mkdir(cacheDir, { recursive: true });
   const tmp = `${cached}.${randomBytes(4).toString('hex')}.tmp`;
   await writeFile(tmp, wasm);
+  await writeFile(`${tmp}.seal`, seal(key, hash, wasm));
+  await rename(`${tmp}.seal`, `${cached}.seal`);
   await rename(tmp, cached);
-  return { kind: 'compiled', wasm, hash, configAsData, modules, cached: false };
+  return {
+    kind: 'compiled',
+    wasm,
+    hash,
+    configAsData,
+    modules,
+    cached: false,
+    ...(warning ? { warning } : {}),
+  };
+}
+
+/**
+ * The key that seals compiled policies in the cache: 32 random bytes in `$AAM_HOME/keys/policy-cache.key`,
+ * readable by this user only (a key others could read is replaced, which voids every seal made with it). A cache
+ * entry decides only when its HMAC under this key, over its inputs' hash and its bytes, verifies: anyone who can
+ * write to the cache (a shared `$AAM_CACHE_DIR`, another program) cannot make a policy of theirs decide.
+ */
+async function policyCacheKey(env: NodeJS.ProcessEnv): Promise<Buffer> {
+  const dir = join(aamHome(env), 'keys');
+  const file = join(dir, 'policy-cache.key');
+  try {
+    const st = statSync(file);
+    if ((st.mode & 0o077) === 0 && st.size === 64) return Buffer.from(await readFile(file, 'utf8'), 'hex');
+    await rm(file, { force: true });
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+  }
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  const key = randomBytes(32);
+  try {
+    // O_EXCL: two processes creating it at once keep one key.
+    await writeFile(file, key.toString('hex'), { mode: 0o600, flag: 'wx' });
+    return key;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    return Buffer.from(await readFile(file, 'utf8'), 'hex');
+  }
+}
+
+const seal = (key: Buffer, hash: string, wasm: Buffer): string =>
+  createHmac('sha256', key).update(hash).update('\0').update(wasm).digest('hex');
+
+function sealVerifies(key: Buffer, hash: string, wasm: Buffer, mac: string): boolean {
+  const want = Buffer.from(seal(key, hash, wasm), 'hex');
+  const got = Buffer.from(mac.trim(), 'hex');
+  return got.length === want.length && timingSafeEqual(got, want);
 }
 
 /**
