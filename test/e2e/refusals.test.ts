@@ -2,14 +2,14 @@
  * Refusals that hold under attack (through the binary): each class of attack refused with exit 1 (exit 2 for bad
  * input), a reason code in `--json`, and nothing written: not to `.aam/`, not to the lock, not to the registry.
  */
-import { createHmac, randomBytes } from 'node:crypto';
+import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { BASE, rawArchive } from '../../packages/core/test/support/archives.js';
+import { BASE, MANIFEST, rawArchive } from '../../packages/core/test/support/archives.js';
 import { createUser, expectStatus, publish } from '../support/registry-http.js';
 import { must, readText, REPO, snapshot, World, type RunResult } from './support/aam.js';
 import { startServer } from './support/registry-server.js';
@@ -237,5 +237,54 @@ describe('5. a replaced compiled policy in the cache never decides', () => {
     const again = await w.aam(['install', '@corp/tool']);
     expect(again.code).toBe(1);
     expect(again.stderr).not.toContain('does not match its seal');
+  });
+});
+
+describe('8. a dry run runs every check the install runs', () => {
+  /** Serves `archive` as x@1.0.0 under a matching checksum: only the checks after download can refuse it. */
+  async function serving(archive: Buffer): Promise<World> {
+    const w = await new World().withRegistry();
+    await w.publish('x', '1.0.0');
+    const dir = join(w.registry, 'packages', 'x');
+    writeFileSync(join(dir, 'versions', '1.0.0.aam'), archive);
+    const meta = join(dir, 'metadata.yaml');
+    writeFileSync(
+      meta,
+      readText(meta)
+        .replace(
+          /checksum: sha256:[0-9a-f]{64}/,
+          `checksum: sha256:${createHash('sha256').update(archive).digest('hex')}`,
+        )
+        .replace(/size: \d+/, `size: ${archive.length}`),
+    );
+    return w;
+  }
+  const manifest = (name: string) => MANIFEST.replace('name: "@evil/pkg"', `name: "${name}"`);
+
+  it.each([
+    [
+      'an archive that escapes its directory',
+      [
+        { name: 'aam.yaml', content: manifest('x') },
+        { name: 'skills/s/SKILL.md', content: '#' },
+        { name: 'l', type: 'symlink' as const, linkname: '../../../../etc' },
+      ],
+      'INVALID_ARCHIVE',
+    ],
+    [
+      'an archive that holds another package',
+      [
+        { name: 'aam.yaml', content: manifest('other') },
+        { name: 'skills/s/SKILL.md', content: '#' },
+      ],
+      'INVALID_ARCHIVE',
+    ],
+  ])('%s: the dry run refuses it as the install does, and writes nothing', async (_what, entries, code) => {
+    const w = await serving(await rawArchive(entries));
+    const dry = await expectRefusal(w, ['install', 'x', '--dry-run'], { exit: 1, code }, [w.project, w.home]);
+    const real = await expectRefusal(w, ['install', 'x'], { exit: 1, code }, [w.project]);
+    expect(json<{ error: { message: string } }>(dry).error.message).toBe(
+      json<{ error: { message: string } }>(real).error.message,
+    );
   });
 });

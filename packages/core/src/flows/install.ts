@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, rename, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rename, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import semver from 'semver';
 import type { AamConfig } from '../config/types.js';
@@ -114,10 +115,19 @@ export async function installFlow(req: InstallRequest): Promise<InstallResult> {
     const next = nextLock(lock, judged);
     if (req.frozen) assertFrozen(lock, next, judged);
     const result = resultOf(req, target, judged, warnings);
-    if (req.dryRun) return result;
     const toWrite = judged.filter((p) => p.action !== 'unchanged');
+    if (req.dryRun) {
+      // The same extraction and identity checks as a real install, in a directory outside the project.
+      const scratch = await mkdtemp(join(tmpdir(), 'aam-dry-run-'));
+      try {
+        await stage(scratch, toWrite, next, limits);
+      } finally {
+        await rm(scratch, { recursive: true, force: true });
+      }
+      return result;
+    }
     req.onEvent?.({ $case: 'installing', count: toWrite.length });
-    const staging = await stage(target, toWrite, next, limits);
+    const staging = await stage(target.aamDir, toWrite, next, limits);
     await swapIn(target, staging, toWrite, async () => {
       if (!samePackageEntries(lock, next) || !existsSync(result.lockfile))
         await writeLock(target.aamDir, next);
@@ -431,16 +441,16 @@ function resultOf(
 }
 
 /**
- * Extracts each archive into a staging directory inside .aam/ (the same file system, so the swap is a rename),
- * checks that it holds the package it claims, and records its files' checksums in the next lock.
+ * Extracts each archive into a staging directory in `base` (.aam/: the same file system, so the swap is a
+ * rename), checks that it holds the package it claims, and records its files' checksums in the next lock.
  */
 async function stage(
-  target: InstallTarget,
+  base: string,
   toWrite: JudgedPackage[],
   next: Lockfile,
   limits: ArchiveLimits,
 ): Promise<string> {
-  const staging = join(target.aamDir, `.staging-${randomBytes(6).toString('hex')}`);
+  const staging = join(base, `.staging-${randomBytes(6).toString('hex')}`);
   await mkdir(join(staging, 'new'), { recursive: true });
   await mkdir(join(staging, 'old'));
   try {
