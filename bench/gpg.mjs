@@ -266,7 +266,7 @@ async function verifyAlternated({ core, plugin, gnupg, env, setup }) {
     if (pending.length === BLOCK) gpgBlock();
   });
   const start = process.hrtime.bigint();
-  const results = await core.verifyInstalledFlow({
+  const { packages: results } = await core.verifyInstalledFlow({
     projectDir: setup.projectDir,
     env,
     trust: {

@@ -265,7 +265,7 @@ async function benchVerifyRun({ workDir, core, env, engine, security, opa, sizes
 
   const calls = [];
   const start = process.hrtime.bigint();
-  const verified = await core.verifyInstalledFlow({
+  const { packages: verified } = await core.verifyInstalledFlow({
     projectDir,
     env,
     trust: { engine: timedEngine(engine, calls), verifiers: [], request },

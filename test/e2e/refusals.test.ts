@@ -3,7 +3,9 @@
  * input), a reason code in `--json`, and nothing written: not to `.aam/`, not to the lock, not to the registry.
  */
 import { createHash, createHmac, randomBytes } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -11,7 +13,8 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { BASE, MANIFEST, rawArchive } from '../../packages/core/test/support/archives.js';
 import { createUser, expectStatus, publish } from '../support/registry-http.js';
-import { must, readText, REPO, snapshot, World, type RunResult } from './support/aam.js';
+import { seededRandom, testSeed } from '../support/seed.js';
+import { AAM_BIN, must, readText, REPO, snapshot, World, type RunResult } from './support/aam.js';
 import { startServer } from './support/registry-server.js';
 
 const json = <T = Record<string, unknown>>(r: RunResult): T => JSON.parse(r.stdout) as T;
@@ -286,5 +289,117 @@ describe('8. a dry run runs every check the install runs', () => {
     expect(json<{ error: { message: string } }>(dry).error.message).toBe(
       json<{ error: { message: string } }>(real).error.message,
     );
+  });
+});
+
+describe('7. crashes: kill -9 at any moment of an install', () => {
+  it('a lock left by a killed process is stale at once: the next install takes it over', async () => {
+    const w = await new World().withRegistry();
+    await w.publish('x', '1.0.0');
+    const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], {
+      encoding: 'utf8',
+    });
+    mkdirSync(join(w.project, '.aam'), { recursive: true });
+    writeFileSync(
+      join(w.project, '.aam', '.install.lock'),
+      JSON.stringify({
+        pid: Number(dead.stdout),
+        host: hostname(),
+        nonce: 'x',
+        at: new Date().toISOString(),
+      }),
+    );
+    // A live holder would make it wait a minute and fail with LOCK_BUSY; a dead one is taken over now.
+    must(await w.aam(['install', 'x']));
+    expect(existsSync(join(w.project, '.aam', '.install.lock'))).toBe(false);
+  });
+
+  it('after a kill at a random moment the lock and the files agree, or the next install repairs them', async () => {
+    const rand = seededRandom(testSeed('install kill points', 20261207));
+    const w = await new World().withRegistry();
+    const names = ['p0', 'p1', 'p2'];
+    const files = Object.fromEntries(Array.from({ length: 100 }, (_, i) => [`docs/f${i}.md`, `${i}\n`]));
+    for (const n of names) for (const v of ['1.0.0', '2.0.0']) await w.publish(n, v, { files });
+    must(await w.aam(['install', ...names.map((n) => `${n}@1.0.0`)]));
+    const t0 = Date.now();
+    must(await w.aam(['install', ...names.map((n) => `${n}@2.0.0`)]));
+    const full = Date.now() - t0;
+    let interrupted = 0;
+    let inconsistent = 0;
+    for (let k = 0; k < 10; k++) {
+      const version = k % 2 === 0 ? '1.0.0' : '2.0.0';
+      const child = spawn(process.execPath, [AAM_BIN, 'install', ...names.map((n) => `${n}@${version}`)], {
+        cwd: w.project,
+        env: { PATH: process.env.PATH, HOME: process.env.HOME, NO_COLOR: '1', ...w.env },
+        stdio: 'ignore',
+      });
+      const exited = new Promise((r) => child.on('exit', r));
+      // Mostly after start-up and the downloads: where it extracts, swaps and writes the lock.
+      await new Promise((r) => setTimeout(r, (0.35 + 0.65 * rand.next()) * full));
+      child.kill('SIGKILL');
+      await exited;
+      const v = await w.aam(['verify', '--json']);
+      if (v.code !== 0) {
+        // It says which: an interrupted install, or files that are not the locked version.
+        const out = json<{
+          interrupted: string[];
+          packages: { notes: string[]; files: { status: string }[] }[];
+        }>(v);
+        const says = out.interrupted.length > 0 || out.packages.some((p) => p.notes.length > 0);
+        expect(says, v.stdout).toBe(true);
+        if (out.interrupted.length > 0) interrupted++;
+        else inconsistent++;
+      }
+      // The next install (from the lock) puts everything back as the lock records it.
+      must(await w.aam(['install']));
+      must(await w.aam(['verify']));
+      expect(readdirSync(join(w.project, '.aam')).filter((f) => f.startsWith('.staging-'))).toEqual([]);
+    }
+    process.stdout.write(
+      `install kills: ${interrupted} left an interrupted install, ${inconsistent} other\n`,
+    );
+    // Some kills did land mid-install (else this proved nothing).
+    expect(interrupted + inconsistent).toBeGreaterThan(0);
+  });
+
+  it('an install killed after it swapped the files in, before it wrote the lock, is put back by the next', async () => {
+    const w = await new World().withRegistry();
+    await w.publish('x', '1.0.0', { files: { 'v.md': 'one\n' } });
+    await w.publish('x', '2.0.0', { files: { 'v.md': 'two\n' } });
+    await w.publish('y', '1.0.0');
+    must(await w.aam(['install', 'x@1.0.0']));
+    const lockBefore = readText(join(w.project, '.aam', 'aam-lock.yaml'));
+    // What the install of x@2.0.0 and y@1.0.0 leaves when killed between its swap and its lock write: the new
+    // files in place, the old ones aside in its staging directory with its intent, the lock untouched.
+    const aam = join(w.project, '.aam');
+    const staging = join(aam, '.staging-killed');
+    mkdirSync(join(staging, 'old'), { recursive: true });
+    renameSync(join(aam, 'packages', 'x'), join(staging, 'old', 'x'));
+    const other = new World();
+    must(await other.aam(['registry', 'add', 'main', `file://${w.registry}`, '--default']));
+    must(await other.aam(['install', 'x@2.0.0', 'y@1.0.0']));
+    renameSync(join(other.project, '.aam', 'packages', 'x'), join(aam, 'packages', 'x'));
+    renameSync(join(other.project, '.aam', 'packages', 'y'), join(aam, 'packages', 'y'));
+    writeFileSync(
+      join(staging, 'intent.json'),
+      JSON.stringify([
+        { name: 'x', version: '2.0.0' },
+        { name: 'y', version: '1.0.0' },
+      ]),
+    );
+    const v = await w.aam(['verify']);
+    expect(v.code).toBe(1);
+    expect(v.stdout).toContain('An install was interrupted');
+    expect(v.stdout).toContain('holds version 2.0.0, but the lock records 1.0.0: an install was interrupted');
+    // Any install first puts the project back as the lock records it (from what the killed one moved aside:
+    // nothing is extracted again).
+    const r = await w.aam(['install', 'x@1.0.0']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('Everything is up to date');
+    expect(readText(join(aam, 'packages', 'x', 'v.md'))).toBe('one\n');
+    expect(existsSync(join(aam, 'packages', 'y'))).toBe(false);
+    expect(existsSync(staging)).toBe(false);
+    expect(readText(join(aam, 'aam-lock.yaml'))).toBe(lockBefore);
+    must(await w.aam(['verify']));
   });
 });

@@ -29,6 +29,8 @@ export * from './flows/install.js';
 export * from './flows/publish.js';
 export * from './flows/info.js';
 export * from './flows/verify-installed.js';
+export * from './flows/interrupted.js';
+export * from './flows/installed.js';
 export * from './schemas.js';
 export * from './flows/archive-cache.js';
 export * from './facts/index.js';

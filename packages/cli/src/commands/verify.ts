@@ -54,7 +54,7 @@ Anything but ok, or a policy failure, exits 1.`;
     });
     if (flags.signature)
       return this.verifyFile(argv as string[], flags.signature, flags.key ?? [], trust, flags);
-    const results = await verifyInstalledFlow({
+    const { packages: results, interrupted } = await verifyInstalledFlow({
       projectDir: process.cwd(),
       names: argv as string[],
       global: flags.global,
@@ -62,7 +62,13 @@ Anything but ok, or a policy failure, exits 1.`;
       registries: config.registries,
       maxArchiveSize: config.limits.max_archive_size,
     });
-    if (results.length === 0) this.log('No packages installed.');
+    for (const staging of interrupted)
+      this.log(
+        fail(
+          `An install was interrupted (${staging} is left): the next 'aam install' puts the project back as the lock records it`,
+        ),
+      );
+    if (results.length === 0 && interrupted.length === 0) this.log('No packages installed.');
     for (const r of results) {
       const id = `${r.name}@${r.version}`;
       const bad = r.files.filter((f) => f.status !== 'ok');
@@ -84,11 +90,11 @@ Anything but ok, or a policy failure, exits 1.`;
       }
     }
     const failed = results.filter((r) => !r.ok);
-    if (failed.length > 0) {
-      if (this.jsonEnabled()) this.logJson({ ok: false, packages: results });
+    if (failed.length > 0 || interrupted.length > 0) {
+      if (this.jsonEnabled()) this.logJson({ ok: false, packages: results, interrupted });
       this.exit(1);
     }
-    return { ok: true, packages: results };
+    return { ok: true, packages: results, interrupted };
   }
 
   private async verifyFile(

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, rename, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rename, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import semver from 'semver';
@@ -31,6 +31,7 @@ import { cacheArchive } from './archive-cache.js';
 import { archiveLimits, installTarget, type InstallTarget } from './context.js';
 import { assertChecksums, fetchArchive } from './fetch.js';
 import { installDir, installedManifest, legacyInstallDir } from './installed.js';
+import { recoverInterruptedInstalls, writeInstallIntent } from './interrupted.js';
 
 export interface InstallRequest {
   specs: string[];
@@ -108,6 +109,8 @@ export async function installFlow(req: InstallRequest): Promise<InstallResult> {
   return underProjectLock(target, req.dryRun ?? false, async () => {
     const limits = archiveLimits(req.config.limits);
     const lock = readLock(target.aamDir);
+    // What a killed install left is put back as the lock records it first.
+    if (!req.dryRun) await recoverInterruptedInstalls(target, lock);
     const warnings: string[] = [];
     const plan = await resolvePlan(req, lock, warnings);
     assertOwnDirectories(target, plan, lock);
@@ -128,6 +131,10 @@ export async function installFlow(req: InstallRequest): Promise<InstallResult> {
     }
     req.onEvent?.({ $case: 'installing', count: toWrite.length });
     const staging = await stage(target.aamDir, toWrite, next, limits);
+    await writeInstallIntent(
+      staging,
+      toWrite.map((p) => ({ name: p.name, version: p.record.version })),
+    );
     await swapIn(target, staging, toWrite, async () => {
       if (!samePackageEntries(lock, next) || !existsSync(result.lockfile))
         await writeLock(target.aamDir, next);
@@ -152,7 +159,6 @@ async function underProjectLock<T>(target: InstallTarget, dryRun: boolean, fn: (
   let failed = false;
   try {
     release = await lockDirectory(target.aamDir, '.install.lock', 'Another aam install is running', 60_000);
-    await removeStaleStaging(target.aamDir);
     return await fn();
   } catch (e) {
     failed = true;
@@ -160,13 +166,6 @@ async function underProjectLock<T>(target: InstallTarget, dryRun: boolean, fn: (
   } finally {
     await release?.().catch(() => undefined);
     if (failed && createdAamDir) await rm(target.aamDir, { recursive: true, force: true });
-  }
-}
-
-/** Staging left by an install that was killed: with the project lock held, nobody else owns it. */
-async function removeStaleStaging(aamDir: string): Promise<void> {
-  for (const name of await readdir(aamDir)) {
-    if (name.startsWith('.staging-')) await rm(join(aamDir, name), { recursive: true, force: true });
   }
 }
 

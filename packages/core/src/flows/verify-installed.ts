@@ -14,6 +14,7 @@ import { readCachedArchive } from './archive-cache.js';
 import { fetchArchive } from './fetch.js';
 import { installTarget, type InstallTarget } from './context.js';
 import { installDir, installedManifest, legacyInstallDir } from './installed.js';
+import { interruptedInstalls } from './interrupted.js';
 
 export type FileStatus = 'ok' | 'modified' | 'missing' | 'untracked';
 
@@ -55,6 +56,12 @@ async function listFiles(root: string, rel = ''): Promise<string[]> {
   return out;
 }
 
+/** The packages checked, and the staging directories installs killed midway left (the next install repairs). */
+export interface InstalledVerification {
+  packages: PackageVerification[];
+  interrupted: string[];
+}
+
 /** Re-hashes installed files against the lock's `file_checksums`: ok, modified, missing, untracked. */
 export async function verifyInstalledFlow(opts: {
   projectDir: string;
@@ -65,7 +72,7 @@ export async function verifyInstalledFlow(opts: {
   trust?: TrustContext;
   registries?: RegistryConfig[];
   maxArchiveSize?: number;
-}): Promise<PackageVerification[]> {
+}): Promise<InstalledVerification> {
   const target = installTarget(opts.projectDir, opts.global ?? false, opts.env);
   const lock = readLock(target.aamDir);
   const names = opts.names?.length ? opts.names : Object.keys(lock.packages).sort();
@@ -140,7 +147,7 @@ export async function verifyInstalledFlow(opts: {
     }
     out.push(result);
   }
-  return out;
+  return { packages: out, interrupted: interruptedInstalls(target) };
 }
 
 /** What the package's directory says about how it got there, when it is not what the lock records. */
