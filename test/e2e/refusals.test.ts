@@ -14,7 +14,7 @@ import { parse } from 'yaml';
 import { BASE, MANIFEST, rawArchive } from '../../packages/core/test/support/archives.js';
 import { createUser, expectStatus, publish } from '../support/registry-http.js';
 import { seededRandom, testSeed } from '../support/seed.js';
-import { AAM_BIN, must, readText, REPO, snapshot, World, type RunResult } from './support/aam.js';
+import { AAM_BIN, httpClient, must, readText, REPO, snapshot, World, type RunResult } from './support/aam.js';
 import { startServer } from './support/registry-server.js';
 
 const json = <T = Record<string, unknown>>(r: RunResult): T => JSON.parse(r.stdout) as T;
@@ -401,5 +401,76 @@ describe('7. crashes: kill -9 at any moment of an install', () => {
     expect(existsSync(staging)).toBe(false);
     expect(readText(join(aam, 'aam-lock.yaml'))).toBe(lockBefore);
     must(await w.aam(['verify']));
+  });
+});
+
+describe('3. dependency confusion: a name is taken from the first registry that knows it, or its bound one', () => {
+  it('a name the preferred registry holds only as a pending version is never taken from another registry', async () => {
+    const corp = await startServer({ args: ['--require-approval'] });
+    try {
+      const author = await httpClient(
+        corp.url,
+        (await createUser(corp.url, corp.adminToken!, 'alice')).token,
+        'corp',
+      );
+      const dir = await author.makePackage('@acme/tool', '1.0.0');
+      expect((await author.publishDir(dir))?.status).toBe('pending');
+      // The attacker's package of the same name in another registry.
+      const evil = await new World().withRegistry();
+      await evil.publish('@acme/tool', '6.6.6', { files: { 'payload.md': 'evil\n' } });
+      const w = await httpClient(corp.url, undefined, 'corp');
+      must(await w.aam(['registry', 'add', 'public', `file://${evil.registry}`]));
+      const r = await expectRefusal(w, ['install', '@acme/tool'], { exit: 1, code: 'NOT_INSTALLABLE' }, [
+        w.project,
+      ]);
+      expect(r.stdout).toContain("exists in registry 'corp' with no installable version");
+      // The same for info: the name is corp's.
+      await expectRefusal(w, ['info', '@acme/tool'], { exit: 1, code: 'NOT_INSTALLABLE' }, [w.project]);
+    } finally {
+      await corp.stop();
+    }
+  });
+
+  it('a bound scope asks no other registry, not even the default; --registry elsewhere is refused', async () => {
+    let asked = 0;
+    const lying = await lyingRegistry(() => {
+      asked++;
+      return JSON.stringify({ name: '@acme/tool', dist_tags: {}, versions: [] });
+    });
+    try {
+      const w = new World();
+      const corp = await new World().withRegistry();
+      await corp.publish('@acme/tool', '1.0.0', { files: { 'good.md': 'good\n' } });
+      writeFileSync(
+        join(w.home, 'config.yaml'),
+        [
+          'registries:',
+          `  - {name: public, url: "${lying.url}", default: true}`,
+          `  - {name: corp, url: "file://${corp.registry}"}`,
+          'scopes: {"@acme": corp}',
+          '',
+        ].join('\n'),
+      );
+      must(await w.aam(['install', '@acme/tool']));
+      expect(readText(join(w.project, '.aam', 'packages', '@acme', 'tool', 'good.md'))).toBe('good\n');
+      expect(asked).toBe(0);
+      await expectRefusal(w, ['install', '@acme/tool', '--registry', 'public'], { exit: 2, code: 'USAGE' }, [
+        w.project,
+      ]);
+      const dir = await w.makePackage('@acme/secret', '1.0.0');
+      await expectRefusal(w, ['pkg', 'publish', dir, '--registry', 'public'], { exit: 2, code: 'USAGE' }, [
+        w.project,
+      ]);
+      expect(asked).toBe(0);
+      // Unbound, the default is asked first (what the binding prevents).
+      writeFileSync(
+        join(w.home, 'config.yaml'),
+        readText(join(w.home, 'config.yaml')).replace(/scopes:.*\n/, ''),
+      );
+      await w.aam(['install', '@acme/other']);
+      expect(asked).toBeGreaterThan(0);
+    } finally {
+      await lying.close();
+    }
   });
 });

@@ -15,6 +15,8 @@ export type AamErrorCode =
   | 'NOT_FOUND'
   | 'VERSION_EXISTS'
   | 'NAME_COLLISION'
+  | 'NOT_INSTALLABLE'
+  | 'SCOPE_BOUND'
   | 'REGISTRY_EXISTS'
   | 'NO_MATCHING_VERSION'
   | 'LOCK_OUT_OF_DATE'

@@ -55,6 +55,8 @@ export interface AamConfig {
   security: SecurityConfig;
   policy: { modules: string[]; bundle?: string };
   registries: RegistryConfig[];
+  /** Scopes bound to one registry (`{"@acme": "corp"}`): only that registry is asked for their packages. */
+  scopes?: Record<string, string>;
   plugins: string[];
   limits: LimitsConfig;
 }

@@ -3,8 +3,8 @@ import { AamError } from '../errors.js';
 import { judge, type Judgement } from '../facts/judge.js';
 import type { TrustContext } from '../facts/gather.js';
 import { parsePackageSpec } from '../package/name.js';
-import { openRegistry, registriesToSearch } from '../registry/open.js';
-import { selectVersion } from '../registry/resolve.js';
+import { openRegistry, registriesFor } from '../registry/open.js';
+import { assertInstallable, selectVersion } from '../registry/resolve.js';
 import type { PackageMetadata, VersionRecord } from '../registry/types.js';
 import { fetchArchive } from './fetch.js';
 
@@ -27,10 +27,11 @@ export async function infoFlow(
   opts: { trust?: TrustContext } = {},
 ): Promise<InfoResult> {
   const parsed = parsePackageSpec(spec);
-  for (const cfg of registriesToSearch(config.registries, registryName)) {
+  for (const cfg of registriesFor(config, parsed.name, registryName)) {
     const registry = openRegistry(cfg);
     const metadata = await registry.metadata(parsed.name);
     if (!metadata) continue;
+    assertInstallable(metadata, registry.name);
     const selected = selectVersion(metadata, parsed.selector);
     const result: InfoResult = { registry: registry.name, metadata, selected };
     if (opts.trust) {

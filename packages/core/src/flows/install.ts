@@ -24,8 +24,8 @@ import type { ArchiveLimits } from '../package/archive-rules.js';
 import { extractArchive } from '../package/extract.js';
 import { installDirName, parsePackageSpec, type VersionSelector } from '../package/name.js';
 import type { Decision, Facts } from '../policy/facts.js';
-import { openRegistry, registriesToSearch } from '../registry/open.js';
-import { selectVersion } from '../registry/resolve.js';
+import { openRegistry, registriesFor } from '../registry/open.js';
+import { assertInstallable, selectVersion } from '../registry/resolve.js';
 import type { PackageMetadata, Registry, VersionRecord } from '../registry/types.js';
 import { cacheArchive } from './archive-cache.js';
 import { archiveLimits, installTarget, type InstallTarget } from './context.js';
@@ -187,7 +187,6 @@ async function resolvePlan(
       'Nothing to install: give a package (aam install NAME[@VERSION]) or run it where an aam-lock.yaml lists packages',
     );
   }
-  const candidates = registriesToSearch(req.config.registries, req.registry);
   const opened = new Map<string, Registry>();
   const open = (name: string): Registry => {
     const cfg = req.config.registries.find((r) => r.name === name);
@@ -196,15 +195,27 @@ async function resolvePlan(
     if (!r) opened.set(name, (r = openRegistry(cfg)));
     return r;
   };
+  // The first registry that knows a name is where it comes from: a later one is never asked (dependency
+  // confusion), and a scope bound to a registry (`scopes:`) is asked of that registry only.
   const findPackage = async (
     name: string,
     lockedSource?: string,
   ): Promise<{ registry: Registry; meta: PackageMetadata }> => {
-    const names = lockedSource && req.registry === undefined ? [lockedSource] : candidates.map((c) => c.name);
+    const allowed = registriesFor(req.config, name, req.registry).map((c) => c.name);
+    const bound = name.startsWith('@') && req.config.scopes?.[name.slice(0, name.indexOf('/'))] !== undefined;
+    if (lockedSource && bound && !allowed.includes(lockedSource))
+      throw new AamError(
+        'SCOPE_BOUND',
+        `The lock takes ${name} from '${lockedSource}', but its scope is bound to '${allowed[0]}': install it again from there (aam install ${name})`,
+        { package: name, source: lockedSource, registry: allowed[0] },
+      );
+    const names = lockedSource && req.registry === undefined ? [lockedSource] : allowed;
     for (const n of names) {
       const registry = open(n);
       const meta = await registry.metadata(name);
-      if (meta) return { registry, meta };
+      if (!meta) continue;
+      assertInstallable(meta, registry.name);
+      return { registry, meta };
     }
     throw new AamError('NOT_FOUND', `Package ${name} not found in ${names.map((n) => `'${n}'`).join(', ')}`, {
       package: name,

@@ -6,7 +6,7 @@ import { sha256, type Checksum } from '../integrity/checksum.js';
 import { inspectArchive } from '../package/extract.js';
 import { archiveTooLarge, packPackage, type PackResult } from '../package/pack.js';
 import { assertTag } from '../package/name.js';
-import { openRegistry, registriesToSearch } from '../registry/open.js';
+import { openRegistry, registriesFor } from '../registry/open.js';
 import type { PublishOutcome } from '../registry/types.js';
 import type { SignatureFact, SignatureVerifier, Signer, SignOptions } from '../plugin/contracts.js';
 import { verifySignature } from '../facts/verify-signature.js';
@@ -72,7 +72,8 @@ export async function publishFlow(req: PublishRequest): Promise<PublishResult> {
     // The user asked to publish this archive: a hostile or broken one is bad input (exit 2).
     throw e instanceof AamError ? e.asBadInput() : e;
   }
-  const [regCfg] = registriesToSearch(req.config.registries, req.registry);
+  // A package of a bound scope is published to its registry only (never leaked to another by --registry).
+  const [regCfg] = registriesFor(req.config, manifest.name, req.registry);
   const registry = openRegistry(regCfg!, req.env);
   const base: PublishResult = {
     name: manifest.name,

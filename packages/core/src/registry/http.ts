@@ -86,10 +86,21 @@ export class HttpRegistry implements Registry {
     return !!this.opts.token;
   }
 
+  /**
+   * The package's metadata; undefined when the registry does not know the name. A name it knows with no version
+   * visible to an anonymous reader (pending approval, rejected) is `hidden`: it is not taken from elsewhere.
+   */
   async metadata(name: string): Promise<PackageMetadata | undefined> {
     assertPackageName(name);
-    const doc = await this.getJson<Record<string, unknown>>(`/api/v1/packages/${name}`, { notFoundOk: true });
-    if (doc === undefined) return undefined;
+    let doc: Record<string, unknown>;
+    try {
+      doc = await this.getJson<Record<string, unknown>>(`/api/v1/packages/${name}`);
+    } catch (e) {
+      if (!(e instanceof AamError) || e.code !== 'NOT_FOUND') throw e;
+      if (e.details.server_code === 'package_not_visible')
+        return { name, description: '', dist_tags: {}, versions: [], hidden: true };
+      return undefined;
+    }
     return this.toMetadata(name, doc);
   }
 

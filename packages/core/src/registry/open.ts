@@ -1,5 +1,5 @@
 import { AamError } from '../errors.js';
-import type { RegistryConfig } from '../config/types.js';
+import type { AamConfig, RegistryConfig } from '../config/types.js';
 import { registryToken } from './credentials.js';
 import { HttpRegistry } from './http.js';
 import { LocalRegistry } from './local.js';
@@ -49,6 +49,35 @@ export function openHttpRegistry(
     );
   }
   return { registry: openHttp(cfg, env), config: cfg };
+}
+
+/**
+ * The registries to ask for `pkg`, in order. A package of a scope bound to a registry (`scopes:`) is asked of
+ * that registry only, and naming another with `--registry` is refused: a bound scope is never looked up (or
+ * published) elsewhere. Otherwise: the named registry only, or the default first and then config order.
+ */
+export function registriesFor(
+  config: Pick<AamConfig, 'registries' | 'scopes'>,
+  pkg: string,
+  name?: string,
+): RegistryConfig[] {
+  const scope = pkg.startsWith('@') ? pkg.slice(0, pkg.indexOf('/')) : undefined;
+  const bound = scope !== undefined ? config.scopes?.[scope] : undefined;
+  if (bound === undefined) return registriesToSearch(config.registries, name);
+  if (name !== undefined && name !== bound)
+    throw new AamError(
+      'USAGE',
+      `${scope} is bound to registry '${bound}' (scopes: in the config): its packages never come from, or go to, '${name}'`,
+      { scope, registry: bound },
+    );
+  const found = config.registries.find((r) => r.name === bound);
+  if (!found)
+    throw new AamError(
+      'INVALID_CONFIG',
+      `scopes: ${scope} is bound to registry '${bound}', which is not in registries`,
+      { scope, registry: bound },
+    );
+  return [found];
 }
 
 /** The registries to search, in order: the named one only, or the default first and then config order. */

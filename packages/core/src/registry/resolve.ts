@@ -8,6 +8,19 @@ import type { PackageMetadata, VersionRecord } from './types.js';
  * highest non-yanked version in a range, or the version a dist-tag points at unless it was yanked since
  * (`latest` then falls back to the highest non-yanked version; any other tag is refused).
  */
+/**
+ * A registry that knows the name but shows no installable version (pending approval, rejected, hidden) holds
+ * the name: the install stops there rather than take it from another registry (dependency confusion).
+ */
+export function assertInstallable(meta: PackageMetadata, registry: string): void {
+  if (meta.hidden)
+    throw new AamError(
+      'NOT_INSTALLABLE',
+      `${meta.name} exists in registry '${registry}' with no installable version (pending approval, rejected or hidden): it is not taken from any other registry`,
+      { package: meta.name, registry },
+    );
+}
+
 export function selectVersion(meta: PackageMetadata, selector: VersionSelector): VersionRecord {
   const byVersion = new Map(meta.versions.map((v) => [v.version, v]));
   switch (selector.$case) {

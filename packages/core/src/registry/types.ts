@@ -28,6 +28,11 @@ export interface PackageMetadata {
   description: string;
   dist_tags: Record<string, string>;
   versions: VersionRecord[];
+  /**
+   * The registry has the name but shows no installable version (pending approval, rejected, hidden from this
+   * reader): the name is taken there, and never taken from another registry.
+   */
+  hidden?: boolean;
 }
 
 export interface RegistryPublishRequest {

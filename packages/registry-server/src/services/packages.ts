@@ -4,7 +4,7 @@ import { DSSE_MEDIA_TYPE, PUBLISH_PREDICATE, type DsseEnvelope } from '@aam/plug
 import type { Principal } from '../auth.js';
 import { BlobStore } from '../blobs.js';
 import { cursorOf, type Page } from '../input.js';
-import { badRequest, notFound } from '../problem.js';
+import { badRequest, notFound, RegistryError } from '../problem.js';
 import { Repository, type VersionRow } from '../repository/index.js';
 import { canSeeHidden, visibleVersion } from './access.js';
 import type { RegistryContext } from './context.js';
@@ -17,7 +17,12 @@ export async function searchPackages(ctx: RegistryContext, text: string, { limit
   return { items, next_cursor: rows.length > limit && last ? cursorOf(last.name) : null };
 }
 
-/** A package with its owners, tags and every version the caller may see (404 if that is none). */
+/**
+ * A package with its owners, tags and every version the caller may see. 404 `package_not_found` when there is
+ * no such package; 404 `package_not_visible` when there is one but the caller may see none of its versions
+ * (pending approval, rejected): a client must know the name is taken here, so that it never takes it from
+ * another registry (dependency confusion). Publishes are in the public audit log anyway.
+ */
 export async function packageDocument(ctx: RegistryContext, p: Principal | undefined, pkg: string) {
   return ctx.db.read(async (q) => {
     const repo = new Repository(q);
@@ -26,7 +31,13 @@ export async function packageDocument(ctx: RegistryContext, p: Principal | undef
     const versions = row
       ? (await repo.versions.inPublishOrder(pkg)).filter((v) => hidden || v.status === 'approved')
       : [];
-    if (!row || versions.length === 0) throw notFound(`Package ${pkg}`, 'package_not_found');
+    if (!row) throw notFound(`Package ${pkg}`, 'package_not_found');
+    if (versions.length === 0)
+      throw new RegistryError(
+        404,
+        'package_not_visible',
+        `Package ${pkg} exists, with no version you may see (pending approval or rejected)`,
+      );
     const tags = await repo.distTags.of(pkg);
     const owners = await repo.owners.namesOf(pkg);
     return {
