@@ -9,6 +9,7 @@ import { hostname } from 'node:os';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import * as openpgp from 'openpgp';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { BASE, MANIFEST, rawArchive } from '../../packages/core/test/support/archives.js';
@@ -472,5 +473,62 @@ describe('3. dependency confusion: a name is taken from the first registry that 
     } finally {
       await lying.close();
     }
+  });
+});
+
+describe('4. a revoked GPG key stays revoked, whatever older copy an envelope carries', () => {
+  it('once a revocation is seen, packages whose envelopes carry the old key are refused', async () => {
+    const w = await new World().withRegistry();
+    const { privateKey } = await openpgp.generateKey({
+      userIDs: [{ name: 'Author', email: 'author@example.org' }],
+      format: 'object',
+    });
+    const fpr = privateKey.getFingerprint().toUpperCase();
+    writeFileSync(join(w.root, 'author.key'), privateKey.armor());
+    const dir = await w.makePackage('signed', '1.0.0');
+    must(
+      await w.aam(['pkg', 'publish', dir, '--sign', '--sign-type', 'gpg'], w.project, {
+        AAM_GPG_KEY_FILE: join(w.root, 'author.key'),
+      }),
+    );
+    writeFileSync(
+      join(w.home, 'config.yaml'),
+      `${readText(join(w.home, 'config.yaml'))}security:\n  require_signature: true\n  on_signature_failure: error\n  trusted_keys: ["${fpr}"]\n`,
+    );
+    must(await w.aam(['install', 'signed']));
+
+    // The author revokes the key; this client sees the revocation once (aam verify FILE --key).
+    const { publicKey: revoked } = await openpgp.revokeKey({
+      key: privateKey,
+      reasonForRevocation: { flag: openpgp.enums.reasonForRevocation.keyCompromised, string: 'stolen' },
+      format: 'armored',
+    });
+    writeFileSync(join(w.root, 'revoked.asc'), revoked);
+    const versions = join(w.registry, 'packages', 'signed', 'versions');
+    const once = await w.aam([
+      'verify',
+      join(versions, '1.0.0.aam'),
+      '--signature',
+      join(versions, '1.0.0.aam.gpg.json'),
+      '--key',
+      join(w.root, 'revoked.asc'),
+    ]);
+    expect(once.code).toBe(1);
+    expect(once.stdout).toContain(`key ${fpr} is revoked`);
+
+    // The registry still serves the envelope with the old copy of the key: refused from now on.
+    const fresh = join(w.root, 'fresh');
+    mkdirSync(fresh);
+    const r = await expectRefusal(
+      w,
+      ['install', 'signed'],
+      { exit: 1, code: 'POLICY_REFUSED' },
+      [fresh],
+      fresh,
+    );
+    expect(r.stdout).toContain(`key ${fpr} is revoked`);
+    const v = await w.aam(['verify']);
+    expect(v.code).toBe(1);
+    expect(v.stdout).toContain('is revoked');
   });
 });

@@ -1,3 +1,6 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import type * as openpgp from 'openpgp';
 import { openpgpModule } from './openpgp-lazy.js';
 import type {
@@ -40,13 +43,24 @@ function message(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
 
+export interface GpgVerifierOptions {
+  /**
+   * Where every copy of a key this client has seen is kept (`$AAM_HOME/keys/openpgp`): a key is always judged
+   * as the merge of all of them, so a revocation seen once is kept, and an envelope carrying an older copy of
+   * the key (without the revocation) cannot bring it back. Without it, only the copies at hand are merged.
+   */
+  keyring?: string;
+}
+
 /**
  * OpenPGP signatures, verified with OpenPGP.js only (no GnuPG needed). Valid means: the signature verifies over
  * the artifact bytes with a key it names, that key (and the signing subkey) was valid when it signed, and neither
- * the key nor the signing subkey is expired or revoked now. Which fingerprints are trusted is the policy's call.
+ * the key nor the signing subkey is expired or revoked now, judged on every copy of the key seen (`--key`, the
+ * envelope, and the keyring of copies seen before). Which fingerprints are trusted is the policy's call.
  */
 export class GpgVerifier implements SignatureVerifier {
   readonly type = 'gpg';
+  constructor(private readonly opts: GpgVerifierOptions = {}) {}
   // One process verifies many packages signed by the same few keys: parse each key copy once (bounded).
   // Validity "now" (expiry, revocation) is checked again on every call.
   private readonly parsedKeys = new Map<string, Promise<openpgp.PublicKey[]>>();
@@ -107,13 +121,18 @@ export class GpgVerifier implements SignatureVerifier {
       }
     }
     const issuer = packet.issuerKeyID.toHex();
-    const key = candidates.find((k) => k.getKeys().some((sub) => sub.getKeyID().toHex() === issuer));
-    if (!key) {
+    const found = candidates.find((k) => k.getKeys().some((sub) => sub.getKeyID().toHex() === issuer));
+    if (!found) {
       const why = unreadable.length ? ` (unreadable keys skipped: ${unreadable.join('; ')})` : '';
       return invalid([
         `no public key for signing key ${issuer.toUpperCase()}: give it with --key or in the envelope${why}`,
       ]);
     }
+    // Every copy of that key at hand and seen before, merged (a revocation in any of them counts), and kept.
+    const key = await this.merged(
+      found,
+      candidates.filter((k) => k.getFingerprint() === found.getFingerprint()),
+    );
     const fingerprint = normalizeFingerprint(key.getFingerprint());
     const signingKey = key.getKeys().find((sub) => sub.getKeyID().toHex() === issuer)!;
     const facts: Partial<SignatureFact> = {
@@ -145,9 +164,87 @@ export class GpgVerifier implements SignatureVerifier {
       ? invalid([...new Set(errors)], facts)
       : { type: 'gpg', valid: true, errors: [], ...facts };
   }
+
+  /**
+   * The key as every copy of it says: the copies given, and those kept in the keyring, merged with OpenPGP.js
+   * (which takes only signatures that verify, so no copy can add a forged revocation or user ID). The copies
+   * given are kept, by content, for next time; past MAX_KEPT_COPIES they are folded into one.
+   */
+  private async merged(key: openpgp.PublicKey, copies: openpgp.PublicKey[]): Promise<openpgp.PublicKey> {
+    const dir = this.opts.keyring
+      ? join(this.opts.keyring, normalizeFingerprint(key.getFingerprint()))
+      : undefined;
+    const kept = dir ? await keptCopies(dir) : [];
+    let merged = key;
+    for (const copy of [...copies, ...kept.map((k) => k.key)]) {
+      if (copy === key) continue;
+      try {
+        merged = (await merged.update(copy)) as openpgp.PublicKey;
+      } catch {
+        // a copy that cannot be merged adds nothing
+      }
+    }
+    if (dir) {
+      try {
+        await keepCopies(dir, copies, kept, merged);
+      } catch {
+        // Best effort: the merge above already judged this signature with every copy.
+      }
+    }
+    return merged;
+  }
+}
+
+async function keptCopies(dir: string): Promise<{ file: string; key: openpgp.PublicKey }[]> {
+  let names: string[];
+  try {
+    names = (await readdir(dir)).filter((n) => n.endsWith('.asc'));
+  } catch {
+    return [];
+  }
+  const out: { file: string; key: openpgp.PublicKey }[] = [];
+  for (const name of names) {
+    try {
+      const [key] = await readKeys(await readFile(join(dir, name), 'utf8'));
+      if (key) out.push({ file: join(dir, name), key });
+    } catch {
+      // an unreadable copy adds nothing (and is never trusted on its own)
+    }
+  }
+  return out;
+}
+
+/**
+ * Keeps each copy given, named by the SHA-256 of its bytes (two processes never overwrite each other's, and a
+ * revocation written once is never lost). Past MAX_KEPT_COPIES, the merge of all is kept and the copies it holds
+ * are removed.
+ */
+async function keepCopies(
+  dir: string,
+  copies: openpgp.PublicKey[],
+  kept: { file: string }[],
+  merged: openpgp.PublicKey,
+): Promise<void> {
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  const write = async (k: openpgp.PublicKey) => {
+    const armored = k.armor();
+    const file = join(dir, `${createHash('sha256').update(armored).digest('hex')}.asc`);
+    const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+    await writeFile(tmp, armored, { mode: 0o644 });
+    await rename(tmp, file);
+    return file;
+  };
+  if (kept.length + copies.length <= MAX_KEPT_COPIES) {
+    for (const c of copies) await write(c);
+    return;
+  }
+  const mergedFile = await write(merged);
+  for (const k of kept) if (k.file !== mergedFile) await rm(k.file, { force: true });
 }
 
 const MAX_CACHED_KEYS = 256;
+/** Copies of one key kept before they are folded into one merged copy. */
+const MAX_KEPT_COPIES = 32;
 
 /** User IDs with a valid self-certification, the primary one first: an unsigned user ID never names the signer. */
 async function certifiedUserIDs(key: openpgp.PublicKey): Promise<string[]> {

@@ -473,3 +473,82 @@ describe('GpgVerifier refuses', () => {
   // A fingerprint that only shares the last 16 hex digits (the key id) with a trusted one is a policy matter:
   // the verifier reports the full fingerprint, and the policy (vectors, test/e2e/gpg.test.ts) compares it.
 });
+
+describe('a revocation once seen is kept (every copy of a key merged)', () => {
+  /** The AAM envelope an old signer would publish: the signature, and the key as it was then. */
+  const envelopeOf = (sig: string, key: openpgp.PublicKey): Uint8Array =>
+    new TextEncoder().encode(
+      JSON.stringify({
+        type: 'gpg',
+        fingerprint: key.getFingerprint().toUpperCase(),
+        signature: sig,
+        public_key: key.armor(),
+      }),
+    );
+  const revoke = async (privateKey: openpgp.PrivateKey) =>
+    (
+      await openpgp.revokeKey({
+        key: privateKey,
+        reasonForRevocation: { flag: openpgp.enums.reasonForRevocation.keyCompromised, string: 'stolen' },
+        format: 'object',
+      })
+    ).publicKey;
+
+  it('an envelope carrying the old copy is still refused when --key gives the revoked one', async () => {
+    const { privateKey } = await jsKey();
+    const doc = envelopeOf(await jsSign(privateKey, DATA), privateKey.toPublic());
+    const fact = await new GpgVerifier().verify(
+      artifactOf(DATA),
+      sigDoc(doc),
+      ctxWith((await revoke(privateKey)).armor()),
+    );
+    expect(fact.valid).toBe(false);
+    expect(fact.errors.join('\n')).toContain('is revoked');
+  });
+
+  it('a revocation seen once (kept in the keyring) refuses every later signature by that key', async () => {
+    const keyring = mkdtempSync(join(tmpdir(), 'aam-keyring-'));
+    const { privateKey } = await jsKey();
+    const sig = await jsSign(privateKey, DATA);
+    const old = envelopeOf(sig, privateKey.toPublic());
+    expect((await new GpgVerifier({ keyring }).verify(artifactOf(DATA), sigDoc(old), ctxWith())).valid).toBe(
+      true,
+    );
+    // The revoked copy is seen once (aam verify FILE --key revoked.asc) ...
+    await new GpgVerifier({ keyring }).verify(
+      artifactOf(DATA),
+      sigDoc(sig),
+      ctxWith((await revoke(privateKey)).armor()),
+    );
+    // ... and from then on the old envelope alone no longer passes, in any later process.
+    const later = await new GpgVerifier({ keyring }).verify(artifactOf(DATA), sigDoc(old), ctxWith());
+    expect(later.valid).toBe(false);
+    expect(later.errors.join('\n')).toContain('is revoked');
+    // Without the keyring, the old envelope alone would pass: the kept copy is what refuses it.
+    expect((await new GpgVerifier().verify(artifactOf(DATA), sigDoc(old), ctxWith())).valid).toBe(true);
+  });
+
+  it('a revocation signed by another key is not merged: it revokes nothing', async () => {
+    const keyring = mkdtempSync(join(tmpdir(), 'aam-keyring-'));
+    const { privateKey } = await jsKey();
+    const { privateKey: mallory } = await jsKey();
+    const sig = await jsSign(privateKey, DATA);
+    const forged = await revoke(mallory);
+    // Mallory's revocation signature grafted onto the victim's key packet.
+    const victim = privateKey.toPublic();
+    const graft = await openpgp.readKey({ armoredKey: victim.armor() });
+    graft.revocationSignatures.push(...forged.revocationSignatures);
+    const fact = await new GpgVerifier({ keyring }).verify(
+      artifactOf(DATA),
+      sigDoc(envelopeOf(sig, victim)),
+      ctxWith(graft.armor()),
+    );
+    expect(fact.valid).toBe(true);
+    const again = await new GpgVerifier({ keyring }).verify(
+      artifactOf(DATA),
+      sigDoc(envelopeOf(sig, victim)),
+      ctxWith(),
+    );
+    expect(again.valid).toBe(true);
+  });
+});
