@@ -101,6 +101,8 @@ function prepare({ core, format, count, archiveBytes }) {
     },
     packageEntries: async () => [],
     entry: async (index) => (calls.entry++, bodies[index]),
+    entriesFrom: async (start, limit) =>
+      bodies.slice(start, start + limit).map((bytes, i) => ({ index: start + i, bytes })),
   };
   return { privateKey, publicKey, keyid, vkey: note.vkey, packages, size, source, calls };
 }

@@ -331,6 +331,7 @@ describe('aam policy eval / test / init / show', () => {
     const r = must(await w.aam(['policy', 'init', '--level', 'maximum']));
     expect(r.stdout).toContain('security.require_registry_attestation: true');
     expect(r.stdout).toContain('security.require_audit_log: true');
+    expect(r.stdout).toContain('security.max_log_age: "24h"');
     expect(r.stdout).toMatch(/Next: list who you trust .*security\.trusted_registries/);
     expect(parse(readFileSync(join(w.project, '.aam', 'config.yaml'), 'utf8')).security).toEqual({
       require_signature: true,
@@ -338,6 +339,7 @@ describe('aam policy eval / test / init / show', () => {
       trust_registry_attestations: true,
       require_registry_attestation: true,
       require_audit_log: true,
+      max_log_age: '24h',
     });
     // The test registry is local (file://): no attestation, no audit log, so the install is refused.
     const install = await w.aam(['install', 'x']);

@@ -11,7 +11,8 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import * as openpgp from 'openpgp';
 import { describe, expect, it } from 'vitest';
-import { parse } from 'yaml';
+import { parse, stringify } from 'yaml';
+import { addSignedTime, parseSignerKey } from '../../packages/core/dist/index.js';
 import { BASE, MANIFEST, rawArchive } from '../../packages/core/test/support/archives.js';
 import { createUser, expectStatus, publish } from '../support/registry-http.js';
 import { seededRandom, testSeed } from '../support/seed.js';
@@ -530,5 +531,180 @@ describe('4. a revoked GPG key stays revoked, whatever older copy an envelope ca
     const v = await w.aam(['verify']);
     expect(v.code).toBe(1);
     expect(v.stdout).toContain('is revoked');
+  });
+});
+
+/**
+ * A proxy on loopback in front of a real registry: every request forwarded, and each answer handed to `rewrite`
+ * (by path), which may return other bytes: what a registry that lies, or anyone between it and the client, serves.
+ */
+async function rewritingProxy(
+  target: string,
+  rewrite: (path: string, body: Buffer) => Buffer | undefined,
+): Promise<{ url: string; close(): Promise<void> }> {
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const headers = Object.fromEntries(
+        Object.entries(req.headers).filter(([k]) => !['host', 'connection', 'content-length'].includes(k)),
+      ) as Record<string, string>;
+      const body = chunks.length ? Buffer.concat(chunks) : undefined;
+      fetch(new URL(req.url ?? '/', target), { method: req.method, headers, ...(body ? { body } : {}) })
+        .then(async (up) => {
+          const got = Buffer.from(await up.arrayBuffer());
+          const out = (up.ok ? rewrite(new URL(req.url ?? '/', target).pathname, got) : undefined) ?? got;
+          res.writeHead(up.status, {
+            'content-type': up.headers.get('content-type') ?? 'application/octet-stream',
+          });
+          res.end(out);
+        })
+        .catch((e: Error) => {
+          res.writeHead(502);
+          res.end(e.message);
+        });
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: () => new Promise((r) => server.close(() => r())),
+  };
+}
+
+/** Adds `security` settings to a world's global config. */
+function secure(w: World, security: Record<string, unknown>): void {
+  const file = join(w.home, 'config.yaml');
+  const cfg = parse(readFileSync(file, 'utf8')) as { security?: Record<string, unknown> };
+  cfg.security = { ...cfg.security, ...security };
+  writeFileSync(file, stringify(cfg));
+}
+
+describe('2. a registry cannot move a tag back, hide a yank, or freeze its log unseen', () => {
+  it('metadata that departs from the proven log (a tag moved back, a yank hidden) is refused', async () => {
+    const corp = await startServer();
+    let lie:
+      | ((meta: {
+          dist_tags: Record<string, string>;
+          versions: { version: string; yanked: boolean }[];
+        }) => void)
+      | undefined;
+    const proxy = await rewritingProxy(corp.url, (path, body) => {
+      if (!lie || path !== '/api/v1/packages/x') return undefined;
+      const meta = JSON.parse(body.toString('utf8'));
+      lie(meta);
+      return Buffer.from(JSON.stringify(meta));
+    });
+    try {
+      const author = await httpClient(
+        corp.url,
+        (await createUser(corp.url, corp.adminToken!, 'alice')).token,
+        'corp',
+      );
+      for (const v of ['1.0.0', '1.1.0', '1.2.0'])
+        await author.publishDir(await author.makePackage('x', v, { files: { 'v.md': `${v}\n` } }));
+      // 1.2.0 turns out bad: its author yanks it. The latest installable version is 1.1.0.
+      must(await author.aam(['yank', 'x@1.2.0', '--reason', 'leaks tokens']));
+
+      const w = await httpClient(proxy.url, undefined, 'corp');
+      secure(w, { require_audit_log: true });
+      // Honest answers install 1.1.0; the client keeps its copy of the log (view.json) beside the checkpoint.
+      must(await w.aam(['install', 'x']));
+      expect(readText(join(w.project, '.aam', 'packages', 'x', 'v.md'))).toBe('1.1.0\n');
+      expect(existsSync(join(w.home, 'audit', 'corp', 'view.json'))).toBe(true);
+
+      // The yank hidden: 1.2.0 served as not yanked, so that `latest` leads to it.
+      lie = (m) => {
+        for (const v of m.versions) if (v.version === '1.2.0') v.yanked = false;
+      };
+      const fresh = join(w.root, 'fresh');
+      mkdirSync(fresh);
+      let r = await expectRefusal(w, ['install', 'x'], { exit: 1, code: 'POLICY_REFUSED' }, [fresh], fresh);
+      expect(r.stdout).toContain('registry_state_mismatch');
+      expect(r.stdout).toContain('x@1.2.0 is served as not yanked, but the log yanked it');
+
+      // The tag moved back to an older version (one with a known flaw, say).
+      lie = (m) => {
+        m.dist_tags.latest = '1.0.0';
+      };
+      r = await expectRefusal(w, ['install', 'x'], { exit: 1, code: 'POLICY_REFUSED' }, [fresh], fresh);
+      expect(r.stdout).toContain("tag 'latest' of x is served as 1.0.0, but the log sets it to 1.2.0");
+      // Even an exact version is refused from a registry caught lying about the package.
+      await expectRefusal(w, ['install', 'x@1.0.0'], { exit: 1, code: 'POLICY_REFUSED' }, [fresh], fresh);
+
+      // Honest again: installs.
+      lie = undefined;
+      must(await w.aam(['install', 'x'], fresh));
+      expect(readText(join(fresh, '.aam', 'packages', 'x', 'v.md'))).toBe('1.1.0\n');
+    } finally {
+      await proxy.close();
+      await corp.stop();
+    }
+  });
+
+  it('a checkpoint replayed after max_log_age, with no signed time, or with a forged or future one is refused', async () => {
+    const corp = await startServer();
+    const signer = parseSignerKey(readFileSync(join(corp.storage, 'keys', 'checkpoint.skey'), 'utf8').trim());
+    const bare = (note: string) =>
+      note.slice(0, note.lastIndexOf('\n\n') + 2) +
+      note.slice(note.lastIndexOf('\n\n') + 2).split('\n')[0] +
+      '\n';
+    const now = () => Math.floor(Date.now() / 1000);
+    let serve: ((note: string) => string) | undefined;
+    const proxy = await rewritingProxy(corp.url, (path, body) =>
+      serve && path === '/api/v1/audit/checkpoint' ? Buffer.from(serve(body.toString('utf8'))) : undefined,
+    );
+    try {
+      const author = await httpClient(
+        corp.url,
+        (await createUser(corp.url, corp.adminToken!, 'alice')).token,
+        'corp',
+      );
+      await author.publishDir(await author.makePackage('x', '1.0.0'));
+      const w = await httpClient(proxy.url, undefined, 'corp');
+      secure(w, { max_log_age: '1h' });
+      const attempt = async (name: string, expectCode: 0 | 1) => {
+        const dir = join(w.root, name);
+        mkdirSync(dir);
+        if (expectCode === 0) return must(await w.aam(['install', 'x'], dir));
+        return expectRefusal(w, ['install', 'x'], { exit: 1, code: 'POLICY_REFUSED' }, [dir], dir);
+      };
+      // The registry signs the time it serves the checkpoint at: fresh.
+      await attempt('honest', 0);
+
+      // The same checkpoint as it was served two days ago (what a frozen mirror or a replaying attacker has).
+      serve = (note) => addSignedTime(bare(note), signer, now() - 2 * 86_400);
+      let r = await attempt('replayed', 1);
+      expect(r.stdout).toContain('audit_log_stale');
+      expect(r.stdout).toMatch(/its checkpoint was signed 1728\d\d s ago; max_log_age is 3600 s/);
+
+      // No signed time at all (a registry from before signed times, or one that stripped it).
+      serve = bare;
+      r = await attempt('unsigned-time', 1);
+      expect(r.stdout).toContain('its checkpoint carries no signed time');
+
+      // A signed time whose signature does not verify: the checkpoint is not the registry's.
+      serve = (note) => {
+        const lines = addSignedTime(bare(note), signer, now()).split('\n');
+        const last = lines.length - 2;
+        const blob = Buffer.from(lines[last]!.split(' ').pop()!, 'base64');
+        blob[20] = blob[20]! ^ 1;
+        lines[last] = `${lines[last]!.slice(0, lines[last]!.lastIndexOf(' '))} ${blob.toString('base64')}`;
+        return lines.join('\n');
+      };
+      r = await attempt('forged-time', 1);
+      expect(r.stdout).toMatch(/it was not verified: .*signed time on the checkpoint .* does not verify/);
+
+      // A time signed in advance (a day ahead), to be replayed later as fresh.
+      serve = (note) => addSignedTime(bare(note), signer, now() + 86_400);
+      r = await attempt('future-time', 1);
+      expect(r.stdout).toMatch(/signed 864\d\d s ahead of this machine's clock/);
+
+      serve = undefined;
+      await attempt('honest-again', 0);
+    } finally {
+      await proxy.close();
+      await corp.stop();
+    }
   });
 });

@@ -460,16 +460,20 @@ describe('HTTP registry (SQLite): publish, install, tags, yank, owners, tokens (
     expect(lines[6]).toMatch(
       /^✓ 5 entries verified against checkpoint \d+ \(first checkpoint seen from this registry: trusted on first use and stored\)$/,
     );
+    // The registry signs the time it serves the checkpoint at (max_log_age reads it).
+    const signedAt = /^ {2}Checkpoint signed by the registry at (\S+)$/.exec(lines[7]!)?.[1];
+    expect(Math.abs(Date.now() - Date.parse(signedAt!))).toBeLessThan(120_000);
     const size1 = Number(/checkpoint (\d+)/.exec(lines[6]!)![1]);
     expect(existsSync(join(consumer.home, 'audit/main/checkpoint'))).toBe(true);
 
     must(await alice.aam(['dist-tag', 'add', '@acme/yanky@1.0.0', 'stable']));
     const second = json<{
-      checkpoint: { size: number; note: string };
+      checkpoint: { size: number; note: string; signed_at: string };
       previous_checkpoint: { size: number };
       entries: { event: string; subject: string; verified: boolean }[];
     }>(must(await consumer.aam(['info', '@acme/yanky', '--audit-log', '--json'])));
     expect(second.previous_checkpoint.size).toBe(size1);
+    expect(Date.parse(second.checkpoint.signed_at)).toBeGreaterThanOrEqual(Date.parse(signedAt!));
     expect(second.checkpoint.size).toBeGreaterThan(size1);
     expect(second.entries[0]).toMatchObject({ event: 'tag.set', subject: 'stable=1.0.0', verified: true });
     expect(readText(join(consumer.home, 'audit/main/checkpoint'))).toBe(second.checkpoint.note);
@@ -509,7 +513,8 @@ describe('HTTP registry (SQLite): approvals (--require-approval)', () => {
     const dir = project(consumer, 'pending');
     const notYet = await consumer.aam(['install', '@team/lib'], dir);
     expect(notYet.code).toBe(1);
-    expect(notYet.stderr).toContain('not found');
+    // The name is taken (never looked for elsewhere), with nothing installable yet.
+    expect(notYet.stderr).toContain("@team/lib exists in registry 'main' with no installable version");
 
     const self = await pat.aam(['approve', '@team/lib@1.0.0', '--json']);
     expect(self.code).toBe(1);
@@ -668,7 +673,9 @@ describe('HTTP registry: the client detects a tampered, rewritten or shrunk audi
     expect(text.code).toBe(1);
     expect(text.stderr).toContain('history was rewritten');
     expect(text.stderr).toContain(`Last verified checkpoint (${auditState(a)}):\n${seenA.trimEnd()}`);
-    expect(text.stderr).toContain(`Checkpoint served now:\n${err.new_checkpoint.trimEnd()}`);
+    // The note served to this run carries another signed time: the checkpoint and its signature are the same.
+    const untimed = err.new_checkpoint.slice(0, err.new_checkpoint.lastIndexOf('— '));
+    expect(text.stderr).toContain(`Checkpoint served now:\n${untimed}`);
     expect(readdirSync(join(a.home, 'audit/main')).filter((f) => f.startsWith('evidence-')).length).toBe(2);
 
     // The documented limit of trust on first use: a client that never saw the old log accepts the new one.
@@ -705,8 +712,10 @@ describe('HTTP registry: the client detects a tampered, rewritten or shrunk audi
     expect(j.error).toMatchObject({
       code: 'AUDIT_LOG_ROLLBACK',
       old_checkpoint: seen,
-      new_checkpoint: shrunk,
+      // As served: the insider's checkpoint, with the time it was served at signed on it.
+      new_checkpoint: expect.stringMatching(/\n— \S+ \S+\n$/),
     });
+    expect((j.error.new_checkpoint as string).startsWith(shrunk)).toBe(true);
     expect(readText(auditState(c))).toBe(seen);
   });
 

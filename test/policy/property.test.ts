@@ -4,6 +4,7 @@ import { referenceDecision, type ModelConfig, type ModelFacts } from './referenc
 import { TRUST_LEVELS } from '../../packages/core/src/policy/levels.js';
 import { prebuiltEngine, security, summary } from './support.js';
 import { testSeed } from '../support/seed.js';
+import { durationSeconds } from '../../packages/core/src/policy/translate.js';
 
 // Small pools, so that random pairs often hit matches, look-alikes and edge cases.
 const A = `sha256:${'a'.repeat(64)}`;
@@ -52,6 +53,11 @@ const config: fc.Arbitrary<ModelConfig> = fc.record({
   // Mostly off, so that every outcome stays common: each one makes signatures judged and can only fail.
   require_registry_attestation: mostlyFalse,
   require_audit_log: mostlyFalse,
+  // Mostly unset (no limit) for the same reason.
+  max_log_age: fc.oneof(
+    { arbitrary: fc.constant(undefined), weight: 3 },
+    { arbitrary: fc.constantFrom(60, 3600), weight: 1 },
+  ),
 });
 
 const sigstoreSig = fc.record({
@@ -122,13 +128,25 @@ const auditLog = fc.oneof(
       checked: fc.boolean(),
       consistent: fc.boolean(),
       checkpoint_size: fc.nat(100),
+      checkpoint_age: fc.constantFrom(0, 59, 60, 61, 3600, 86400),
+      state_problems: fc.constantFrom([] as string[], [
+        "tag 'latest' of @a/x is served as 1.0.0, but the log sets it to 1.1.0",
+      ]),
       error: fc.constantFrom('local registries have no audit log', 'not consistent', ''),
     },
     { requiredKeys: ['registry', 'checked', 'consistent'] },
   ),
-  // Checked and consistent, often: the only shape that satisfies require_audit_log.
+  // Checked and consistent, often: the only shape that satisfies require_audit_log (and, fresh, max_log_age).
   fc.constantFrom(
     { registry: 'corp', checked: true, consistent: true, checkpoint_size: 7 },
+    {
+      registry: 'corp',
+      checked: true,
+      consistent: true,
+      checkpoint_size: 7,
+      checkpoint_age: 5,
+      state_problems: [] as string[],
+    },
     { registry: 'local', checked: true, consistent: true },
   ),
 );
@@ -228,7 +246,15 @@ describe('the WASM policy agrees with the TypeScript reference model of SPEC §5
           ]
         : f.attestations,
       ...(log
-        ? { audit_log: { registry: f.package.registry || 'corp', checked: true, consistent: true } }
+        ? {
+            audit_log: {
+              registry: f.package.registry || 'corp',
+              checked: true,
+              consistent: true,
+              checkpoint_age: 5,
+              state_problems: [],
+            },
+          }
         : {}),
     }));
 
@@ -242,10 +268,16 @@ describe('the WASM policy agrees with the TypeScript reference model of SPEC §5
     });
     fc.assert(
       fc.property(lists, maximumFacts, (trust, f) => {
-        const cfg = { ...security(TRUST_LEVELS.maximum.security), ...trust } as unknown as ModelConfig;
-        engine.configure(security(cfg));
+        const sec = security({
+          ...TRUST_LEVELS.maximum.security,
+          ...trust,
+          trusted_registries: [...trust.trusted_registries],
+        });
+        engine.configure(sec);
         const got = summary(engine.decide(f));
         outcomes[got.outcome as keyof typeof outcomes]++;
+        // The model reads the policy's view of the config: max_log_age in seconds.
+        const cfg = { ...sec, max_log_age: durationSeconds(sec.max_log_age) } as unknown as ModelConfig;
         expect(got).toEqual(referenceDecision(cfg, f));
         expect(got.outcome).not.toBe('warn');
       }),

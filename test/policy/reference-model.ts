@@ -12,6 +12,8 @@ export interface ModelConfig {
   trusted_registries: string[];
   require_registry_attestation: boolean;
   require_audit_log: boolean;
+  /** Seconds (as the host passes it), 0 when not set. */
+  max_log_age?: number;
 }
 
 export interface ModelSignature {
@@ -39,6 +41,8 @@ export interface ModelAuditLog {
   checked: boolean;
   consistent: boolean;
   checkpoint_size?: number;
+  checkpoint_age?: number;
+  state_problems?: string[];
   error?: string;
 }
 
@@ -201,8 +205,13 @@ export function referenceDecision(cfg: ModelConfig, f: ModelFacts): ModelDecisio
   const required = cfg.require_signature || f.request.require_signature;
   const requireAttestation = cfg.require_registry_attestation;
   const requireAuditLog = cfg.require_audit_log;
+  const maxLogAge = cfg.max_log_age ?? 0;
   const evaluate =
-    required || requireAttestation || requireAuditLog || (f.request.verify && !f.request.no_verify);
+    required ||
+    requireAttestation ||
+    requireAuditLog ||
+    maxLogAge > 0 ||
+    (f.request.verify && !f.request.no_verify);
   if (evaluate) {
     // Under require_registry_attestation the signature rules judge the author's signatures alone: the
     // attestation is required on top of them.
@@ -233,6 +242,16 @@ export function referenceDecision(cfg: ModelConfig, f: ModelFacts): ModelDecisio
     }
     if (requireAuditLog && !auditLogVerified(f)) {
       effects.push({ code: 'audit_log_unverified', effect: 'fail' });
+    }
+    // What the proven log says and what the registry serves must agree (the host compares; any difference fails).
+    const problems = (f.audit_log as Partial<ModelAuditLog> | undefined)?.state_problems;
+    if (Array.isArray(problems) && problems.some((p) => typeof p === 'string')) {
+      effects.push({ code: 'registry_state_mismatch', effect: 'fail' });
+    }
+    // max_log_age: a verified log whose signed time is no older than that.
+    const age = (f.audit_log as Partial<ModelAuditLog> | undefined)?.checkpoint_age;
+    if (maxLogAge > 0 && !(auditLogVerified(f) && typeof age === 'number' && age <= maxLogAge)) {
+      effects.push({ code: 'audit_log_stale', effect: 'fail' });
     }
   }
   const outcome = effects.some((e) => e.effect === 'fail')

@@ -12,6 +12,9 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
   appendLeaf,
+  cosignatureKeyId,
+  parseVerifierKey,
+  signedTime,
   leafHash,
   MemoryNodeStore,
   openCheckpoint,
@@ -196,14 +199,32 @@ export async function logKey(base: string): Promise<LogKey> {
 }
 
 export interface SeenCheckpoint extends ParsedCheckpoint {
+  /** The note as the registry stored it (the time it was served at, signed on it, taken off). */
   note: string;
+  /** The time the registry signed on it as it served it (verified). */
+  signedAt?: Date;
 }
 
-/** Fetches and opens (signature, origin) the current checkpoint. */
+/** Fetches and opens (signature, origin, signed time) the current checkpoint. */
 export async function fetchCheckpoint(base: string, key: LogKey): Promise<SeenCheckpoint> {
   const r = await call<undefined>(base, 'GET', '/api/v1/audit/checkpoint');
   if (r.status !== 200) throw new Error(`checkpoint: ${r.status} ${r.text}`);
-  return { ...openCheckpoint(r.text, key.vkey, key.origin).checkpoint, note: r.text };
+  const verifier = parseVerifierKey(key.vkey);
+  const signedAt = signedTime(r.text, verifier);
+  const stampId = cosignatureKeyId(verifier);
+  // The signed-time lines are the last lines; the note without them is the stored one.
+  const lines = r.text.split('\n');
+  const note = lines
+    .filter((l) => {
+      const blob = l.startsWith('— ') ? Buffer.from(l.split(' ')[2] ?? '', 'base64') : undefined;
+      return !(blob && blob.length === 76 && blob.readUInt32BE(0) === stampId);
+    })
+    .join('\n');
+  return {
+    ...openCheckpoint(r.text, key.vkey, key.origin).checkpoint,
+    note,
+    ...(signedAt ? { signedAt } : {}),
+  };
 }
 
 export function openSeen(note: string, key: LogKey): SeenCheckpoint {

@@ -40,6 +40,11 @@ export async function showAuditLog(
   if (report.newer > 0)
     log(`  ${report.newer} newer entries were appended after that checkpoint and are not shown`);
   const h = report.head;
+  log(
+    h.signedAt
+      ? `  Checkpoint signed by the registry at ${h.signedAt.toISOString()}`
+      : '  The checkpoint carries no signed time: how fresh it is cannot be told',
+  );
   return {
     registry: cfg.name,
     name,
@@ -48,6 +53,7 @@ export async function showAuditLog(
       size: h.checkpoint.size,
       root: h.checkpoint.root.toString('base64'),
       note: h.note,
+      signed_at: h.signedAt?.toISOString() ?? null,
     },
     previous_checkpoint: h.previous ?? null,
     relation: h.relation.$case,

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { loadConfig, mergeConfig } from '../src/config/load.js';
 import { addRegistryToConfig, removeRegistryFromConfig } from '../src/config/edit.js';
 import { identityPatternKind } from '../src/config/identity-pattern.js';
+import { durationSeconds, policyConfig } from '../src/policy/translate.js';
 
 function homeWith(
   global?: string,
@@ -148,6 +149,31 @@ describe("the required registry attestation and audit log (the seed's Maximum le
     const e = loadError('security:\n  require_registry_attestation: true\n  require_audit_log: "yes"\n');
     expect(e.code).toBe('INVALID_CONFIG');
     expect(e.message).toMatch(/config\.yaml:3:22: security\.require_audit_log: must be boolean/);
+  });
+
+  it('max_log_age takes whole seconds or 30m/24h/7d; anything else is refused, never read as "no limit"', () => {
+    for (const [value, seconds] of [
+      ['90', 90],
+      ['"45s"', 45],
+      ['"30m"', 1800],
+      ['"24h"', 86_400],
+      ['"7d"', 604_800],
+    ] as const) {
+      const { env, projectDir } = homeWith(`security:\n  max_log_age: ${value}\n`);
+      const sec = loadConfig({ env, projectDir }).config.security;
+      expect(durationSeconds(sec.max_log_age), value).toBe(seconds);
+      expect(policyConfig(sec).max_log_age).toBe(seconds);
+    }
+    for (const bad of ['0', '-5', '1.5', '"24"', '"1w"', '"0h"', '"24 h"', '""', 'true'])
+      expect(loadError(`security:\n  max_log_age: ${bad}\n`), bad).toMatchObject({
+        code: 'INVALID_CONFIG',
+        message: expect.stringMatching(/security\.max_log_age/),
+      });
+    // Unset: no limit (0 in the policy's data).
+    expect(durationSeconds(undefined)).toBe(0);
+    // Past the schema (a config built in code): a value that is not a duration is an error, not 0.
+    expect(() => durationSeconds('soon')).toThrow(/max_log_age/);
+    expect(() => durationSeconds(-1)).toThrow(/max_log_age/);
   });
 
   it('a complete Maximum config with an HTTP registry loads without warnings', () => {

@@ -1,4 +1,5 @@
 import {
+  addSignedTime,
   appendLeaf,
   encodeAuditEntry,
   MAX_AUDIT_ENTRY_BYTES,
@@ -78,6 +79,15 @@ export class AuditLog {
 
   sign(size: number, root: Buffer): string {
     return signNote(formatCheckpoint({ origin: this.origin, size, root }), this.signer);
+  }
+
+  /**
+   * The checkpoint as served: the stored note plus the time now, signed with the checkpoint key (C2SP
+   * tlog-cosignature format), so a client knows how fresh the log it sees is and a replayed old checkpoint
+   * shows its age.
+   */
+  withSignedTime(note: string, now = new Date()): string {
+    return addSignedTime(note, this.signer, Math.floor(now.getTime() / 1000));
   }
 
   /** Appends one entry; returns its index and the checkpoint covering it. */

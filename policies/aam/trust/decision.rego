@@ -19,6 +19,7 @@ defaults := {
 	"trusted_registries": [],
 	"require_registry_attestation": false,
 	"require_audit_log": false,
+	"max_log_age": 0,
 }
 
 # One setting from data.aam.config.security, else its default. Read key by key: merging the whole config
@@ -106,6 +107,16 @@ evaluate if required
 evaluate if require_attestation
 
 evaluate if require_audit_log
+
+evaluate if require_fresh_log
+
+# max_log_age: seconds (the host converts 24h and the like), 0 when not set.
+max_log_age := n if {
+	n := setting("max_log_age")
+	is_number(n)
+} else := 0
+
+require_fresh_log if max_log_age > 0
 
 evaluate if {
 	input.request.verify == true
@@ -245,6 +256,31 @@ audit_problem := "the host did not check it" if {
 } else := concat("", ["not consistent: ", audit_error]) if {
 	not audit_fact.consistent == true
 } else := concat("", ["the check was made on the log of registry ", json.marshal(object.get(audit_fact, "registry", null)), ", not ", package_registry])
+
+# Where the registry's metadata (versions, yanks, dist-tags) differs from what its proven log says.
+state_problems := [p | some p in ps; is_string(p)] if {
+	ps := audit_fact.state_problems
+	is_array(ps)
+} else := []
+
+# The seconds since the registry signed the checkpoint (a verified signed time), or null.
+checkpoint_age := age if {
+	age := audit_fact.checkpoint_age
+	is_number(age)
+} else := null
+
+# The log was checked, is consistent, and carries a signed time no older than max_log_age.
+log_fresh if {
+	audit_log_verified
+	checkpoint_age != null
+	checkpoint_age <= max_log_age
+}
+
+stale_problem := concat("", ["it was not verified: ", audit_problem]) if {
+	not audit_log_verified
+} else := "its checkpoint carries no signed time" if {
+	checkpoint_age == null
+} else := concat("", ["its checkpoint was signed ", format_int(checkpoint_age, 10), " s ago"])
 
 # ---- Trust on first use: the signer recorded in the lock must sign again. --------------------------
 
@@ -396,6 +432,32 @@ reasons contains {
 	not checksum_mismatch
 	evaluate
 	audit_log_unverified
+}
+
+# What a proven log says is what the registry must serve: a dist-tag moved back, a yank hidden, a version hidden
+# or shown that the log does not hold are all refused, under every on_signature_failure.
+reasons contains {
+	"code": "registry_state_mismatch",
+	"effect": "fail",
+	"rule": "aam.trust.registry_state_mismatch",
+	"message": concat("", ["registry ", audit_registry, " serves ", pkg_id, " otherwise than its audit log says: ", concat("; ", state_problems)]),
+} if {
+	not checksum_mismatch
+	evaluate
+	count(state_problems) > 0
+}
+
+# A log that is older than max_log_age (or cannot say when it was signed) may be frozen or replayed.
+reasons contains {
+	"code": "audit_log_stale",
+	"effect": "fail",
+	"rule": "aam.trust.audit_log_stale",
+	"message": concat("", ["the audit log of registry ", audit_registry, " is not fresh for ", pkg_id, " (", stale_problem, "; max_log_age is ", format_int(max_log_age, 10), " s): a frozen or replayed log"]),
+} if {
+	not checksum_mismatch
+	evaluate
+	require_fresh_log
+	not log_fresh
 }
 
 signer_label(sig) := sig.identity if {

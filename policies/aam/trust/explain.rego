@@ -14,6 +14,7 @@ explain := {
 		"on_signature_failure": mode,
 		"require_registry_attestation": flag_require_attestation,
 		"require_audit_log": flag_require_audit_log,
+		"max_log_age": max_log_age,
 	},
 	"signatures_judged": evaluate_flag,
 	"checksum": {
@@ -31,6 +32,8 @@ explain := {
 		"required": flag_require_audit_log,
 		"fact": audit_fact,
 		"verified": flag_audit_log_verified,
+		"fresh": flag_log_fresh,
+		"state_problems": state_problems,
 	},
 	"trust_on_first_use": {
 		"recorded": sort(recorded_signers),
@@ -107,5 +110,9 @@ flag_attestation_missing if attestation_missing
 else := false
 
 flag_audit_log_verified if audit_log_verified
+
+else := false
+
+flag_log_fresh if log_fresh
 
 else := false

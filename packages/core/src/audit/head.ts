@@ -1,6 +1,7 @@
 import { AamError, type AamErrorCode } from '../errors.js';
 import { openCheckpoint, type ParsedCheckpoint } from '../tlog/checkpoint.js';
 import { hashesEqual } from '../tlog/hash.js';
+import { signedTime } from '../tlog/cosignature.js';
 import { parseVerifierKey } from '../tlog/note.js';
 import { rootsFromConsistency } from '../tlog/proof.js';
 import type { AuditLogSource } from './source.js';
@@ -22,6 +23,8 @@ export interface VerifiedHead {
   /** The last checkpoint verified before this one (verbatim), if any. */
   previous?: { size: number; note: string };
   relation: HeadRelation;
+  /** The time the registry signed on the checkpoint as it served it (verified), when it did. */
+  signedAt?: Date;
 }
 
 export interface VerifyHeadRequest {
@@ -62,7 +65,9 @@ export async function verifyAuditLogHead(req: VerifyHeadRequest): Promise<Verifi
         { ...e.details, registry: req.registry, new_checkpoint: note },
       );
     }
-    const base = { registry: req.registry, origin, checkpoint, note };
+    // A signed time that does not verify refuses the checkpoint, as a bad signature would.
+    const signedAt = signedTime(note, parseVerifierKey(req.vkey));
+    const base = { registry: req.registry, origin, checkpoint, note, ...(signedAt ? { signedAt } : {}) };
     const accept = async (head: VerifiedHead, store = true): Promise<VerifiedHead> => {
       await req.beforeStore?.(head);
       if (store) await state.write(note);

@@ -27,3 +27,13 @@ export {
 } from './entries.js';
 export { packageAuditLog, type PackageAuditReport } from './package-log.js';
 export { auditLogFact } from './version-fact.js';
+export {
+  advanceLogView,
+  foldEntry,
+  readLogView,
+  servedStateProblems,
+  writeLogView,
+  type LogView,
+  type PackageState,
+  type VersionState,
+} from './log-view.js';

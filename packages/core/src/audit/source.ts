@@ -17,6 +17,8 @@ export interface AuditLogSource {
   packageEntries(name: string): Promise<ServedEntry[]>;
   /** The exact bytes of the entry at `index` (what its leaf hashes), or undefined when the log has none there. */
   entry(index: number): Promise<Uint8Array | undefined>;
+  /** Up to `limit` entries from index `start` on, in order, as exact bytes. */
+  entriesFrom(start: number, limit: number): Promise<{ index: number; bytes: Uint8Array }[]>;
 }
 
 const MAX_PAGES = 10_000;
@@ -80,6 +82,25 @@ export class HttpAuditLogSource implements AuditLogSource {
     if (typeof doc.body_base64 === 'string') return Buffer.from(doc.body_base64, 'base64');
     if (typeof doc.body === 'string') return Buffer.from(doc.body, 'utf8');
     throw this.bad(`sent audit entry ${index} without its body`);
+  }
+
+  async entriesFrom(start: number, limit: number): Promise<{ index: number; bytes: Uint8Array }[]> {
+    const doc = await this.registry.getJson<{ items?: unknown }>('/api/v1/audit/entries', {
+      query: { from: start, limit },
+    });
+    if (!Array.isArray(doc.items) || doc.items.length > limit)
+      throw this.bad('sent a malformed page of entries');
+    return (doc.items as Record<string, unknown>[]).map((item) => {
+      if (!Number.isSafeInteger(item?.index)) throw this.bad('sent an entry without an index');
+      const bytes =
+        typeof item.body_base64 === 'string'
+          ? Buffer.from(item.body_base64, 'base64')
+          : typeof item.body === 'string'
+            ? Buffer.from(item.body, 'utf8')
+            : undefined;
+      if (!bytes) throw this.bad(`sent audit entry ${String(item.index)} without its body`);
+      return { index: item.index as number, bytes };
+    });
   }
 
   private hashes(v: unknown, what: string): Buffer[] {

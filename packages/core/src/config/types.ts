@@ -34,6 +34,11 @@ export interface SecurityConfig {
    * on_signature_failure says. Local (file://) registries have no audit log.
    */
   require_audit_log: boolean;
+  /**
+   * The oldest a registry's checkpoint may be (seconds, or `30m`, `24h`, `7d`): older, or without a signed time,
+   * fails `audit_log_stale`. Makes the audit log checked and signatures judged.
+   */
+  max_log_age?: number | string;
   sigstore?: {
     trusted_root?: string;
     fulcio_url?: string;

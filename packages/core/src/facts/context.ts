@@ -1,6 +1,7 @@
 import type { LoadedConfig } from '../config/load.js';
 import { attestationConfigWarnings } from '../config/registry-keys.js';
 import { resolvePolicy } from '../policy/compile.js';
+import { durationSeconds } from '../policy/translate.js';
 import { PolicyEngine } from '../policy/engine.js';
 import type { SignatureVerifier } from '../plugin/contracts.js';
 import type { TrustContext } from './gather.js';
@@ -29,7 +30,10 @@ export async function trustContextFor(
       verifiers: loadedVerifiers,
       request,
       attestations: security.trust_registry_attestations === true,
-      ...(security.require_audit_log === true ? { auditLog: { registries: loaded.config.registries } } : {}),
+      // The audit log is checked when it is required, and when its freshness is (max_log_age).
+      ...(security.require_audit_log === true || durationSeconds(security.max_log_age) > 0
+        ? { auditLog: { registries: loaded.config.registries } }
+        : {}),
       ...(opts.env ? { env: opts.env } : {}),
     },
     // Registry attestations only exist on HTTP registries: say so when the config trusts another kind. And a

@@ -10,7 +10,7 @@ import type {
 } from '../plugin/contracts.js';
 import type { PolicyEngine } from '../policy/engine.js';
 import type { AuditLogFact, Facts } from '../policy/facts.js';
-import type { Registry, SignatureRecord, VersionRecord } from '../registry/types.js';
+import type { PackageMetadata, Registry, SignatureRecord, VersionRecord } from '../registry/types.js';
 import { buildFacts, REGISTRY_ATTESTATION } from './build.js';
 import { failedFact, verifySignature } from './verify-signature.js';
 
@@ -47,7 +47,7 @@ export interface PackageToJudge {
    * The registry it came from and the version's record there (its signatures, audit index and yank mark). A
    * missing record is read from the registry; an unreadable one is an invalid signature fact, never a pass.
    */
-  registry?: { registry: Registry; record?: VersionRecord };
+  registry?: { registry: Registry; record?: VersionRecord; metadata?: PackageMetadata };
   /**
    * Signature documents given directly (`aam verify FILE --signature`), checked offline with `keys` (`--key`).
    * The artifact is then a file: only the name and version the user claims for it (`--name`, `--version`) are
@@ -100,8 +100,12 @@ export async function gatherFacts(pkg: PackageToJudge, trust: TrustContext): Pro
   if (from) {
     const { registry } = from;
     let record = from.record;
+    let metadata = from.metadata;
     try {
-      record ??= (await registry.metadata(pkg.name))?.versions.find((v) => v.version === pkg.version);
+      if (!record) {
+        metadata ??= await registry.metadata(pkg.name);
+        record = metadata?.versions.find((v) => v.version === pkg.version);
+      }
       signatures.push(
         ...(await storedSignatureFacts(
           trust,
@@ -122,6 +126,7 @@ export async function gatherFacts(pkg: PackageToJudge, trust: TrustContext): Pro
           version: pkg.version,
           checksum: pkg.archive.actual,
           auditIndex: record?.audit_index,
+          ...(metadata ? { metadata } : {}),
           ...(trust.env ? { env: trust.env } : {}),
         });
     } catch (e) {

@@ -89,6 +89,8 @@ interface PlannedPackage {
   name: string;
   record: VersionRecord;
   registry: Registry;
+  /** The package's metadata as the registry served it (compared with its audit log at the strictest level). */
+  meta: PackageMetadata;
   locked?: LockedPackage;
 }
 
@@ -256,7 +258,7 @@ async function resolvePlan(
       warnings.push(message);
       req.onEvent?.({ $case: 'warning', message });
     }
-    plan.set(item.name, { name: item.name, record, registry, ...(locked ? { locked } : {}) });
+    plan.set(item.name, { name: item.name, record, registry, meta, ...(locked ? { locked } : {}) });
     for (const [dep, range] of Object.entries(record.dependencies ?? {})) {
       queue.push({
         name: dep,
@@ -328,7 +330,7 @@ async function judgePlan(
   const trust = req.env && !req.trust.env ? { ...req.trust, env: req.env } : req.trust;
   const out: JudgedPackage[] = [];
   for (const p of plan.values()) {
-    const { name, record, registry, locked } = p;
+    const { name, record, registry, meta, locked } = p;
     const id = `${name}@${record.version}`;
     const archive = await fetchArchive(registry, name, record.version, limits.maxArchiveSize);
     const judgement = await judge(
@@ -337,7 +339,7 @@ async function judgePlan(
         version: record.version,
         archive,
         expected: record.checksum,
-        registry: { registry, record },
+        registry: { registry, record, metadata: meta },
         ...(locked ? { locked } : {}),
       },
       trust,

@@ -31,6 +31,15 @@ export interface AuditLogFact {
   consistent: boolean;
   /** The size of the checkpoint the check was made against. */
   checkpoint_size?: number;
+  /** When the registry signed that checkpoint as it served it (a verified signed time). */
+  checkpoint_time?: string;
+  /** Seconds from that signed time to the check (`max_log_age`). */
+  checkpoint_age?: number;
+  /**
+   * Where the package's metadata as served (versions, yanks, dist-tags) differs from what the proven log says;
+   * empty when they agree; absent when the host had no metadata to compare.
+   */
+  state_problems?: string[];
   /** Why the log was not checked, or why it is not consistent. */
   error?: string;
 }

@@ -22,13 +22,14 @@ export const TRUST_LEVELS: Record<
   },
   maximum: {
     summary:
-      'Strict + a trusted registry attestation + a consistent registry audit log (high-security environments)',
+      'Strict + a trusted registry attestation + a consistent, fresh registry audit log whose state the registry serves (high-security environments)',
     security: {
       require_signature: true,
       on_signature_failure: 'error',
       trust_registry_attestations: true,
       require_registry_attestation: true,
       require_audit_log: true,
+      max_log_age: '24h',
     },
     todo: 'list who you trust in security.trusted_identities and/or security.trusted_keys, and the registries whose attestations you trust in security.trusted_registries (HTTP registries added with `aam registry add`; local file:// registries have no attestations and no audit log, so their packages fail)',
   },

@@ -1,3 +1,4 @@
+import { AamError } from '../errors.js';
 import type { SecurityConfig } from '../config/types.js';
 
 /** The package the generated module declares; the default policy reads `data.aam.config.security`. */
@@ -14,7 +15,23 @@ export function policyConfig(security: SecurityConfig): Record<string, unknown> 
     trusted_registries: security.trusted_registries,
     require_registry_attestation: security.require_registry_attestation,
     require_audit_log: security.require_audit_log,
+    // Seconds, 0 for none: the policy compares numbers, never parses durations.
+    max_log_age: durationSeconds(security.max_log_age),
   };
+}
+
+/** `max_log_age` in seconds (0 when not set): a number of seconds, or `<n>s|m|h|d`. */
+export function durationSeconds(value: number | string | undefined): number {
+  if (value === undefined) return 0;
+  if (typeof value === 'number' && Number.isSafeInteger(value) && value > 0) return value;
+  const m = typeof value === 'string' ? /^([1-9][0-9]*)([smhd])$/.exec(value) : null;
+  // The schema refuses these first; a config built in code gets the same refusal, never "no limit".
+  if (!m)
+    throw new AamError(
+      'INVALID_CONFIG',
+      `security.max_log_age must be whole seconds or <n>s|m|h|d (30m, 24h, 7d), not ${JSON.stringify(value)}`,
+    );
+  return Number(m[1]) * { s: 1, m: 60, h: 3600, d: 86400 }[m[2] as 's' | 'm' | 'h' | 'd'];
 }
 
 /**

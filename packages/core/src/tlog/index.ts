@@ -48,3 +48,5 @@ export {
   type CheckpointVerifiers,
   type ParsedCheckpoint,
 } from './checkpoint.js';
+export { addSignedTime, COSIGNATURE_ALG_ED25519, cosignatureKeyId, signedTime } from './cosignature.js';
+export { CompactRange } from './compact-range.js';

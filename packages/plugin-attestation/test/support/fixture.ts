@@ -117,6 +117,10 @@ export class MemoryLog implements AuditLogSource {
     const body = this.bodies[index];
     return this.serveEntry ? this.serveEntry(index, body) : body;
   }
+
+  async entriesFrom(start: number, limit: number): Promise<{ index: number; bytes: Uint8Array }[]> {
+    return this.bodies.slice(start, start + limit).map((bytes, i) => ({ index: start + i, bytes }));
+  }
 }
 
 export interface StatementInput {

@@ -29,9 +29,15 @@ export const auditRoutes: FastifyPluginAsync<RouteOptions> = async (app, { ctx }
     return consistencyProof(ctx, from, to);
   });
 
+  // `from=N`: the entries from index N on (a client bringing its copy of the log up to date); else by cursor.
   app.get('/api/v1/audit/entries', async (req: Req) => {
-    const { package: pkg, event, actor } = req.query;
-    return auditEntries(ctx, { package: pkg, event, actor }, pageRequest(req.query, 50));
+    const { package: pkg, event, actor, from } = req.query;
+    const page = pageRequest(req.query, 50);
+    if (from !== undefined && page.after === null) {
+      const start = wholeNumber(from, 'from');
+      if (start > 0) page.after = String(start - 1);
+    }
+    return auditEntries(ctx, { package: pkg, event, actor }, page);
   });
 
   app.get('/api/v1/audit/entries/:id', async (req: Req) =>

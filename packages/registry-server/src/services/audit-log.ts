@@ -19,9 +19,9 @@ const entryDocument = (r: EntryRow): EntryDocument => ({
   leaf_hash: Buffer.from(r.leaf_hash).toString('base64'),
 });
 
-/** The latest signed checkpoint (a C2SP note). */
+/** The latest signed checkpoint (a C2SP note), with the time it is served at signed on it. */
 export async function latestCheckpoint(ctx: RegistryContext): Promise<string> {
-  return (await ctx.db.read((q) => ctx.audit.head(q))).checkpoint;
+  return ctx.audit.withSignedTime((await ctx.db.read((q) => ctx.audit.head(q))).checkpoint);
 }
 
 /** The proof that entry `index` is in the tree of `size` entries (RFC 6962). */
