@@ -13,13 +13,13 @@ import { createRequire } from 'node:module';
 import { availableParallelism, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { gzipSync } from 'node:zlib';
 import { elapsedMs, median } from './lib/measure.mjs';
 import { loadCore } from './lib/core.mjs';
 import { fixed, formatRatio, printLines, printSection } from './lib/report.mjs';
 import { startPostgres } from './lib/postgres.mjs';
 import { treeCpuMs } from './lib/proc-cpu.mjs';
 import { spawnAamRegistry } from './lib/registry-server.mjs';
+import { tarGz } from './lib/tar.mjs';
 import { installVerdaccio, startVerdaccio, verdaccioAddUser, verdaccioVersionOf } from './lib/verdaccio.mjs';
 
 export const registrySizes = {
@@ -39,28 +39,12 @@ const REPO = fileURLToPath(new URL('..', import.meta.url));
 const requireRoot = createRequire(join(REPO, 'package.json'));
 const autocannon = requireRoot('autocannon');
 const AUTOCANNON_VERSION = requireRoot('autocannon/package.json').version;
-/** tar-stream is what @aam/core packs with: resolve it the way core does. */
-const tar = createRequire(join(REPO, 'packages', 'core', 'package.json'))('tar-stream');
 
 const DL = 'bench-dl';
 const PUB = 'bench-pub';
 const VERSION = '1.0.0';
 
 // ---- archives, built in memory ----------------------------------------------------------------------
-
-/** A gzipped tar of `files` ([{ path, bytes }], sorted by path), with packPackage's header fields. */
-function tarGz(files) {
-  return new Promise((resolve, reject) => {
-    const pack = tar.pack();
-    const chunks = [];
-    pack.on('data', (c) => chunks.push(c));
-    pack.on('error', reject);
-    pack.on('end', () => resolve(gzipSync(Buffer.concat(chunks), { level: 9 })));
-    const common = { uid: 0, gid: 0, uname: '', gname: '', mtime: new Date(0), type: 'file', mode: 0o644 };
-    for (const f of files) pack.entry({ ...common, name: f.path, size: f.bytes.length }, f.bytes);
-    pack.finalize();
-  });
-}
 
 /**
  * The aam package `name` (made by initPackageFlow, plus the payload): its directory, its files and the

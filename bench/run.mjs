@@ -17,6 +17,7 @@ import { benchSigstore } from './sigstore.mjs';
 import { benchRegistry } from './registry.mjs';
 import { benchAuditLog } from './audit-log.mjs';
 import { benchAttestation } from './attestation.mjs';
+import { benchInstallChecks } from './install-checks.mjs';
 
 /** The benchmarks in running order: --only name, key in the results and the --json output, function. */
 const BENCHMARKS = [
@@ -29,6 +30,7 @@ const BENCHMARKS = [
   { name: 'registry', key: 'registry', run: benchRegistry },
   { name: 'audit-log', key: 'auditLog', run: benchAuditLog },
   { name: 'attestation', key: 'attestation', run: benchAttestation },
+  { name: 'install-checks', key: 'installChecks', run: benchInstallChecks },
 ];
 const NAMES = BENCHMARKS.map((b) => b.name);
 

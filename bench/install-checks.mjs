@@ -1,0 +1,221 @@
+// Benchmark 10: what the refusals under attack cost on a 30-package install from the HTTP registry.
+//   `aam install p1 ... p30` (one command, a fresh project each time) through the real CLI against aam's
+//   registry server (SQLite, its own process), whose audit log also holds a history of tag moves;
+//   lanes, alternating in each round:
+//     default: the default config (the checks that are always on: install directories, bounds, the process
+//              lock and install intent, the dry-run staging code);
+//     strict, warm: require_audit_log + max_log_age: 24h, with the client's copy of the log kept from an
+//              earlier install (the checkpoint's signed time verified, the served metadata compared with the
+//              proven log, the new publish proven);
+//     strict, cold: the same on a client that has never seen the registry: every entry of the log fetched,
+//              folded and proven against the checkpoint before the first package is judged;
+//     npm (the peer): `npm install --offline` of 30 local tarballs with the same files.
+import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { median } from './lib/measure.mjs';
+import { loadCore } from './lib/core.mjs';
+import { spawnAamRegistry } from './lib/registry-server.mjs';
+import { formatMs, formatRatio, printLines, printSection } from './lib/report.mjs';
+import { tarGz } from './lib/tar.mjs';
+import { aam, aamEnv, npm, npmEnv } from './lib/tools.mjs';
+
+export const installChecksSizes = {
+  quick: { packages: 30, rounds: 2, historyEntries: 500 },
+  full: { packages: 30, rounds: 10, historyEntries: 20_000 },
+};
+
+const VERSION = '1.0.0';
+const CONCURRENCY = 8;
+
+const name = (i) => `bench-chk-${i}`;
+
+async function request(url, method, path, token, body, headers = {}) {
+  const res = await fetch(new URL(path, url), {
+    method,
+    headers: { authorization: `Bearer ${token}`, ...headers },
+    ...(body !== undefined ? { body } : {}),
+  });
+  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
+  return res;
+}
+
+/** Runs `job(i)` for i in [0, n), `CONCURRENCY` at a time. */
+async function pool(n, job) {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      while (next < n) await job(next++);
+    }),
+  );
+}
+
+/** The 30 packages (aam archives, packed by packPackage) and the same files as npm tarballs. */
+async function makePackages(core, workDir, count) {
+  const out = [];
+  mkdirSync(join(workDir, 'archives'), { recursive: true });
+  mkdirSync(join(workDir, 'tarballs'), { recursive: true });
+  for (let i = 1; i <= count; i++) {
+    const dir = join(workDir, 'packages', name(i));
+    await core.initPackageFlow({ dir, name: name(i), version: VERSION, description: `Package ${i}` });
+    writeFileSync(join(dir, 'README.md'), `# ${name(i)}\n\n${'A skill for the benchmark. '.repeat(40)}\n`);
+    const packed = await core.packPackage(dir, {
+      outDir: join(workDir, 'archives'),
+      maxArchiveSize: 50 << 20,
+    });
+    const files = (await core.collectPackEntries(dir)).map((e) => ({
+      path: `package/${e.path}`,
+      bytes: readFileSync(e.abs),
+    }));
+    const pj = { name: name(i), version: VERSION, description: `Package ${i}`, license: 'MIT' };
+    files.push({ path: 'package/package.json', bytes: Buffer.from(JSON.stringify(pj, null, 2) + '\n') });
+    files.sort((a, b) => a.path.localeCompare(b.path));
+    const tarball = join(workDir, 'tarballs', `${name(i)}-${VERSION}.tgz`);
+    writeFileSync(tarball, await tarGz(files));
+    out.push({ name: name(i), archive: readFileSync(packed.file), tarball });
+  }
+  return out;
+}
+
+/** Publishes the packages, then `history` tag moves (a log with a past: what a cold client reads first). */
+async function fillRegistry(reg, packages, history) {
+  await pool(packages.length, async (i) => {
+    const form = new FormData();
+    form.append('archive', new Blob([packages[i].archive]), 'package.aam');
+    await request(
+      reg.url,
+      'PUT',
+      `/api/v1/packages/${packages[i].name}/versions/${VERSION}`,
+      reg.adminToken,
+      form,
+    );
+  });
+  await pool(history, async (i) => {
+    const pkg = packages[i % packages.length].name;
+    await request(
+      reg.url,
+      'PUT',
+      `/api/v1/packages/${pkg}/dist-tags/t${i % 7}`,
+      reg.adminToken,
+      JSON.stringify({ version: VERSION }),
+      { 'content-type': 'application/json' },
+    );
+  });
+}
+
+function aamInstall(packages, env, cwd) {
+  mkdirSync(cwd, { recursive: true });
+  const { ms } = aam(['install', ...packages.map((p) => p.name)], { env, cwd });
+  for (const p of packages)
+    if (!existsSync(join(cwd, '.aam', 'packages', p.name, 'aam.yaml')))
+      throw new Error(`aam install exited 0 but did not install ${p.name} into ${cwd}`);
+  return ms;
+}
+
+function npmInstall(packages, env, cwd) {
+  mkdirSync(cwd, { recursive: true });
+  writeFileSync(join(cwd, 'package.json'), JSON.stringify({ name: 'p', version: '0.0.0', private: true }));
+  const args = ['install', '--no-audit', '--no-fund', '--offline', '--ignore-scripts'];
+  const { ms } = npm([...args, ...packages.map((p) => p.tarball)], { env, cwd });
+  for (const p of packages)
+    if (!existsSync(join(cwd, 'node_modules', p.name, 'package.json')))
+      throw new Error(`npm install exited 0 but did not install ${p.name} into ${cwd}`);
+  return ms;
+}
+
+/** A client home with the registry added (its checkpoint key pinned) and `security` settings. */
+function clientHome(dir, url, security) {
+  const env = aamEnv(dir);
+  aam(['registry', 'add', 'corp', url, '--default'], { env });
+  if (security) {
+    const file = join(dir, 'config.yaml');
+    writeFileSync(file, `${readFileSync(file, 'utf8')}security:\n${security}`);
+  }
+  return env;
+}
+
+const STRICT = '  require_audit_log: true\n  max_log_age: 24h\n';
+
+export async function benchInstallChecks({ workDir, quick }) {
+  const {
+    packages: count,
+    rounds,
+    historyEntries,
+  } = quick ? installChecksSizes.quick : installChecksSizes.full;
+  printSection(
+    `Install checks: aam install of ${count} packages from the HTTP registry (log of ~${historyEntries.toLocaleString('en-US')} entries), ${rounds} rounds`,
+  );
+  const core = await loadCore();
+  const packages = await makePackages(core, workDir, count);
+  const reg = await spawnAamRegistry({
+    storage: join(workDir, 'registry'),
+    db: `sqlite:${join(workDir, 'registry', 'registry.db')}`,
+  });
+  try {
+    await fillRegistry(reg, packages, historyEntries);
+    const defaultEnv = clientHome(join(workDir, 'home-default'), reg.url);
+    const warmEnv = clientHome(join(workDir, 'home-strict'), reg.url, STRICT);
+    const coldTemplate = join(workDir, 'home-cold-template');
+    clientHome(coldTemplate, reg.url, STRICT);
+    const npmEnvironment = npmEnv(workDir);
+    // Warm-ups (untimed): the warm client builds its copy of the log; npm fills its cache.
+    aamInstall(packages, warmEnv, join(workDir, 'projects', 'warmup-strict'));
+    npmInstall(packages, npmEnvironment, join(workDir, 'projects', 'warmup-npm'));
+
+    const times = { default: [], strictWarm: [], strictCold: [], npm: [] };
+    for (let r = 0; r < rounds; r++) {
+      const project = (lane) => join(workDir, 'projects', `${lane}-${r}`);
+      times.default.push(aamInstall(packages, defaultEnv, project('default')));
+      times.strictWarm.push(aamInstall(packages, warmEnv, project('warm')));
+      const coldHome = join(workDir, `home-cold-${r}`);
+      cpSync(coldTemplate, coldHome, { recursive: true });
+      times.strictCold.push(aamInstall(packages, aamEnv(coldHome), project('cold')));
+      times.npm.push(npmInstall(packages, npmEnvironment, project('npm')));
+    }
+    const m = Object.fromEntries(Object.entries(times).map(([k, v]) => [k, median(v)]));
+    const ratios = {
+      warmVsDefault: m.strictWarm / m.default,
+      coldVsDefault: m.strictCold / m.default,
+      defaultVsNpm: m.default / m.npm,
+      warmVsNpm: m.strictWarm / m.npm,
+    };
+    printLines([
+      [`aam install, default config (median of ${rounds})`, formatMs(m.default)],
+      [`aam install, strict, client log kept (median of ${rounds})`, formatMs(m.strictWarm)],
+      [`aam install, strict, first visit: whole log read (median of ${rounds})`, formatMs(m.strictCold)],
+      [`npm install --offline of ${count} tarballs (median of ${rounds})`, formatMs(m.npm)],
+      ['cost of the checks: strict warm / default', formatRatio(ratios.warmVsDefault)],
+      ['first visit: strict cold / default', formatRatio(ratios.coldVsDefault)],
+      ['ratio aam install (default) / npm install', formatRatio(ratios.defaultVsNpm)],
+      ['ratio aam install (strict, warm) / npm install', formatRatio(ratios.warmVsNpm)],
+    ]);
+    const bench = 'install checks';
+    return {
+      json: { packages: count, rounds, historyEntries, timesMs: times, medianMs: m, ratios },
+      summary: [
+        {
+          benchmark: bench,
+          measure: `${count}-package install, default config`,
+          aam: formatMs(m.default),
+          peer: `npm install ${formatMs(m.npm)}`,
+          ratio: ratios.defaultVsNpm,
+        },
+        {
+          benchmark: bench,
+          measure: `${count}-package install, strict (log kept)`,
+          aam: formatMs(m.strictWarm),
+          peer: `default config ${formatMs(m.default)}`,
+          ratio: ratios.warmVsDefault,
+        },
+        {
+          benchmark: bench,
+          measure: `${count}-package install, strict (first visit)`,
+          aam: formatMs(m.strictCold),
+          peer: `default config ${formatMs(m.default)}`,
+          ratio: ratios.coldVsDefault,
+        },
+      ],
+    };
+  } finally {
+    await reg.stop();
+  }
+}
