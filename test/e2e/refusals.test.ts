@@ -698,7 +698,7 @@ describe('2. a registry cannot move a tag back, hide a yank, or freeze its log u
       // A time signed in advance (a day ahead), to be replayed later as fresh.
       serve = (note) => addSignedTime(bare(note), signer, now() + 86_400);
       r = await attempt('future-time', 1);
-      expect(r.stdout).toMatch(/signed 864\d\d s ahead of this machine's clock/);
+      expect(r.stdout).toMatch(/signed 86[34]\d\d s ahead of this machine's clock/);
 
       serve = undefined;
       await attempt('honest-again', 0);
