@@ -100,6 +100,28 @@ describe('1. names never share an install directory', () => {
   });
 });
 
+describe('1b. names and paths that Object.prototype knows are data, not inherited properties', () => {
+  it('a package named constructor installs and verifies; an added file named toString is untracked', async () => {
+    const w = await new World().withRegistry();
+    await w.publish('constructor', '1.0.0', { files: { 'a.md': 'a\n' } });
+    must(await w.aam(['install', 'constructor']));
+    must(await w.aam(['verify']));
+    must(await w.aam(['install']));
+    const dir = join(w.project, '.aam', 'packages', 'constructor');
+    writeFileSync(join(dir, 'toString'), 'added\n');
+    writeFileSync(join(dir, '__proto__'), 'added\n');
+    const v = await w.aam(['verify', '--json']);
+    expect(v.code).toBe(1);
+    const files = json<{ packages: { files: { path: string; status: string }[] }[] }>(v).packages[0]!.files;
+    expect(files).toEqual(
+      expect.arrayContaining([
+        { path: 'toString', status: 'untracked' },
+        { path: '__proto__', status: 'untracked' },
+      ]),
+    );
+  });
+});
+
 /** A YAML "billion laughs": seven levels of ten aliases each. */
 const ALIAS_BOMB = [
   'a: &a ["x","x","x","x","x","x","x","x","x","x"]',
@@ -242,6 +264,24 @@ describe('5. a replaced compiled policy in the cache never decides', () => {
     const again = await w.aam(['install', '@corp/tool']);
     expect(again.code).toBe(1);
     expect(again.stderr).not.toContain('does not match its seal');
+
+    // A key file that is not 32 bytes of hex (cut short, garbage) is no key: never an empty HMAC key.
+    const keyFile = join(w.home, 'keys', 'policy-cache.key');
+    writeFileSync(keyFile, 'z'.repeat(64), { mode: 0o600 });
+    writeFileSync(join(cacheDir, entry!), permissive);
+    writeFileSync(
+      join(cacheDir, `${entry}.seal`),
+      createHmac('sha256', Buffer.alloc(0))
+        .update(entry!.slice(0, -5))
+        .update('\0')
+        .update(permissive)
+        .digest('hex'),
+    );
+    const garbage = await expectRefusal(w, ['install', '@corp/tool'], { exit: 1, code: 'POLICY_REFUSED' }, [
+      w.project,
+    ]);
+    expect(garbage.stdout).toContain('needs 2 distinct trusted signers');
+    expect(readText(keyFile)).toMatch(/^[0-9a-f]{64}$/);
   });
 });
 
@@ -364,46 +404,49 @@ describe('7. crashes: kill -9 at any moment of an install', () => {
     expect(interrupted + inconsistent).toBeGreaterThan(0);
   });
 
-  it('an install killed after it swapped the files in, before it wrote the lock, is put back by the next', async () => {
-    const w = await new World().withRegistry();
-    await w.publish('x', '1.0.0', { files: { 'v.md': 'one\n' } });
-    await w.publish('x', '2.0.0', { files: { 'v.md': 'two\n' } });
-    await w.publish('y', '1.0.0');
-    must(await w.aam(['install', 'x@1.0.0']));
-    const lockBefore = readText(join(w.project, '.aam', 'aam-lock.yaml'));
-    // What the install of x@2.0.0 and y@1.0.0 leaves when killed between its swap and its lock write: the new
-    // files in place, the old ones aside in its staging directory with its intent, the lock untouched.
-    const aam = join(w.project, '.aam');
-    const staging = join(aam, '.staging-killed');
-    mkdirSync(join(staging, 'old'), { recursive: true });
-    renameSync(join(aam, 'packages', 'x'), join(staging, 'old', 'x'));
-    const other = new World();
-    must(await other.aam(['registry', 'add', 'main', `file://${w.registry}`, '--default']));
-    must(await other.aam(['install', 'x@2.0.0', 'y@1.0.0']));
-    renameSync(join(other.project, '.aam', 'packages', 'x'), join(aam, 'packages', 'x'));
-    renameSync(join(other.project, '.aam', 'packages', 'y'), join(aam, 'packages', 'y'));
-    writeFileSync(
-      join(staging, 'intent.json'),
-      JSON.stringify([
+  for (const intent of ['whole', 'damaged'] as const)
+    it(`an install killed after it swapped the files in, before it wrote the lock, is put back by the next (intent ${intent})`, async () => {
+      const w = await new World().withRegistry();
+      await w.publish('x', '1.0.0', { files: { 'v.md': 'one\n' } });
+      await w.publish('x', '2.0.0', { files: { 'v.md': 'two\n' } });
+      await w.publish('y', '1.0.0');
+      must(await w.aam(['install', 'x@1.0.0']));
+      const lockBefore = readText(join(w.project, '.aam', 'aam-lock.yaml'));
+      // What the install of x@2.0.0 and y@1.0.0 leaves when killed between its swap and its lock write: the new
+      // files in place, the old ones aside in its staging directory with its intent, the lock untouched.
+      const aam = join(w.project, '.aam');
+      const staging = join(aam, '.staging-killed');
+      mkdirSync(join(staging, 'old'), { recursive: true });
+      renameSync(join(aam, 'packages', 'x'), join(staging, 'old', 'x'));
+      const other = new World();
+      must(await other.aam(['registry', 'add', 'main', `file://${w.registry}`, '--default']));
+      must(await other.aam(['install', 'x@2.0.0', 'y@1.0.0']));
+      renameSync(join(other.project, '.aam', 'packages', 'x'), join(aam, 'packages', 'x'));
+      renameSync(join(other.project, '.aam', 'packages', 'y'), join(aam, 'packages', 'y'));
+      const text = JSON.stringify([
         { name: 'x', version: '2.0.0' },
         { name: 'y', version: '1.0.0' },
-      ]),
-    );
-    const v = await w.aam(['verify']);
-    expect(v.code).toBe(1);
-    expect(v.stdout).toContain('An install was interrupted');
-    expect(v.stdout).toContain('holds version 2.0.0, but the lock records 1.0.0: an install was interrupted');
-    // Any install first puts the project back as the lock records it (from what the killed one moved aside:
-    // nothing is extracted again).
-    const r = await w.aam(['install', 'x@1.0.0']);
-    expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toContain('Everything is up to date');
-    expect(readText(join(aam, 'packages', 'x', 'v.md'))).toBe('one\n');
-    expect(existsSync(join(aam, 'packages', 'y'))).toBe(false);
-    expect(existsSync(staging)).toBe(false);
-    expect(readText(join(aam, 'aam-lock.yaml'))).toBe(lockBefore);
-    must(await w.aam(['verify']));
-  });
+      ]);
+      // Damaged: cut short (a file system that lost it): what was moved aside still says what to put back.
+      writeFileSync(join(staging, 'intent.json'), intent === 'whole' ? text : text.slice(0, 7));
+      const v = await w.aam(['verify']);
+      expect(v.code).toBe(1);
+      expect(v.stdout).toContain('An install was interrupted');
+      expect(v.stdout).toContain(
+        'holds version 2.0.0, but the lock records 1.0.0: an install was interrupted',
+      );
+      // Any install first puts the project back as the lock records it (from what the killed one moved aside:
+      // nothing is extracted again).
+      const r = await w.aam(['install', 'x@1.0.0']);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout).toContain('Everything is up to date');
+      expect(readText(join(aam, 'packages', 'x', 'v.md'))).toBe('one\n');
+      // Only the intent names y, which the lock does not know: without it, y's directory stays (untracked).
+      expect(existsSync(join(aam, 'packages', 'y'))).toBe(intent === 'damaged');
+      expect(existsSync(staging)).toBe(false);
+      expect(readText(join(aam, 'aam-lock.yaml'))).toBe(lockBefore);
+      must(await w.aam(['verify']));
+    });
 });
 
 describe('3. dependency confusion: a name is taken from the first registry that knows it, or its bound one', () => {
@@ -636,6 +679,45 @@ describe('2. a registry cannot move a tag back, hide a yank, or freeze its log u
       lie = undefined;
       must(await w.aam(['install', 'x'], fresh));
       expect(readText(join(fresh, '.aam', 'packages', 'x', 'v.md'))).toBe('1.1.0\n');
+    } finally {
+      await proxy.close();
+      await corp.stop();
+    }
+  });
+
+  it('a dependency list that departs from the archive (a range narrowed to an old version) is refused', async () => {
+    const corp = await startServer();
+    let lie = false;
+    const proxy = await rewritingProxy(corp.url, (path, body) => {
+      if (!lie || path !== '/api/v1/packages/app') return undefined;
+      const meta = JSON.parse(body.toString('utf8')) as {
+        versions: { dependencies?: Record<string, string> }[];
+      };
+      for (const v of meta.versions) v.dependencies = { lib: '1.0.0' };
+      return Buffer.from(JSON.stringify(meta));
+    });
+    try {
+      const author = await httpClient(
+        corp.url,
+        (await createUser(corp.url, corp.adminToken!, 'alice')).token,
+        'corp',
+      );
+      for (const v of ['1.0.0', '1.1.0'])
+        await author.publishDir(await author.makePackage('lib', v, { files: { 'v.md': `${v}\n` } }));
+      await author.publishDir(await author.makePackage('app', '1.0.0', { dependencies: { lib: '^1.1.0' } }));
+      // The default level: no audit log required. The archive's aam.yaml is the word that counts.
+      const w = await httpClient(proxy.url, undefined, 'corp');
+      lie = true;
+      const r = await expectRefusal(w, ['install', 'app'], { exit: 1, code: 'INVALID_REGISTRY' }, [
+        w.project,
+      ]);
+      expect(r.stdout).toContain('lib@1.0.0 is lib@^1.1.0 in aam.yaml');
+      await expectRefusal(w, ['install', 'app', '--dry-run'], { exit: 1, code: 'INVALID_REGISTRY' }, [
+        w.project,
+      ]);
+      lie = false;
+      must(await w.aam(['install', 'app']));
+      expect(readText(join(w.project, '.aam', 'packages', 'lib', 'v.md'))).toBe('1.1.0\n');
     } finally {
       await proxy.close();
       await corp.stop();

@@ -128,7 +128,7 @@ const auditLog = fc.oneof(
       checked: fc.boolean(),
       consistent: fc.boolean(),
       checkpoint_size: fc.nat(100),
-      checkpoint_age: fc.constantFrom(0, 59, 60, 61, 3600, 86400),
+      checkpoint_age: fc.constantFrom(-301, -299, 0, 59, 60, 61, 3600, 86400),
       state_problems: fc.constantFrom([] as string[], [
         "tag 'latest' of @a/x is served as 1.0.0, but the log sets it to 1.1.0",
       ]),

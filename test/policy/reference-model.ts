@@ -248,9 +248,12 @@ export function referenceDecision(cfg: ModelConfig, f: ModelFacts): ModelDecisio
     if (Array.isArray(problems) && problems.some((p) => typeof p === 'string')) {
       effects.push({ code: 'registry_state_mismatch', effect: 'fail' });
     }
-    // max_log_age: a verified log whose signed time is no older than that.
+    // max_log_age: a verified log whose signed time is no older than that, and at most 300 s in the future.
     const age = (f.audit_log as Partial<ModelAuditLog> | undefined)?.checkpoint_age;
-    if (maxLogAge > 0 && !(auditLogVerified(f) && typeof age === 'number' && age <= maxLogAge)) {
+    if (
+      maxLogAge > 0 &&
+      !(auditLogVerified(f) && typeof age === 'number' && age >= -300 && age <= maxLogAge)
+    ) {
       effects.push({ code: 'audit_log_stale', effect: 'fail' });
     }
   }

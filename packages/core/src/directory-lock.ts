@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { readFileSync, statSync } from 'node:fs';
-import { open, readFile, rm, stat, unlink } from 'node:fs/promises';
+import { readFileSync, readlinkSync, statSync } from 'node:fs';
+import { open, readFile, rm, stat, unlink, utimes } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { AamError } from './errors.js';
@@ -15,6 +15,10 @@ interface LockOwner {
   host: string;
   /** The holder's start time in clock ticks since boot (`/proc/<pid>/stat` field 22), where known. */
   start?: string;
+  /** This boot of the machine (`/proc/sys/kernel/random/boot_id`): a lock from an earlier boot is stale. */
+  boot?: string;
+  /** The holder's PID namespace (`/proc/self/ns/pid`): in another one (a container), its pid means nothing here. */
+  pidns?: string;
   /** Distinguishes this lock from any other the same process takes. */
   nonce: string;
   at: string;
@@ -24,6 +28,18 @@ interface LockOwner {
 const FOREIGN_STALE_MS = 10 * 60_000;
 /** A lock file still being written (created, not yet filled) is given this long. */
 const BEING_WRITTEN_MS = 2_000;
+/** How often a held lock's mtime is refreshed (well inside FOREIGN_STALE_MS). */
+const HEARTBEAT_MS = 60_000;
+
+function readProc(path: string, read: (p: string) => string): string | undefined {
+  try {
+    return read(path).trim() || undefined;
+  } catch {
+    return undefined;
+  }
+}
+const BOOT_ID = readProc('/proc/sys/kernel/random/boot_id', (p) => readFileSync(p, 'utf8'));
+const PID_NS = readProc('/proc/self/ns/pid', (p) => readlinkSync(p));
 
 /**
  * Takes the lock, waiting up to about `waitMs` for a live holder; LOCK_BUSY says who holds it. Resolves to the
@@ -40,6 +56,8 @@ export async function lockDirectory(
     pid: process.pid,
     host: hostname(),
     ...(processStart(process.pid) ? { start: processStart(process.pid)! } : {}),
+    ...(BOOT_ID ? { boot: BOOT_ID } : {}),
+    ...(PID_NS ? { pidns: PID_NS } : {}),
     nonce: randomBytes(8).toString('hex'),
     at: new Date().toISOString(),
   };
@@ -47,7 +65,19 @@ export async function lockDirectory(
   let delay = 20;
   let last: LockOwner | undefined;
   for (;;) {
-    if (await tryCreate(path, me)) return () => release(path, me.nonce);
+    if (await tryCreate(path, me)) {
+      // Held long (a slow install on a shared file system), it stays fresh for other hosts, which cannot ask
+      // whether this process lives.
+      const heartbeat = setInterval(() => {
+        const now = new Date();
+        void utimes(path, now, now).catch(() => undefined);
+      }, HEARTBEAT_MS);
+      heartbeat.unref();
+      return () => {
+        clearInterval(heartbeat);
+        return release(path, me.nonce);
+      };
+    }
     const seen = await readOwner(path);
     last = seen.owner ?? last;
     if (seen.stale) {
@@ -96,15 +126,32 @@ async function readOwner(path: string): Promise<{ owner?: LockOwner; stale: bool
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { stale: false, text: '' };
     throw e;
   }
-  let owner: LockOwner | undefined;
-  try {
-    owner = JSON.parse(text) as LockOwner;
-  } catch {
-    // Created and not yet written, or cut short by a crash: stale once it is not fresh.
-    return { stale: Date.now() - mtime > BEING_WRITTEN_MS, text };
-  }
-  if (owner.host !== hostname()) return { owner, stale: Date.now() - mtime > FOREIGN_STALE_MS, text };
+  const owner = parseOwner(text);
+  // Created and not yet written, cut short by a crash, or not a lock of ours: stale once it is not fresh.
+  if (!owner) return { stale: Date.now() - mtime > BEING_WRITTEN_MS, text };
+  // Taken before the machine last booted: nobody holds it.
+  if (owner.host === hostname() && owner.boot && BOOT_ID && owner.boot !== BOOT_ID)
+    return { owner, stale: true, text };
+  // Another host, or another PID namespace on this one: its process cannot be asked about.
+  if (owner.host !== hostname() || (owner.pidns && PID_NS && owner.pidns !== PID_NS))
+    return { owner, stale: Date.now() - mtime > FOREIGN_STALE_MS, text };
   return { owner, stale: !processAlive(owner), text };
+}
+
+/** A lock file's content, when it is one: a positive pid (never 0 or -1, which signal groups), a host. */
+function parseOwner(text: string): LockOwner | undefined {
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  if (typeof v !== 'object' || v === null) return undefined;
+  const o = v as Record<string, unknown>;
+  const optional = (k: string) => o[k] === undefined || typeof o[k] === 'string';
+  if (!Number.isSafeInteger(o.pid) || (o.pid as number) <= 0 || typeof o.host !== 'string') return undefined;
+  if (!['start', 'boot', 'pidns', 'nonce', 'at'].every(optional)) return undefined;
+  return o as unknown as LockOwner;
 }
 
 function processAlive(owner: LockOwner): boolean {
@@ -161,8 +208,8 @@ async function breakStale(path: string, seenText: string): Promise<void> {
 
 async function release(path: string, nonce: string): Promise<void> {
   try {
-    const owner = JSON.parse(await readFile(path, 'utf8')) as LockOwner;
-    if (owner.nonce === nonce) await unlink(path);
+    const owner = parseOwner(await readFile(path, 'utf8'));
+    if (owner?.nonce === nonce) await unlink(path);
   } catch {
     // Already gone (or broken by someone who thought us dead): nothing of ours to remove.
   }

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   addSignedTime,
   CompactRange,
+  cosignatureKeyId,
   generateNoteKey,
   leafHash,
   MemoryNodeStore,
@@ -37,6 +38,13 @@ describe('CompactRange: the right edge of a tree proves appended entries', () =>
     const saved = r.save();
     expect(() => CompactRange.restore(6, saved.nodes)).toThrow(/does not describe/);
     expect(() => CompactRange.restore(5, [...saved.nodes].reverse())).toThrow(/does not describe/);
+    // Heights that add up only by the grace of floating point (2 ** -5000 is 0), or are not whole numbers.
+    const [big, small] = saved.nodes as [{ hash: string; height: number }, { hash: string; height: number }];
+    for (const extra of [-5000, 0.5, 60, Number.NaN])
+      expect(() => CompactRange.restore(5, [big, small, { hash: small.hash, height: extra }])).toThrow(
+        /does not describe/,
+      );
+    expect(() => CompactRange.restore(-1, [])).toThrow(/does not describe/);
   });
 });
 
@@ -65,5 +73,18 @@ describe('signed time on a checkpoint (C2SP tlog-cosignature format, the checkpo
     expect(() => signedTime(forged, verifier)).toThrow(/does not verify/);
     const other = parseSignerKey(generateNoteKey(ORIGIN).skey);
     expect(signedTime(addSignedTime(note, other, 1_900_000_000), verifier)).toBeUndefined();
+  });
+
+  it('refuses a validly signed time past the year 9999 (no date holds it), and will not sign one', () => {
+    const time = 2n ** 62n;
+    const text = note.slice(0, note.lastIndexOf('\n\n') + 1);
+    const blob = Buffer.alloc(76);
+    blob.writeUInt32BE(cosignatureKeyId(verifier) >>> 0, 0);
+    blob.writeBigUInt64BE(time, 4);
+    blob.set(signer.sign(Buffer.from(`cosignature/v1\ntime ${time}\n${text}`, 'utf8')), 12);
+    const far = `${note}— ${ORIGIN} ${blob.toString('base64')}\n`;
+    expect(() => signedTime(far, verifier)).toThrow(/does not verify/);
+    expect(() => addSignedTime(note, signer, 253_402_300_800)).toThrow(/whole seconds/);
+    expect(signedTime(addSignedTime(note, signer, 253_402_300_799), verifier)?.getUTCFullYear()).toBe(9999);
   });
 });

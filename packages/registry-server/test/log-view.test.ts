@@ -64,8 +64,9 @@ async function advance(
   return { view: await advanceLogView(view, head, source), head };
 }
 
-const PACKAGES = ['@p/a', 'b', '@p/c'];
-const TAGS = ['latest', 'beta', 'next'];
+// `constructor`: a name (and a tag) that a plain object would answer from Object.prototype.
+const PACKAGES = ['@p/a', 'constructor', '@p/c'];
+const TAGS = ['latest', 'beta', 'constructor'];
 
 describe("the client's view of the log agrees with what an honest registry serves", () => {
   for (const requireApproval of [false, true]) {

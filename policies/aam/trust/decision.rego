@@ -269,10 +269,14 @@ checkpoint_age := age if {
 	is_number(age)
 } else := null
 
-# The log was checked, is consistent, and carries a signed time no older than max_log_age.
+# How far ahead of the host's clock a signed time may be (clocks differ) before it is a time signed in advance.
+max_clock_skew := 300
+
+# The log was checked, is consistent, and carries a signed time no older than max_log_age (nor from the future).
 log_fresh if {
 	audit_log_verified
 	checkpoint_age != null
+	checkpoint_age >= 0 - max_clock_skew
 	checkpoint_age <= max_log_age
 }
 
@@ -280,6 +284,8 @@ stale_problem := concat("", ["it was not verified: ", audit_problem]) if {
 	not audit_log_verified
 } else := "its checkpoint carries no signed time" if {
 	checkpoint_age == null
+} else := concat("", ["its checkpoint is signed ", format_int(0 - checkpoint_age, 10), " s ahead of this machine's clock (a time signed in advance to be replayed later, or a clock that is wrong)"]) if {
+	checkpoint_age < 0 - max_clock_skew
 } else := concat("", ["its checkpoint was signed ", format_int(checkpoint_age, 10), " s ago"])
 
 # ---- Trust on first use: the signer recorded in the lock must sign again. --------------------------

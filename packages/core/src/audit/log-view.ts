@@ -4,6 +4,8 @@ import writeFileAtomic from 'write-file-atomic';
 import { AamError } from '../errors.js';
 import type { PackageMetadata } from '../registry/types.js';
 import { CompactRange } from '../tlog/compact-range.js';
+import { dict } from '../dict.js';
+import { REGISTRY_BOUNDS, tooLarge } from '../registry/bounds.js';
 import { hashesEqual } from '../tlog/hash.js';
 import { packageOfTarget, parseAuditEntry, versionOfTarget, type AuditEntryBody } from './format.js';
 import type { VerifiedHead } from './head.js';
@@ -46,7 +48,7 @@ export function readLogView(stateDir: string): LogView | undefined {
   try {
     const view = JSON.parse(readFileSync(file, 'utf8')) as LogView;
     CompactRange.restore(view.range.size, view.range.nodes);
-    return view;
+    return { range: view.range, packages: packagesDict(view.packages) };
   } catch {
     return undefined;
   }
@@ -67,11 +69,17 @@ export async function advanceLogView(
   source: AuditLogSource,
 ): Promise<LogView> {
   const { size, root } = head.checkpoint;
+  if (size > REGISTRY_BOUNDS.auditLogEntries)
+    throw tooLarge(
+      head.registry,
+      `a checkpoint of ${size} entries`,
+      `${REGISTRY_BOUNDS.auditLogEntries} entries`,
+    );
   // A view of a larger tree than the one just verified (a rollback the head check lets through only after a
   // reset of the state) is not this log's: start again.
   const base = view && view.range.size <= size ? view : undefined;
   const range = base ? CompactRange.restore(base.range.size, base.range.nodes) : CompactRange.empty();
-  const packages: Record<string, PackageState> = base ? structuredClone(base.packages) : {};
+  const packages = base ? packagesDict(structuredClone(base.packages)) : dict<PackageState>();
   while (range.treeSize < size) {
     const from = range.treeSize;
     const page = await source.entriesFrom(from, Math.min(PAGE, size - from));
@@ -103,7 +111,7 @@ export function foldEntry(packages: Record<string, PackageState>, e: AuditEntryB
   if (e.package === undefined) return;
   const name = packageOfTarget(e.package);
   const version = versionOfTarget(e.package);
-  const pkg = (packages[name] ??= { versions: {}, tags: {} });
+  const pkg = Object.hasOwn(packages, name) ? packages[name]! : (packages[name] = emptyState());
   const m = e.metadata;
   const text = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
   // A version that becomes installable moves its tag, and a package's first one also becomes `latest`.
@@ -121,21 +129,21 @@ export function foldEntry(packages: Record<string, PackageState>, e: AuditEntryB
       return;
     }
     case 'version.approve': {
-      const v = version && pkg.versions[version];
-      if (!v) return;
+      const v = version ? own(pkg.versions, version) : undefined;
+      if (!version || !v) return;
       v.status = 'approved';
       // A version yanked while it waited is approved, but no tag moves to it.
       if (!v.yanked) moveTags(version, text(m.tag) ?? v.tag);
       return;
     }
     case 'version.reject': {
-      const v = version && pkg.versions[version];
+      const v = version ? own(pkg.versions, version) : undefined;
       if (v) v.status = 'rejected';
       return;
     }
     case 'version.yank':
     case 'version.unyank': {
-      const v = version && pkg.versions[version];
+      const v = version ? own(pkg.versions, version) : undefined;
       if (v) v.yanked = e.event === 'version.yank';
       return;
     }
@@ -161,10 +169,10 @@ export function foldEntry(packages: Record<string, PackageState>, e: AuditEntryB
  */
 export function servedStateProblems(meta: PackageMetadata, state: PackageState | undefined): string[] {
   const problems: string[] = [];
-  const logged = state ?? { versions: {}, tags: {} };
+  const logged = state ?? emptyState();
   const served = new Map(meta.versions.map((v) => [v.version, v]));
   for (const v of meta.versions) {
-    const l = logged.versions[v.version];
+    const l = own(logged.versions, v.version);
     if (!l || l.status !== 'approved')
       problems.push(`${meta.name}@${v.version} is served, but the log has no approved publish of it`);
     else if (l.checksum.toLowerCase() !== v.checksum.toLowerCase())
@@ -183,12 +191,35 @@ export function servedStateProblems(meta: PackageMetadata, state: PackageState |
       problems.push(`${meta.name}@${version} is in the log but the registry does not serve it`);
   const tags = new Set([...Object.keys(meta.dist_tags), ...Object.keys(logged.tags)]);
   for (const tag of [...tags].sort()) {
-    const s = meta.dist_tags[tag];
-    const l = logged.tags[tag];
+    const s = own(meta.dist_tags, tag);
+    const l = own(logged.tags, tag);
     if (s !== l)
       problems.push(
         `tag '${tag}' of ${meta.name} is served as ${s ?? '(none)'}, but the log sets it to ${l ?? '(none)'}`,
       );
   }
   return problems;
+}
+
+/** `obj[key]` when `key` is its own (never something Object.prototype answers). */
+function own<T>(obj: Record<string, T>, key: string): T | undefined {
+  return Object.hasOwn(obj, key) ? obj[key] : undefined;
+}
+
+function emptyState(): PackageState {
+  return { versions: dict(), tags: dict() };
+}
+
+/** The packages' states as dicts (a package, version or tag may be named `constructor`). */
+function packagesDict(packages: Record<string, PackageState>): Record<string, PackageState> {
+  return dict(
+    Object.entries(packages).map(
+      ([name, p]) => [name, { versions: dict(p.versions), tags: dict(p.tags) }] as const,
+    ),
+  );
+}
+
+/** The state the log gives a package, if it has any. */
+export function packageState(view: LogView, name: string): PackageState | undefined {
+  return own(view.packages, name);
 }

@@ -3,7 +3,14 @@ import { LOCAL_REGISTRY_AUDIT_ERROR, type AuditLogFact } from '../policy/facts.j
 import { HttpRegistry } from '../registry/http.js';
 import type { PackageMetadata, Registry } from '../registry/types.js';
 import { verifyAuditLogHead, type VerifiedHead } from './head.js';
-import { advanceLogView, readLogView, servedStateProblems, writeLogView, type LogView } from './log-view.js';
+import {
+  advanceLogView,
+  packageState,
+  readLogView,
+  servedStateProblems,
+  writeLogView,
+  type LogView,
+} from './log-view.js';
 import { provePublishEntry } from './publish-proof.js';
 import { HttpAuditLogSource } from './source.js';
 import { auditStateDir } from './state.js';
@@ -46,7 +53,7 @@ export async function auditLogFact(opts: {
   const source = new HttpAuditLogSource(opts.registry);
   const stateDir = auditStateDir(opts.registry.name, opts.env ?? process.env);
   let size: number | undefined;
-  let view: LogView | undefined;
+  let advanced: Advanced | undefined;
   try {
     const head = await verifyAuditLogHead({
       registry: opts.registry.name,
@@ -56,7 +63,7 @@ export async function auditLogFact(opts: {
       // Proven before the checkpoint is stored: a log that does not hold this publish stores nothing.
       beforeStore: async (h) => {
         size = h.checkpoint.size;
-        view = await currentView(stateDir, h, source);
+        advanced = await currentView(stateDir, h, source);
         await provePublishEntry(
           source,
           h.checkpoint,
@@ -65,21 +72,19 @@ export async function auditLogFact(opts: {
         );
       },
     });
+    // Kept only once its checkpoint is stored: the view never gets ahead of the last checkpoint verified.
+    const { view } = advanced!;
+    await keepView(stateDir, head, advanced!);
     const age = signedAge(head);
-    if (age.checkpoint_age !== undefined && age.checkpoint_age < -MAX_CLOCK_SKEW_SECONDS)
-      throw new Error(
-        `its checkpoint is signed ${-age.checkpoint_age} s ahead of this machine's clock (a time signed in advance to be replayed later, or a clock that is wrong)`,
-      );
     const problems = opts.metadata
-      ? servedStateProblems(opts.metadata, view!.packages[opts.name])
+      ? servedStateProblems(opts.metadata, packageState(view, opts.name))
       : undefined;
     return {
       ...base,
       checked: true,
       consistent: true,
       checkpoint_size: head.checkpoint.size,
-      ...(age.checkpoint_time ? { checkpoint_time: age.checkpoint_time } : {}),
-      ...(age.checkpoint_age !== undefined ? { checkpoint_age: Math.max(0, age.checkpoint_age) } : {}),
+      ...age,
       ...(problems ? { state_problems: problems } : {}),
     };
   } catch (e) {
@@ -90,34 +95,47 @@ export async function auditLogFact(opts: {
   }
 }
 
-/** The client's view of the log, brought up to `head` (and kept); in this process, once per checkpoint. */
+interface Advanced {
+  view: LogView;
+  /** It differs from what is kept on disk. */
+  changed: boolean;
+}
+
+/** The client's view of the log, brought up to `head`; in this process, once per checkpoint. */
 async function currentView(
   stateDir: string,
   head: VerifiedHead,
   source: HttpAuditLogSource,
-): Promise<LogView> {
+): Promise<Advanced> {
   const root = head.checkpoint.root.toString('base64');
   const known = views.get(stateDir);
-  if (known && known.size === head.checkpoint.size && known.root === root) return known.view;
+  if (known && known.size === head.checkpoint.size && known.root === root)
+    return { view: known.view, changed: false };
   const stored = known?.view ?? readLogView(stateDir);
-  let view: LogView;
   try {
-    view = await advanceLogView(stored, head, source);
+    return { view: await advanceLogView(stored, head, source), changed: true };
   } catch (e) {
-    // A kept view that no longer leads to this root (a state directory reset under it, a view of another log
-    // of the same name) is rebuilt from the first entry; if that fails too, the registry's entries are wrong.
+    // A kept view that does not lead to this root (damaged on disk, or left by a log of the same name whose state
+    // was reset) is rebuilt from the first entry: it is only written after its checkpoint is stored, so it is
+    // always a prefix of a tree this client verified. If the rebuild fails too, the registry's entries are wrong.
     if (!stored) throw e;
-    view = await advanceLogView(undefined, head, source);
+    return { view: await advanceLogView(undefined, head, source), changed: true };
   }
-  if (!stored || stored.range.size !== view.range.size) await writeLogView(stateDir, view);
-  views.set(stateDir, { size: head.checkpoint.size, root, view });
-  return view;
 }
 
-/** How far ahead of this machine's clock a signed time may be (clocks differ) before it is refused. */
-const MAX_CLOCK_SKEW_SECONDS = 300;
+async function keepView(stateDir: string, head: VerifiedHead, advanced: Advanced): Promise<void> {
+  if (advanced.changed) await writeLogView(stateDir, advanced.view);
+  views.set(stateDir, {
+    size: head.checkpoint.size,
+    root: head.checkpoint.root.toString('base64'),
+    view: advanced.view,
+  });
+}
 
-/** When the registry signed the checkpoint it served, and how many seconds ago (negative: in the future). */
+/**
+ * When the registry signed the checkpoint it served, and how many seconds ago (negative: ahead of this machine's
+ * clock; the policy judges how far, with max_log_age).
+ */
 function signedAge(head: VerifiedHead): { checkpoint_time?: string; checkpoint_age?: number } {
   if (!head.signedAt) return {};
   return {

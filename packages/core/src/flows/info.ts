@@ -48,7 +48,7 @@ export async function infoFlow(
           version: selected.version,
           archive,
           expected: selected.checksum,
-          registry: { registry, record: selected },
+          registry: { registry, record: selected, metadata },
         },
         { ...opts.trust, attestations: true },
       );

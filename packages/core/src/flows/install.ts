@@ -476,6 +476,16 @@ async function stage(
           `Archive for ${p.name}@${p.record.version} contains ${manifest.name}@${manifest.version} (identity comes from aam.yaml inside the archive)`,
         );
       }
+      // The dependencies were resolved from the registry's listing: it must say what the verified archive says
+      // (a registry cannot drop a dependency, or narrow a range to an older version, unseen).
+      const listed = sameDependencies(p.record.dependencies, manifest.dependencies);
+      if (listed)
+        throw new AamError(
+          'INVALID_REGISTRY',
+          `Registry '${p.registry.name}' lists other dependencies for ${p.name}@${p.record.version} than its archive's aam.yaml: ${listed}`,
+          { package: `${p.name}@${p.record.version}` },
+          1,
+        );
       next.packages[p.name]!.file_checksums = fileChecksums;
     }
   } catch (e) {
@@ -483,6 +493,23 @@ async function stage(
     throw e;
   }
   return staging;
+}
+
+/** Where two dependency lists differ, in words; undefined when they are the same. */
+function sameDependencies(
+  listed: Record<string, string> | undefined,
+  declared: Record<string, string> | undefined,
+): string | undefined {
+  const a = Object.entries(listed ?? {});
+  const b = new Map(Object.entries(declared ?? {}));
+  for (const [dep, range] of a) {
+    const d = b.get(dep);
+    if (d === undefined) return `${dep}@${range} is not in aam.yaml`;
+    if (d !== range) return `${dep}@${range} is ${dep}@${d} in aam.yaml`;
+    b.delete(dep);
+  }
+  const [dep, range] = [...b][0] ?? [];
+  return dep === undefined ? undefined : `${dep}@${range} from aam.yaml is not listed`;
 }
 
 /**

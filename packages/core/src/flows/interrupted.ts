@@ -1,5 +1,6 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { rename, rm, writeFile } from 'node:fs/promises';
+import { rename, rm } from 'node:fs/promises';
+import writeFileAtomic from 'write-file-atomic';
 import { join } from 'node:path';
 import type { Lockfile } from '../lock/lockfile.js';
 import { installDirName } from '../package/name.js';
@@ -21,7 +22,21 @@ export interface InstallIntent {
 const INTENT_FILE = 'intent.json';
 
 export async function writeInstallIntent(staging: string, items: InstallIntent[]): Promise<void> {
-  await writeFile(join(staging, INTENT_FILE), JSON.stringify(items));
+  // Durable before anything moves: a crash right after must still find it whole.
+  await writeFileAtomic(join(staging, INTENT_FILE), JSON.stringify(items), { encoding: 'utf8', fsync: true });
+}
+
+/** The packages whose directories a killed install moved aside (read from their own aam.yaml). */
+function movedAside(staging: string): InstallIntent[] {
+  const old = join(staging, 'old');
+  if (!existsSync(old)) return [];
+  const dirs = readdirSync(old).flatMap((n) =>
+    n.startsWith('@') ? readdirSync(join(old, n)).map((m) => join(old, n, m)) : [join(old, n)],
+  );
+  return dirs.flatMap((d) => {
+    const m = installedManifest(d);
+    return m?.name && m.version ? [{ name: m.name, version: m.version }] : [];
+  });
 }
 
 /** The staging directories killed installs left in `.aam/`. */
@@ -43,11 +58,13 @@ export async function recoverInterruptedInstalls(target: InstallTarget, lock: Lo
   for (const staging of interruptedInstalls(target)) {
     let intent: InstallIntent[] = [];
     try {
-      intent = JSON.parse(readFileSync(join(staging, INTENT_FILE), 'utf8')) as InstallIntent[];
+      const read = JSON.parse(readFileSync(join(staging, INTENT_FILE), 'utf8')) as unknown;
+      if (Array.isArray(read)) intent = read as InstallIntent[];
     } catch {
-      // Killed before it wrote its intent: it moved nothing yet.
+      // Killed before it wrote its intent (it moved nothing yet), or the intent is unreadable: what was moved
+      // aside still says which packages to look at.
     }
-    for (const item of Array.isArray(intent) ? intent : []) {
+    for (const item of [...intent, ...movedAside(staging)]) {
       if (typeof item?.name !== 'string') continue;
       const dir = installDir(target, item.name);
       const locked = lock.packages[item.name];

@@ -4,6 +4,7 @@ import { writeYamlAtomic } from '../atomic-file.js';
 import { parseChecksum, type Checksum } from '../integrity/checksum.js';
 import { assertPackageName, assertVersion } from '../package/name.js';
 import { checkSchema, readYamlFile, throwProblems } from '../yaml-file.js';
+import { dict } from '../dict.js';
 
 export const LOCK_FILE = 'aam-lock.yaml';
 
@@ -37,7 +38,7 @@ export function lockPath(aamDir: string): string {
 }
 
 export function emptyLock(): Lockfile {
-  return { lockfile_version: 1, resolved_at: new Date().toISOString(), packages: {} };
+  return { lockfile_version: 1, resolved_at: new Date().toISOString(), packages: dict() };
 }
 
 /** Reads and validates the lock; a missing lock is an empty one. */
@@ -48,12 +49,14 @@ export function readLock(aamDir: string): Lockfile {
   const { errors } = checkSchema(src, 'lock');
   if (errors.length > 0) throwProblems('INVALID_LOCK', `Invalid lock file ${file}`, errors);
   const lock = src.value as Lockfile;
+  // Keyed by data (names, paths): no prototype to answer for a package `constructor` or a file `toString`.
+  lock.packages = dict(lock.packages);
   for (const [name, p] of Object.entries(lock.packages)) {
     assertPackageName(name);
     assertVersion(p.version);
     p.checksum = parseChecksum(p.checksum, `checksum of ${name} in ${file}`);
     p.signatures ??= [];
-    p.file_checksums ??= {};
+    p.file_checksums = dict(p.file_checksums ?? {});
   }
   return lock;
 }

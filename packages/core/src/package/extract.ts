@@ -6,6 +6,7 @@ import { AamError } from '../errors.js';
 import type { ArchiveLimits } from './archive-rules.js';
 import { MANIFEST_FILE, parseManifestText, type Manifest } from './manifest.js';
 import { walkArchive } from './walk-archive.js';
+import { dict } from '../dict.js';
 
 export interface ExtractResult {
   manifest: Manifest;
@@ -38,7 +39,7 @@ export async function extractArchive(
 ): Promise<ExtractResult> {
   const root = resolve(dir);
   await mkdir(root, { recursive: false });
-  const fileChecksums: Record<string, string> = {};
+  const fileChecksums = dict<string>();
   let manifestText: string | undefined;
   const inside = (p: string): string => {
     const abs = resolve(root, p);

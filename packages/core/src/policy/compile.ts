@@ -233,7 +233,8 @@ async function policyCacheKey(env: NodeJS.ProcessEnv): Promise<Buffer> {
   const file = join(dir, 'policy-cache.key');
   try {
     const st = statSync(file);
-    if ((st.mode & 0o077) === 0 && st.size === 64) return Buffer.from(await readFile(file, 'utf8'), 'hex');
+    const key = (st.mode & 0o077) === 0 ? parseKey(await readFile(file, 'utf8')) : undefined;
+    if (key) return key;
     await rm(file, { force: true });
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
@@ -246,8 +247,20 @@ async function policyCacheKey(env: NodeJS.ProcessEnv): Promise<Buffer> {
     return key;
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-    return Buffer.from(await readFile(file, 'utf8'), 'hex');
   }
+  // Another process created it first and may still be writing it.
+  for (let i = 0; i < 20; i++) {
+    const theirs = parseKey(await readFile(file, 'utf8').catch(() => ''));
+    if (theirs) return theirs;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  // Never a short or empty key: this run seals with its own (its cache entries will not verify later: rebuilt).
+  return key;
+}
+
+/** A key file's content: exactly 32 bytes in hex, else nothing. */
+function parseKey(text: string): Buffer | undefined {
+  return /^[0-9a-f]{64}$/.test(text) ? Buffer.from(text, 'hex') : undefined;
 }
 
 const seal = (key: Buffer, hash: string, wasm: Buffer): string =>

@@ -19,6 +19,8 @@ export const REGISTRY_BOUNDS = {
   signatures: 16,
   /** One signature document. */
   signatureBytes: 1024 * 1024,
+  /** Entries of an audit log a client reads in full (its copy of the log: `require_audit_log`). */
+  auditLogEntries: 10_000_000,
 } as const;
 
 /** The refusal: what was too large, and the bound it broke (exit 1: the registry sent it, not the user). */

@@ -24,6 +24,7 @@ import type {
   SignatureRecord,
   VersionRecord,
 } from './types.js';
+import { dict } from '../dict.js';
 
 /** Every request is bounded: a registry that stops answering fails the command instead of hanging it. */
 export const HTTP_TIMEOUT_MS = 30_000;
@@ -98,7 +99,7 @@ export class HttpRegistry implements Registry {
     } catch (e) {
       if (!(e instanceof AamError) || e.code !== 'NOT_FOUND') throw e;
       if (e.details.server_code === 'package_not_visible')
-        return { name, description: '', dist_tags: {}, versions: [], hidden: true };
+        return { name, description: '', dist_tags: dict(), versions: [], hidden: true };
       return undefined;
     }
     return this.toMetadata(name, doc);
@@ -570,7 +571,7 @@ export class HttpRegistry implements Registry {
       if (raw?.approval_status !== undefined && raw.approval_status !== 'approved') continue;
       versions.push(this.toVersionRecord(name, raw));
     }
-    const tags: Record<string, string> = {};
+    const tags = dict<string>();
     if (doc.dist_tags && typeof doc.dist_tags === 'object')
       for (const [tag, v] of Object.entries(doc.dist_tags as Record<string, unknown>))
         if (typeof v === 'string') tags[tag] = v;
@@ -603,7 +604,7 @@ export class HttpRegistry implements Registry {
         ...(typeof s.fingerprint === 'string' ? { fingerprint: s.fingerprint } : {}),
       });
     }
-    const dependencies: Record<string, string> = {};
+    const dependencies = dict<string>();
     if (v.dependencies && typeof v.dependencies === 'object') {
       const deps = Object.entries(v.dependencies as Record<string, unknown>);
       if (deps.length > REGISTRY_BOUNDS.dependencies)

@@ -17,6 +17,7 @@ import type {
   Registry,
   SignatureRecord,
 } from './types.js';
+import { dict } from '../dict.js';
 
 export interface LocalRegistryInfo {
   name: string;
@@ -198,7 +199,7 @@ export class LocalRegistry implements Registry {
       const meta: PackageMetadata = current ?? {
         name: req.name,
         description: req.description,
-        dist_tags: {},
+        dist_tags: dict(),
         versions: [],
       };
       meta.description = req.description;

@@ -5,6 +5,7 @@ import { parseChecksum } from '../integrity/checksum.js';
 import { assertPackageName, assertVersion, packageDirName } from '../package/name.js';
 import { checkSchema, readYamlFile, throwProblems } from '../yaml-file.js';
 import type { PackageMetadata } from './types.js';
+import { dict } from '../dict.js';
 
 /**
  * Reads a registry's `metadata.yaml`. Registry data is untrusted input: a malformed checksum, a name that
@@ -58,8 +59,13 @@ export function readPackageMetadata(file: string, expectedName: string): Package
       size: v.size,
       yanked: v.yanked ?? false,
       signatures: v.signatures ?? [],
-      ...(v.dependencies ? { dependencies: v.dependencies } : {}),
+      ...(v.dependencies ? { dependencies: dict(v.dependencies) } : {}),
     };
   });
-  return { name: raw.name, description: raw.description ?? '', dist_tags: raw.dist_tags ?? {}, versions };
+  return {
+    name: raw.name,
+    description: raw.description ?? '',
+    dist_tags: dict(raw.dist_tags ?? {}),
+    versions,
+  };
 }

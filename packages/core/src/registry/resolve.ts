@@ -30,7 +30,7 @@ export function selectVersion(meta: PackageMetadata, selector: VersionSelector):
       return v;
     }
     case 'tag': {
-      const target = meta.dist_tags[selector.tag];
+      const target = Object.hasOwn(meta.dist_tags, selector.tag) ? meta.dist_tags[selector.tag] : undefined;
       if (target === undefined) {
         if (selector.tag === 'latest') return highest(meta, '*');
         throw noMatch(meta, `tag '${selector.tag}'`);

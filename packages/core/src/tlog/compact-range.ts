@@ -18,8 +18,11 @@ export class CompactRange {
 
   /** From its stored form; throws (the caller rebuilds from the start) when that does not add up. */
   static restore(size: number, nodes: { hash: string; height: number }[]): CompactRange {
-    const parsed = nodes.map((n) => ({ hash: Buffer.from(n.hash, 'base64'), height: n.height }));
-    const total = parsed.reduce((t, n) => t + 2 ** n.height, 0);
+    if (!Number.isSafeInteger(size) || size < 0 || !Array.isArray(nodes))
+      throw new Error('the stored compact range does not describe a tree of its size');
+    const parsed = nodes.map((n) => ({ hash: Buffer.from(String(n?.hash), 'base64'), height: n?.height }));
+    const heightsValid = parsed.every((n) => Number.isInteger(n.height) && n.height >= 0 && n.height < 53);
+    const total = heightsValid ? parsed.reduce((t, n) => t + 2 ** n.height, 0) : -1;
     const descending = parsed.every((n, i) => i === 0 || n.height < parsed[i - 1]!.height);
     if (total !== size || !descending || parsed.some((n) => n.hash.length !== 32))
       throw new Error('the stored compact range does not describe a tree of its size');

@@ -27,6 +27,9 @@ export function cosignatureKeyId(key: { name: string; publicKey: Uint8Array }): 
   return noteKeyId(key.name, Buffer.concat([Buffer.of(COSIGNATURE_ALG_ED25519), key.publicKey]));
 }
 
+/** The last second of the year 9999: a later time is no time (a Date cannot even hold most of them). */
+const MAX_TIME = 253_402_300_799n;
+
 const message = (text: string, time: number): Buffer =>
   Buffer.from(`cosignature/v1\ntime ${time}\n${text}`, 'utf8');
 
@@ -35,7 +38,7 @@ export function addSignedTime(note: string, signer: NoteSigner, time: number): s
   const split = note.lastIndexOf('\n\n');
   if (split < 0 || !note.endsWith('\n'))
     throw new AamError('AUDIT_LOG_BAD_NOTE', 'Malformed signed note: no signature block');
-  if (!Number.isSafeInteger(time) || time < 0)
+  if (!Number.isSafeInteger(time) || time < 0 || time > Number(MAX_TIME))
     throw new AamError('AUDIT_LOG_BAD_NOTE', `A signed time must be whole seconds, not ${time}`);
   const text = note.slice(0, split + 1);
   const blob = Buffer.alloc(4 + 8 + 64);
@@ -63,11 +66,7 @@ export function signedTime(note: string, key: NoteVerifier): Date | undefined {
     const blob = decodeBase64(b64);
     if (!blob || blob.length < 4 || blob.readUInt32BE(0) !== keyId) continue;
     const time = blob.length === 4 + 8 + 64 ? blob.readBigUInt64BE(4) : undefined;
-    if (
-      time === undefined ||
-      time > BigInt(Number.MAX_SAFE_INTEGER) ||
-      !key.verify(message(text, Number(time)), blob.subarray(12))
-    )
+    if (time === undefined || time > MAX_TIME || !key.verify(message(text, Number(time)), blob.subarray(12)))
       throw new AamError(
         'AUDIT_LOG_BAD_SIGNATURE',
         `The signed time on the checkpoint by ${key.name} does not verify`,
