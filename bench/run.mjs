@@ -112,7 +112,11 @@ async function main() {
   const { workDir, cleanUp } = makeWorkDir();
   const results = {};
   try {
-    for (const b of selected) results[b.key] = await b.run({ workDir, quick });
+    for (const b of selected) {
+      const t0 = process.hrtime.bigint();
+      results[b.key] = await b.run({ workDir, quick });
+      console.log(`  (${b.name}: ${(elapsedMs(t0) / 1000).toFixed(1)} s)`);
+    }
   } finally {
     cleanUp();
   }

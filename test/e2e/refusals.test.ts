@@ -368,16 +368,25 @@ describe('7. crashes: kill -9 at any moment of an install', () => {
     const full = Date.now() - t0;
     let interrupted = 0;
     let inconsistent = 0;
-    for (let k = 0; k < 10; k++) {
-      const version = k % 2 === 0 ? '1.0.0' : '2.0.0';
+    // Five kills by default (each costs four CLI runs); AAM_TEST_KILLS=50 AAM_TEST_SEED=random for a long hunt.
+    const kills = Number(process.env.AAM_TEST_KILLS ?? 5);
+    for (let k = 0; k < kills; k++) {
+      // The other version than the lock records, so that every run has something to write.
+      const locked = parse(readText(join(w.project, '.aam', 'aam-lock.yaml'))).packages.p0.version;
+      const version = locked === '1.0.0' ? '2.0.0' : '1.0.0';
       const child = spawn(process.execPath, [AAM_BIN, 'install', ...names.map((n) => `${n}@${version}`)], {
         cwd: w.project,
         env: { PATH: process.env.PATH, HOME: process.env.HOME, NO_COLOR: '1', ...w.env },
         stdio: 'ignore',
       });
-      const exited = new Promise((r) => child.on('exit', r));
-      // Mostly after start-up and the downloads: where it extracts, swaps and writes the lock.
-      await new Promise((r) => setTimeout(r, (0.35 + 0.65 * rand.next()) * full));
+      let gone = false;
+      const exited = new Promise((r) => child.on('exit', r)).then(() => (gone = true));
+      // Once it starts writing (its staging directory appears), at a random moment of what follows: the
+      // extraction, the swap, the lock write. A kill earlier than that finds nothing written.
+      const aamDir = join(w.project, '.aam');
+      while (!gone && !readdirSync(aamDir).some((f) => f.startsWith('.staging-')))
+        await new Promise((r) => setTimeout(r, 2));
+      await new Promise((r) => setTimeout(r, rand.next() * 0.3 * full));
       child.kill('SIGKILL');
       await exited;
       const v = await w.aam(['verify', '--json']);
