@@ -52,6 +52,11 @@ async function twoNames(): Promise<World> {
   return a;
 }
 
+/** A client of the registry `corp` signed in as alice, a new user there (who publishes). */
+async function authorOn(corp: { url: string; adminToken?: string }): Promise<World> {
+  return httpClient(corp.url, (await createUser(corp.url, corp.adminToken!, 'alice')).token, 'corp');
+}
+
 describe('1. names never share an install directory', () => {
   it('@acme/tool and acme--tool install side by side, each in its own directory', async () => {
     const a = await twoNames();
@@ -243,15 +248,13 @@ describe('5. a replaced compiled policy in the cache never decides', () => {
     expect(entry).toBeDefined();
     // The shipped default policy, which knows nothing of the corp rule, in its place (and a seal from another key).
     const permissive = readFileSync(join(REPO, 'policies/build/aam.wasm'));
-    writeFileSync(join(cacheDir, entry!), permissive);
-    writeFileSync(
-      join(cacheDir, `${entry}.seal`),
-      createHmac('sha256', randomBytes(32))
-        .update(entry!.slice(0, -5))
-        .update('\0')
-        .update(permissive)
-        .digest('hex'),
-    );
+    /** The permissive WASM in the entry's place, sealed (as the cache seals) under `key`. */
+    const plant = (key: Buffer) => {
+      writeFileSync(join(cacheDir, entry!), permissive);
+      const mac = createHmac('sha256', key).update(entry!.slice(0, -5)).update('\0').update(permissive);
+      writeFileSync(join(cacheDir, `${entry}.seal`), mac.digest('hex'));
+    };
+    plant(randomBytes(32));
     const r = await expectRefusal(w, ['install', '@corp/tool'], { exit: 1, code: 'POLICY_REFUSED' }, [
       w.project,
     ]);
@@ -268,15 +271,7 @@ describe('5. a replaced compiled policy in the cache never decides', () => {
     // A key file that is not 32 bytes of hex (cut short, garbage) is no key: never an empty HMAC key.
     const keyFile = join(w.home, 'keys', 'policy-cache.key');
     writeFileSync(keyFile, 'z'.repeat(64), { mode: 0o600 });
-    writeFileSync(join(cacheDir, entry!), permissive);
-    writeFileSync(
-      join(cacheDir, `${entry}.seal`),
-      createHmac('sha256', Buffer.alloc(0))
-        .update(entry!.slice(0, -5))
-        .update('\0')
-        .update(permissive)
-        .digest('hex'),
-    );
+    plant(Buffer.alloc(0));
     const garbage = await expectRefusal(w, ['install', '@corp/tool'], { exit: 1, code: 'POLICY_REFUSED' }, [
       w.project,
     ]);
@@ -462,11 +457,7 @@ describe('3. dependency confusion: a name is taken from the first registry that 
   it('a name the preferred registry holds only as a pending version is never taken from another registry', async () => {
     const corp = await startServer({ args: ['--require-approval'] });
     try {
-      const author = await httpClient(
-        corp.url,
-        (await createUser(corp.url, corp.adminToken!, 'alice')).token,
-        'corp',
-      );
+      const author = await authorOn(corp);
       const dir = await author.makePackage('@acme/tool', '1.0.0');
       expect((await author.publishDir(dir))?.status).toBe('pending');
       // The attacker's package of the same name in another registry.
@@ -648,11 +639,7 @@ describe('2. a registry cannot move a tag back, hide a yank, or freeze its log u
       return Buffer.from(JSON.stringify(meta));
     });
     try {
-      const author = await httpClient(
-        corp.url,
-        (await createUser(corp.url, corp.adminToken!, 'alice')).token,
-        'corp',
-      );
+      const author = await authorOn(corp);
       for (const v of ['1.0.0', '1.1.0', '1.2.0'])
         await author.publishDir(await author.makePackage('x', v, { files: { 'v.md': `${v}\n` } }));
       // 1.2.0 turns out bad: its author yanks it. The latest installable version is 1.1.0.
@@ -706,11 +693,7 @@ describe('2. a registry cannot move a tag back, hide a yank, or freeze its log u
       return Buffer.from(JSON.stringify(meta));
     });
     try {
-      const author = await httpClient(
-        corp.url,
-        (await createUser(corp.url, corp.adminToken!, 'alice')).token,
-        'corp',
-      );
+      const author = await authorOn(corp);
       for (const v of ['1.0.0', '1.1.0'])
         await author.publishDir(await author.makePackage('lib', v, { files: { 'v.md': `${v}\n` } }));
       await author.publishDir(await author.makePackage('app', '1.0.0', { dependencies: { lib: '^1.1.0' } }));
@@ -746,11 +729,7 @@ describe('2. a registry cannot move a tag back, hide a yank, or freeze its log u
       serve && path === '/api/v1/audit/checkpoint' ? Buffer.from(serve(body.toString('utf8'))) : undefined,
     );
     try {
-      const author = await httpClient(
-        corp.url,
-        (await createUser(corp.url, corp.adminToken!, 'alice')).token,
-        'corp',
-      );
+      const author = await authorOn(corp);
       await author.publishDir(await author.makePackage('x', '1.0.0'));
       const w = await httpClient(proxy.url, undefined, 'corp');
       secure(w, { max_log_age: '1h' });
