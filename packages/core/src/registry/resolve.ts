@@ -4,11 +4,6 @@ import type { VersionSelector } from '../package/name.js';
 import type { PackageMetadata, VersionRecord } from './types.js';
 
 /**
- * Picks the version a selector means: an exact version (even if yanked, as npm does: the caller warns), the
- * highest non-yanked version in a range, or the version a dist-tag points at unless it was yanked since
- * (`latest` then falls back to the highest non-yanked version; any other tag is refused).
- */
-/**
  * A registry that knows the name but shows no installable version (pending approval, rejected, hidden) holds
  * the name: the install stops there rather than take it from another registry (dependency confusion).
  */
@@ -21,6 +16,11 @@ export function assertInstallable(meta: PackageMetadata, registry: string): void
     );
 }
 
+/**
+ * Picks the version a selector means: an exact version (even if yanked, as npm does: the caller warns), the
+ * highest non-yanked version in a range, or the version a dist-tag points at unless it was yanked since
+ * (`latest` then falls back to the highest non-yanked version; any other tag is refused).
+ */
 export function selectVersion(meta: PackageMetadata, selector: VersionSelector): VersionRecord {
   const byVersion = new Map(meta.versions.map((v) => [v.version, v]));
   switch (selector.$case) {
