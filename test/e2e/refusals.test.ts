@@ -6,7 +6,7 @@ import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { createServer } from 'node:http';
+import { createServer, type RequestListener } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import * as openpgp from 'openpgp';
@@ -14,7 +14,7 @@ import { describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { addSignedTime, parseSignerKey } from '../../packages/core/dist/index.js';
 import { BASE, MANIFEST, rawArchive } from '../../packages/core/test/support/archives.js';
-import { createUser, expectStatus, publish } from '../support/registry-http.js';
+import { createUser, expectStatus, publish, untimedNote } from '../support/registry-http.js';
 import { seededRandom, testSeed } from '../support/seed.js';
 import { AAM_BIN, httpClient, must, readText, REPO, snapshot, World, type RunResult } from './support/aam.js';
 import { startServer } from './support/registry-server.js';
@@ -138,14 +138,22 @@ const ALIAS_BOMB = [
 ].join('\n');
 
 /** A registry on loopback that answers every request with `body` (a registry gone wrong, or an attacker). */
-async function lyingRegistry(
-  body: (path: string) => string | Buffer,
-): Promise<{ url: string; close(): Promise<void> }> {
-  const server = createServer((req, res) => {
+function lyingRegistry(body: (path: string) => string | Buffer): Promise<LoopbackServer> {
+  return onLoopback((req, res) => {
     const b = body(req.url ?? '/');
     res.writeHead(200, { 'content-type': 'application/json' });
     res.end(b);
   });
+}
+
+interface LoopbackServer {
+  url: string;
+  close(): Promise<void>;
+}
+
+/** An HTTP server on 127.0.0.1 (any free port) answering with `handler`. */
+async function onLoopback(handler: RequestListener): Promise<LoopbackServer> {
+  const server = createServer(handler);
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   return {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
@@ -581,11 +589,11 @@ describe('4. a revoked GPG key stays revoked, whatever older copy an envelope ca
  * A proxy on loopback in front of a real registry: every request forwarded, and each answer handed to `rewrite`
  * (by path), which may return other bytes: what a registry that lies, or anyone between it and the client, serves.
  */
-async function rewritingProxy(
+function rewritingProxy(
   target: string,
   rewrite: (path: string, body: Buffer) => Buffer | undefined,
-): Promise<{ url: string; close(): Promise<void> }> {
-  const server = createServer((req, res) => {
+): Promise<LoopbackServer> {
+  return onLoopback((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
@@ -593,10 +601,11 @@ async function rewritingProxy(
         Object.entries(req.headers).filter(([k]) => !['host', 'connection', 'content-length'].includes(k)),
       ) as Record<string, string>;
       const body = chunks.length ? Buffer.concat(chunks) : undefined;
-      fetch(new URL(req.url ?? '/', target), { method: req.method, headers, ...(body ? { body } : {}) })
+      const url = new URL(req.url ?? '/', target);
+      fetch(url, { method: req.method, headers, ...(body ? { body } : {}) })
         .then(async (up) => {
           const got = Buffer.from(await up.arrayBuffer());
-          const out = (up.ok ? rewrite(new URL(req.url ?? '/', target).pathname, got) : undefined) ?? got;
+          const out = (up.ok ? rewrite(url.pathname, got) : undefined) ?? got;
           res.writeHead(up.status, {
             'content-type': up.headers.get('content-type') ?? 'application/octet-stream',
           });
@@ -608,11 +617,6 @@ async function rewritingProxy(
         });
     });
   });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    close: () => new Promise((r) => server.close(() => r())),
-  };
 }
 
 /** Adds `security` settings to a world's global config. */
@@ -719,10 +723,7 @@ describe('2. a registry cannot move a tag back, hide a yank, or freeze its log u
   it('a checkpoint replayed after max_log_age, with no signed time, or with a forged or future one is refused', async () => {
     const corp = await startServer();
     const signer = parseSignerKey(readFileSync(join(corp.storage, 'keys', 'checkpoint.skey'), 'utf8').trim());
-    const bare = (note: string) =>
-      note.slice(0, note.lastIndexOf('\n\n') + 2) +
-      note.slice(note.lastIndexOf('\n\n') + 2).split('\n')[0] +
-      '\n';
+    const bare = (note: string) => untimedNote(note, corp.vkey);
     const now = () => Math.floor(Date.now() / 1000);
     let serve: ((note: string) => string) | undefined;
     const proxy = await rewritingProxy(corp.url, (path, body) =>

@@ -209,22 +209,26 @@ export interface SeenCheckpoint extends ParsedCheckpoint {
 export async function fetchCheckpoint(base: string, key: LogKey): Promise<SeenCheckpoint> {
   const r = await call<undefined>(base, 'GET', '/api/v1/audit/checkpoint');
   if (r.status !== 200) throw new Error(`checkpoint: ${r.status} ${r.text}`);
-  const verifier = parseVerifierKey(key.vkey);
-  const signedAt = signedTime(r.text, verifier);
-  const stampId = cosignatureKeyId(verifier);
-  // The signed-time lines are the last lines; the note without them is the stored one.
-  const lines = r.text.split('\n');
-  const note = lines
-    .filter((l) => {
-      const blob = l.startsWith('— ') ? Buffer.from(l.split(' ')[2] ?? '', 'base64') : undefined;
-      return !(blob && blob.length === 76 && blob.readUInt32BE(0) === stampId);
-    })
-    .join('\n');
+  const signedAt = signedTime(r.text, parseVerifierKey(key.vkey));
+  // The note without its signed-time lines is the stored one.
+  const note = untimedNote(r.text, key.vkey);
   return {
     ...openCheckpoint(r.text, key.vkey, key.origin).checkpoint,
     note,
     ...(signedAt ? { signedAt } : {}),
   };
+}
+
+/** A served checkpoint note without the signed-time lines of its key (`vkey`): the checkpoint as stored. */
+export function untimedNote(note: string, vkey: string): string {
+  const stampId = cosignatureKeyId(parseVerifierKey(vkey));
+  return note
+    .split('\n')
+    .filter((l) => {
+      const blob = l.startsWith('— ') ? Buffer.from(l.split(' ')[2] ?? '', 'base64') : undefined;
+      return !(blob && blob.length === 76 && blob.readUInt32BE(0) === stampId);
+    })
+    .join('\n');
 }
 
 export function openSeen(note: string, key: LogKey): SeenCheckpoint {

@@ -38,8 +38,18 @@ function readProc(path: string, read: (p: string) => string): string | undefined
     return undefined;
   }
 }
-const BOOT_ID = readProc('/proc/sys/kernel/random/boot_id', (p) => readFileSync(p, 'utf8'));
-const PID_NS = readProc('/proc/self/ns/pid', (p) => readlinkSync(p));
+
+/** This process's identity beyond its pid (read once, when a lock is first taken or judged, not at start-up). */
+let self: Pick<LockOwner, 'start' | 'boot' | 'pidns'> | undefined;
+function selfIdentity(): Pick<LockOwner, 'start' | 'boot' | 'pidns'> {
+  if (!self) {
+    const start = processStart(process.pid);
+    const boot = readProc('/proc/sys/kernel/random/boot_id', (p) => readFileSync(p, 'utf8'));
+    const pidns = readProc('/proc/self/ns/pid', (p) => readlinkSync(p));
+    self = { ...(start ? { start } : {}), ...(boot ? { boot } : {}), ...(pidns ? { pidns } : {}) };
+  }
+  return self;
+}
 
 /**
  * Takes the lock, waiting up to about `waitMs` for a live holder; LOCK_BUSY says who holds it. Resolves to the
@@ -55,9 +65,7 @@ export async function lockDirectory(
   const me: LockOwner = {
     pid: process.pid,
     host: hostname(),
-    ...(processStart(process.pid) ? { start: processStart(process.pid)! } : {}),
-    ...(BOOT_ID ? { boot: BOOT_ID } : {}),
-    ...(PID_NS ? { pidns: PID_NS } : {}),
+    ...selfIdentity(),
     nonce: randomBytes(8).toString('hex'),
     at: new Date().toISOString(),
   };
@@ -130,10 +138,11 @@ async function readOwner(path: string): Promise<{ owner?: LockOwner; stale: bool
   // Created and not yet written, cut short by a crash, or not a lock of ours: stale once it is not fresh.
   if (!owner) return { stale: Date.now() - mtime > BEING_WRITTEN_MS, text };
   // Taken before the machine last booted: nobody holds it.
-  if (owner.host === hostname() && owner.boot && BOOT_ID && owner.boot !== BOOT_ID)
+  const { boot, pidns } = selfIdentity();
+  if (owner.host === hostname() && owner.boot && boot && owner.boot !== boot)
     return { owner, stale: true, text };
   // Another host, or another PID namespace on this one: its process cannot be asked about.
-  if (owner.host !== hostname() || (owner.pidns && PID_NS && owner.pidns !== PID_NS))
+  if (owner.host !== hostname() || (owner.pidns && pidns && owner.pidns !== pidns))
     return { owner, stale: Date.now() - mtime > FOREIGN_STALE_MS, text };
   return { owner, stale: !processAlive(owner), text };
 }

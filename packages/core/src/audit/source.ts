@@ -78,10 +78,7 @@ export class HttpAuditLogSource implements AuditLogSource {
     if (doc === undefined) return undefined;
     if (doc?.index !== index)
       throw this.bad(`answered for audit entry ${String(doc?.index)} when asked for ${index}`);
-    // The exact stored bytes when the registry sends them; else their UTF-8 reading (the same for JSON text).
-    if (typeof doc.body_base64 === 'string') return Buffer.from(doc.body_base64, 'base64');
-    if (typeof doc.body === 'string') return Buffer.from(doc.body, 'utf8');
-    throw this.bad(`sent audit entry ${index} without its body`);
+    return this.entryBytes(doc);
   }
 
   async entriesFrom(start: number, limit: number): Promise<{ index: number; bytes: Uint8Array }[]> {
@@ -92,15 +89,15 @@ export class HttpAuditLogSource implements AuditLogSource {
       throw this.bad('sent a malformed page of entries');
     return (doc.items as Record<string, unknown>[]).map((item) => {
       if (!Number.isSafeInteger(item?.index)) throw this.bad('sent an entry without an index');
-      const bytes =
-        typeof item.body_base64 === 'string'
-          ? Buffer.from(item.body_base64, 'base64')
-          : typeof item.body === 'string'
-            ? Buffer.from(item.body, 'utf8')
-            : undefined;
-      if (!bytes) throw this.bad(`sent audit entry ${String(item.index)} without its body`);
-      return { index: item.index as number, bytes };
+      return { index: item.index as number, bytes: this.entryBytes(item) };
     });
+  }
+
+  /** An entry's exact stored bytes when the registry sends them; else their UTF-8 reading (the same for JSON). */
+  private entryBytes(doc: Record<string, unknown>): Buffer {
+    if (typeof doc.body_base64 === 'string') return Buffer.from(doc.body_base64, 'base64');
+    if (typeof doc.body === 'string') return Buffer.from(doc.body, 'utf8');
+    throw this.bad(`sent audit entry ${String(doc.index)} without its body`);
   }
 
   private hashes(v: unknown, what: string): Buffer[] {

@@ -24,7 +24,7 @@ import type { ArchiveLimits } from '../package/archive-rules.js';
 import { extractArchive } from '../package/extract.js';
 import { installDirName, parsePackageSpec, type VersionSelector } from '../package/name.js';
 import type { Decision, Facts } from '../policy/facts.js';
-import { openRegistry, registriesFor } from '../registry/open.js';
+import { openRegistry, registriesFor, scopeBinding } from '../registry/open.js';
 import { assertInstallable, selectVersion } from '../registry/resolve.js';
 import type { PackageMetadata, Registry, VersionRecord } from '../registry/types.js';
 import { cacheArchive } from './archive-cache.js';
@@ -204,8 +204,8 @@ async function resolvePlan(
     lockedSource?: string,
   ): Promise<{ registry: Registry; meta: PackageMetadata }> => {
     const allowed = registriesFor(req.config, name, req.registry).map((c) => c.name);
-    const bound = name.startsWith('@') && req.config.scopes?.[name.slice(0, name.indexOf('/'))] !== undefined;
-    if (lockedSource && bound && !allowed.includes(lockedSource))
+    const { bound } = scopeBinding(req.config, name);
+    if (lockedSource && bound !== undefined && !allowed.includes(lockedSource))
       throw new AamError(
         'SCOPE_BOUND',
         `The lock takes ${name} from '${lockedSource}', but its scope is bound to '${allowed[0]}': install it again from there (aam install ${name})`,
@@ -478,7 +478,7 @@ async function stage(
       }
       // The dependencies were resolved from the registry's listing: it must say what the verified archive says
       // (a registry cannot drop a dependency, or narrow a range to an older version, unseen).
-      const listed = sameDependencies(p.record.dependencies, manifest.dependencies);
+      const listed = dependencyDifference(p.record.dependencies, manifest.dependencies);
       if (listed)
         throw new AamError(
           'INVALID_REGISTRY',
@@ -496,7 +496,7 @@ async function stage(
 }
 
 /** Where two dependency lists differ, in words; undefined when they are the same. */
-function sameDependencies(
+function dependencyDifference(
   listed: Record<string, string> | undefined,
   declared: Record<string, string> | undefined,
 ): string | undefined {

@@ -61,8 +61,7 @@ export function registriesFor(
   pkg: string,
   name?: string,
 ): RegistryConfig[] {
-  const scope = pkg.startsWith('@') ? pkg.slice(0, pkg.indexOf('/')) : undefined;
-  const bound = scope !== undefined ? config.scopes?.[scope] : undefined;
+  const { scope, bound } = scopeBinding(config, pkg);
   if (bound === undefined) return registriesToSearch(config.registries, name);
   if (name !== undefined && name !== bound)
     throw new AamError(
@@ -78,6 +77,17 @@ export function registriesFor(
       { scope, registry: bound },
     );
   return [found];
+}
+
+/** The package's scope, and the registry `scopes:` binds it to (if any). */
+export function scopeBinding(
+  config: Pick<AamConfig, 'scopes'>,
+  pkg: string,
+): { scope?: string; bound?: string } {
+  if (!pkg.startsWith('@')) return {};
+  const scope = pkg.slice(0, pkg.indexOf('/'));
+  const scopes = config.scopes ?? {};
+  return Object.hasOwn(scopes, scope) ? { scope, bound: scopes[scope]! } : { scope };
 }
 
 /** The registries to search, in order: the named one only, or the default first and then config order. */
