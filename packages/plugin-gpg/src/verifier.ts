@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type * as openpgp from 'openpgp';
@@ -174,7 +175,7 @@ export class GpgVerifier implements SignatureVerifier {
     const dir = this.opts.keyring
       ? join(this.opts.keyring, normalizeFingerprint(key.getFingerprint()))
       : undefined;
-    const kept = dir ? await keptCopies(dir) : [];
+    const kept = dir ? await keptCopies(dir, (text) => this.keysOf(text)) : [];
     let merged = key;
     for (const copy of [...copies, ...kept.map((k) => k.key)]) {
       if (copy === key) continue;
@@ -195,7 +196,11 @@ export class GpgVerifier implements SignatureVerifier {
   }
 }
 
-async function keptCopies(dir: string): Promise<{ file: string; key: openpgp.PublicKey }[]> {
+/** The copies kept in `dir`, parsed with `parse` (the verifier's cache: a copy is parsed once per process). */
+async function keptCopies(
+  dir: string,
+  parse: (armored: string) => Promise<openpgp.PublicKey[]>,
+): Promise<{ file: string; key: openpgp.PublicKey }[]> {
   let names: string[];
   try {
     names = (await readdir(dir)).filter((n) => n.endsWith('.asc'));
@@ -205,7 +210,7 @@ async function keptCopies(dir: string): Promise<{ file: string; key: openpgp.Pub
   const out: { file: string; key: openpgp.PublicKey }[] = [];
   for (const name of names) {
     try {
-      const [key] = await readKeys(await readFile(join(dir, name), 'utf8'));
+      const [key] = await parse(await readFile(join(dir, name), 'utf8'));
       if (key) out.push({ file: join(dir, name), key });
     } catch {
       // an unreadable copy adds nothing (and is never trusted on its own)
@@ -225,20 +230,22 @@ async function keepCopies(
   kept: { file: string }[],
   merged: openpgp.PublicKey,
 ): Promise<void> {
-  await mkdir(dir, { recursive: true, mode: 0o700 });
-  const write = async (k: openpgp.PublicKey) => {
-    const armored = k.armor();
-    const file = join(dir, `${createHash('sha256').update(armored).digest('hex')}.asc`);
+  const fileOf = (armored: string) => join(dir, `${createHash('sha256').update(armored).digest('hex')}.asc`);
+  const write = async (armored: string, file = fileOf(armored)) => {
     const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
     await writeFile(tmp, armored, { mode: 0o644 });
     await rename(tmp, file);
     return file;
   };
-  if (kept.length + copies.length <= MAX_KEPT_COPIES) {
-    for (const c of copies) await write(c);
+  // Named by content: a copy kept before is not written again (most verifications keep nothing new).
+  const fresh = copies.map((k) => k.armor()).filter((armored) => !existsSync(fileOf(armored)));
+  if (fresh.length === 0) return;
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  if (kept.length + fresh.length <= MAX_KEPT_COPIES) {
+    for (const armored of fresh) await write(armored);
     return;
   }
-  const mergedFile = await write(merged);
+  const mergedFile = await write(merged.armor());
   for (const k of kept) if (k.file !== mergedFile) await rm(k.file, { force: true });
 }
 
