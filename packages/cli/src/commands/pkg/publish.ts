@@ -15,7 +15,7 @@ registry's metadata.yaml. A published version is immutable: publishing it again 
     '<%= config.bin %> pkg publish ./my-package --registry local --tag beta',
     '<%= config.bin %> pkg publish my-package-1.0.0.aam --dry-run',
     '<%= config.bin %> pkg publish --sign',
-    '<%= config.bin %> pkg publish --sign --sign-type gpg --gpg-key 0123ABCD...',
+    '<%= config.bin %> pkg publish --sign-type gpg --gpg-key 0123ABCD...',
   ];
   static override args = {
     path: Args.string({ description: 'package directory or .aam archive', default: '.' }),
@@ -29,17 +29,15 @@ registry's metadata.yaml. A published version is immutable: publishing it again 
     }),
     'sign-type': Flags.string({
       aliases: ['signing-method'],
-      default: 'sigstore',
-      description: 'signing method for --sign: sigstore, gpg, or the type of a signer a plugin adds',
+      description:
+        'signing method: sigstore (default), gpg, or the type of a signer a plugin adds; implies --sign',
     }),
     'gpg-key': Flags.string({
-      description: 'GnuPG key to sign with (fingerprint); default: your default key',
-      dependsOn: ['sign'],
+      description: 'GnuPG key to sign with (fingerprint); implies --sign --sign-type gpg',
     }),
     'identity-token': Flags.string({
       description:
-        'OIDC identity token for Sigstore signing; default: $SIGSTORE_ID_TOKEN, GitHub Actions OIDC, else a browser sign-in',
-      dependsOn: ['sign'],
+        'OIDC identity token for Sigstore signing (implies --sign); default: $SIGSTORE_ID_TOKEN, GitHub Actions OIDC, else a browser sign-in',
     }),
   };
 
@@ -47,20 +45,27 @@ registry's metadata.yaml. A published version is immutable: publishing it again 
     const { args, flags } = await this.parse(PkgPublish);
     const { config } = this.config_();
     let signing: PublishRequest['signing'];
-    if (flags.sign) {
+    // Any signing flag means sign: a signing method given without --sign never publishes unsigned.
+    const signType = flags['sign-type'] ?? (flags['gpg-key'] !== undefined ? 'gpg' : 'sigstore');
+    const sign =
+      flags.sign ||
+      flags['sign-type'] !== undefined ||
+      flags['gpg-key'] !== undefined ||
+      flags['identity-token'] !== undefined;
+    if (sign) {
+      if (flags['gpg-key'] !== undefined && signType !== 'gpg')
+        throw new AamError('USAGE', `--gpg-key is for --sign-type gpg (not ${signType})`);
+      if (flags['identity-token'] !== undefined && signType !== 'sigstore')
+        throw new AamError('USAGE', `--identity-token is for --sign-type sigstore (not ${signType})`);
       const container = await this.pluginContainer();
-      const signer = signersOf(container).find((x) => x.type === flags['sign-type']);
+      const signer = signersOf(container).find((x) => x.type === signType);
       if (!signer) {
         const installed = signersOf(container).map((x) => x.type);
         throw new AamError(
           'USAGE',
-          `No signer for --sign-type ${flags['sign-type']} is installed (installed: ${installed.join(', ') || 'none'})`,
+          `No signer for --sign-type ${signType} is installed (installed: ${installed.join(', ') || 'none'})`,
         );
       }
-      if (flags['gpg-key'] && flags['sign-type'] !== 'gpg')
-        throw new AamError('USAGE', '--gpg-key needs --sign-type gpg');
-      if (flags['identity-token'] !== undefined && flags['sign-type'] !== 'sigstore')
-        throw new AamError('USAGE', '--identity-token is for --sign-type sigstore');
       signing = {
         signer,
         options: {
@@ -95,7 +100,7 @@ registry's metadata.yaml. A published version is immutable: publishing it again 
       if (s.user_ids?.[0]) this.log(`  Signed by: ${s.user_ids[0]}`);
       if (s.tlog) this.log(`  Transparency log: ${tlogLine(s.tlog)}`);
     }
-    if (r.dryRun && flags.sign) this.log(`Dry run: would sign with ${flags['sign-type']}`);
+    if (r.dryRun && sign) this.log(`Dry run: would sign with ${signType}`);
     if (r.dryRun)
       this.log(`Dry run: would publish ${r.name}@${r.version} to '${r.registry}' (tag: ${flags.tag})`);
     else if (r.outcome!.status === 'pending' || r.outcome!.status === 'unchanged')
