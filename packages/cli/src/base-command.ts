@@ -2,6 +2,7 @@ import { Command, Errors } from '@oclif/core';
 import {
   ChecksumMismatchError,
   createPluginContainer,
+  didYouMean,
   formatProblem,
   isAamError,
   loadConfig,
@@ -65,6 +66,16 @@ export abstract class AamCommand extends Command {
     this.log(line);
   }
 
+  /** `Unknown flag --verifyy (did you mean --verify?)`, from the command's own flags and their aliases. */
+  private unknownFlagsMessage(typed: string[]): string {
+    const flags = Object.entries(this.ctor.flags ?? {}).flatMap(([name, f]) => [
+      `--${name}`,
+      ...((f as { aliases?: string[] }).aliases ?? []).map((a) => `--${a}`),
+    ]);
+    const parts = typed.map((t) => `${t}${didYouMean(t.split('=')[0]!, flags, '')}`);
+    return `Unknown flag${typed.length === 1 ? '' : 's'}: ${parts.join(', ')}`;
+  }
+
   protected override async catch(
     err: Error & { exitCode?: number; oclif?: { exit?: number } },
   ): Promise<unknown> {
@@ -86,6 +97,9 @@ export abstract class AamCommand extends Command {
     if (err instanceof Errors.CLIError || err.oclif?.exit !== undefined) {
       const exit = err.oclif?.exit ?? 2;
       if (exit === 0) throw err;
+      const unknownFlags = (err as { flags?: unknown }).flags;
+      if (err.constructor.name === 'NonExistentFlagsError' && Array.isArray(unknownFlags))
+        err.message = this.unknownFlagsMessage(unknownFlags as string[]);
       if (json) this.logJson({ error: { code: 'USAGE', message: err.message } });
       else
         process.stderr.write(

@@ -1,3 +1,5 @@
+import { didYouMean } from './suggest.js';
+
 /** Stable error codes; the CLI maps them to exit codes and `--json` output. */
 export type AamErrorCode =
   | 'USAGE'
@@ -65,7 +67,6 @@ const BAD_INPUT: ReadonlySet<AamErrorCode> = new Set([
   'INVALID_CONFIG',
   'INVALID_CHECKSUM',
   'INVALID_LOCK',
-  'INVALID_REGISTRY',
   'PLUGIN_ERROR',
   'OPA_MISSING',
   'INVALID_POLICY',
@@ -109,4 +110,26 @@ export function errorChain(e: unknown): string {
     cur = (cur as { cause?: unknown }).cause;
   }
   return parts.join(': ') || 'unknown error';
+}
+
+/** A registry name the user typed that no config file defines: their input, so exit 2, with the closest name. */
+export function unknownRegistryError(name: string, configured: readonly { name: string }[]): AamError {
+  if (configured.length === 0) return noRegistriesError();
+  const hint = didYouMean(
+    name,
+    configured.map((r) => r.name),
+  );
+  return new AamError(
+    'USAGE',
+    `Registry '${name}' is not configured${hint}. Configured: ${configured.map((r) => r.name).join(', ')} ('aam registry list').`,
+    { registry: name },
+  );
+}
+
+/** Nothing to install from: the user's setup, so exit 2; the hint starts with the command that makes one. */
+export function noRegistriesError(): AamError {
+  return new AamError(
+    'USAGE',
+    "No registries configured. Create a local one with 'aam registry init ./registry --default', or add one with 'aam registry add NAME URL --default'.",
+  );
 }

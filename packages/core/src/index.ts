@@ -1,4 +1,5 @@
 export * from './errors.js';
+export * from './suggest.js';
 export * from './yaml-file.js';
 export * from './integrity/checksum.js';
 export * from './integrity/mismatch.js';

@@ -3,6 +3,7 @@ import type { ErrorObject } from 'ajv';
 import { isMap, isNode, isScalar, LineCounter, parseDocument, type Document } from 'yaml';
 import { AamError, type AamErrorCode } from './errors.js';
 import { validatorFor, type SchemaName } from './schemas.js';
+import { didYouMean } from './suggest.js';
 
 /** A parsed YAML file that remembers where each value came from, so errors can name file, line and key. */
 export interface YamlSource {
@@ -120,12 +121,30 @@ function describe(e: ErrorObject): string {
 
 export interface SchemaResult {
   errors: SourceProblem[];
-  /** Unknown keys: reported as warnings, never fatal (SPEC §3). */
+  /** Unknown keys: reported as warnings (SPEC §3), except under a strict section. */
   warnings: SourceProblem[];
 }
 
+export interface SchemaCheckOptions {
+  /**
+   * Top-level sections where an unknown key is an error, not a warning: a typo there (`requre_signature`)
+   * would otherwise silently leave a security setting at its default.
+   */
+  strictSections?: readonly string[];
+}
+
+/** The keys a schema node allows, for "did you mean" on an unknown one. */
+function allowedKeys(parentSchema: unknown): string[] {
+  const props = (parentSchema as { properties?: Record<string, unknown> } | undefined)?.properties;
+  return props ? Object.keys(props) : [];
+}
+
 /** Validates the parsed value against a JSON Schema, mapping each error to its file/line/key. */
-export function checkSchema(src: YamlSource, schema: SchemaName): SchemaResult {
+export function checkSchema(
+  src: YamlSource,
+  schema: SchemaName,
+  opts: SchemaCheckOptions = {},
+): SchemaResult {
   const validate = validatorFor(schema);
   const errors: SourceProblem[] = [];
   const warnings: SourceProblem[] = [];
@@ -135,7 +154,17 @@ export function checkSchema(src: YamlSource, schema: SchemaName): SchemaResult {
     const path = pointerToPath(e.instancePath);
     if (e.keyword === 'additionalProperties') {
       const extra = (e.params as { additionalProperty: string }).additionalProperty;
-      warnings.push(problemAtKey(src, [...path, extra], 'unknown key (ignored)'));
+      const hint = didYouMean(extra, allowedKeys(e.parentSchema), '`');
+      const strict = opts.strictSections?.includes(String([...path, extra][0]));
+      if (strict)
+        errors.push(
+          problemAtKey(
+            src,
+            [...path, extra],
+            `unknown key${hint}: a misspelt security setting would leave the default in force`,
+          ),
+        );
+      else warnings.push(problemAtKey(src, [...path, extra], `unknown key (ignored)${hint}`));
       continue;
     }
     // anyOf/oneOf wrappers repeat their branches' errors; keep the most specific line per key.

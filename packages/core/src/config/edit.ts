@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import writeFileAtomic from 'write-file-atomic';
 import { isMap, isSeq, parseDocument, YAMLMap, YAMLSeq, type Document } from 'yaml';
-import { AamError } from '../errors.js';
+import { AamError, unknownRegistryError } from '../errors.js';
 import { validateConfigText } from './load.js';
 import type { RegistryConfig } from './types.js';
 
@@ -59,10 +59,10 @@ export async function removeRegistryFromConfig(file: string, name: string): Prom
     const seq = registriesSeq(doc);
     const index = seq.items.findIndex((item) => isMap(item) && item.get('name') === name);
     if (index < 0) {
-      throw new AamError(
-        'NOT_FOUND',
-        `Registry '${name}' not found. Run 'aam registry list' to see configured registries.`,
+      const names = seq.items.flatMap((item) =>
+        isMap(item) && typeof item.get('name') === 'string' ? [{ name: item.get('name') as string }] : [],
       );
+      throw unknownRegistryError(name, names);
     }
     seq.items.splice(index, 1);
   });

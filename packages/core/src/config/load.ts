@@ -132,7 +132,7 @@ export function validateConfigText(
 function validateConfigSource(src: YamlSource): { value: Partial<AamConfig>; warnings: SourceProblem[] } {
   const file = src.file;
   if (src.value === null || src.value === undefined) return { value: {}, warnings: [] };
-  const { errors, warnings } = checkSchema(src, 'config');
+  const { errors, warnings } = checkSchema(src, 'config', { strictSections: ['security'] });
   if (errors.length === 0) errors.push(...semanticProblems(src));
   if (errors.length > 0) throwProblems('INVALID_CONFIG', `Invalid configuration in ${file}`, errors);
   return { value: src.value as Partial<AamConfig>, warnings };

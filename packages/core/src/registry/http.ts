@@ -75,10 +75,10 @@ export class HttpRegistry implements Registry {
     try {
       parsed = new URL(url);
     } catch {
-      throw new AamError('INVALID_REGISTRY', `Registry '${name}': '${url}' is not a URL`);
+      throw new AamError('USAGE', `Registry '${name}': '${url}' is not a URL`);
     }
     if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:')
-      throw new AamError('INVALID_REGISTRY', `Registry '${name}': '${url}' is not an http(s):// URL`);
+      throw new AamError('USAGE', `Registry '${name}': '${url}' is not an http(s):// URL`);
     this.base = url.replace(/\/+$/, '');
   }
 

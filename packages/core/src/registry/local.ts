@@ -60,11 +60,11 @@ export async function initLocalRegistry(
 /** `file:///abs/path` -> `/abs/path`; refuses other schemes. */
 export function localRegistryPath(url: string): string {
   if (!url.startsWith('file://'))
-    throw new AamError('INVALID_REGISTRY', `Not a local registry URL: ${url} (expected file://PATH)`);
+    throw new AamError('USAGE', `Not a local registry URL: ${url} (expected file://PATH)`);
   try {
     return fileURLToPath(url);
   } catch {
-    throw new AamError('INVALID_REGISTRY', `Invalid file URL: ${url} (expected file:///absolute/path)`);
+    throw new AamError('USAGE', `Invalid file URL: ${url} (expected file:///absolute/path)`);
   }
 }
 

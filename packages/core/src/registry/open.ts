@@ -1,4 +1,4 @@
-import { AamError } from '../errors.js';
+import { AamError, noRegistriesError, unknownRegistryError } from '../errors.js';
 import type { AamConfig, RegistryConfig } from '../config/types.js';
 import { registryToken } from './credentials.js';
 import { HttpRegistry } from './http.js';
@@ -15,7 +15,7 @@ export function openRegistry(cfg: RegistryConfig, env: NodeJS.ProcessEnv = proce
   if (cfg.url.startsWith('file://')) return LocalRegistry.open(cfg.name, cfg.url);
   if (isHttpRegistry(cfg)) return openHttp(cfg, env);
   throw new AamError(
-    'INVALID_REGISTRY',
+    'USAGE',
     `Registry '${cfg.name}' (${cfg.url}): unsupported URL scheme; use file://PATH or http(s)://HOST`,
   );
 }
@@ -94,19 +94,9 @@ export function scopeBinding(
 export function registriesToSearch(all: RegistryConfig[], name?: string): RegistryConfig[] {
   if (name !== undefined) {
     const found = all.find((r) => r.name === name);
-    if (!found) {
-      throw new AamError(
-        'NOT_FOUND',
-        `Registry '${name}' not found. Run 'aam registry list' to see configured registries.`,
-      );
-    }
+    if (!found) throw unknownRegistryError(name, all);
     return [found];
   }
-  if (all.length === 0) {
-    throw new AamError(
-      'NOT_FOUND',
-      "No registries configured. Add one with 'aam registry add NAME file://PATH --default'.",
-    );
-  }
+  if (all.length === 0) throw noRegistriesError();
   return [...all.filter((r) => r.default), ...all.filter((r) => !r.default)];
 }

@@ -11,7 +11,7 @@ import {
   storePinnedAttestationKey,
 } from '../config/registry-keys.js';
 import type { RegistryConfig } from '../config/types.js';
-import { AamError } from '../errors.js';
+import { AamError, unknownRegistryError } from '../errors.js';
 import { openCheckpoint } from '../tlog/checkpoint.js';
 import { parseVerifierKey, type NoteVerifier } from '../tlog/note.js';
 import { HttpRegistry, type ServedAttestationKey } from './http.js';
@@ -273,11 +273,7 @@ export interface TrustKeysResult {
 export async function trustRegistryKeys(req: TrustKeysRequest): Promise<TrustKeysResult> {
   const env = req.env ?? process.env;
   const cfg = req.registries.find((r) => r.name === req.registry);
-  if (!cfg)
-    throw new AamError(
-      'NOT_FOUND',
-      `Registry '${req.registry}' not found. Run 'aam registry list' to see configured registries.`,
-    );
+  if (!cfg) throw unknownRegistryError(req.registry, req.registries);
   if (!isHttpRegistry(cfg))
     throw new AamError(
       'USAGE',

@@ -1,3 +1,4 @@
+import { noRegistriesError } from '@aam/core';
 import { AamCommand } from '../../base-command.js';
 
 export default class RegistryList extends AamCommand {
@@ -7,8 +8,7 @@ export default class RegistryList extends AamCommand {
   async run() {
     await this.parse(RegistryList);
     const { registries } = this.config_().config;
-    if (registries.length === 0)
-      this.log("No registries configured. Add one with 'aam registry add NAME file://PATH --default'.");
+    if (registries.length === 0) this.log(noRegistriesError().message);
     for (const r of registries) this.log(`${r.name}\t${r.url}${r.default ? '\t(default)' : ''}`);
     return { registries };
   }
