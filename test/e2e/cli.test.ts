@@ -91,9 +91,9 @@ describe('aam registry', () => {
     expect(again.stderr).toMatch(/already holds a registry/);
     must(await w.aam(['registry', 'remove', 'local']));
     const gone = await w.aam(['registry', 'remove', 'local']);
-    expect(gone.code).toBe(1);
+    expect(gone.code).toBe(2);
     expect(gone.stderr).toBe(
-      "Error: Registry 'local' not found. Run 'aam registry list' to see configured registries.\n",
+      "Error: No registries configured. Create a local one with 'aam registry init ./registry --default', or add one with 'aam registry add NAME URL --default'.\n",
     );
     expect(readFileSync(join(w.home, 'config.yaml'), 'utf8')).toContain('registries: []');
   });
@@ -104,7 +104,7 @@ describe('usage and help', () => {
     const w = new World();
     const r = await w.aam(['install', '--bogus']);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/Nonexistent flag: --bogus/);
+    expect(r.stderr).toMatch(/Unknown flag: --bogus/);
     expect(r.stderr).toMatch(/See 'aam install --help'/);
     const info = await w.aam(['info']);
     expect(info.code).toBe(2);

@@ -109,9 +109,9 @@ describe('aam pkg publish to a local registry', () => {
   it('publishing with no registry configured says how to add one', async () => {
     const w = new World();
     const r = await w.aam(['pkg', 'publish', await w.makePackage('x', '1.0.0')]);
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(2);
     expect(r.stderr).toMatch(
-      /No registries configured\. Add one with 'aam registry add NAME file:\/\/PATH --default'\./,
+      /No registries configured\. Create a local one with 'aam registry init \.\/registry --default', or add one with 'aam registry add NAME URL --default'\./,
     );
   });
 });

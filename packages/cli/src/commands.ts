@@ -32,6 +32,7 @@ import PolicyInit from './commands/policy/init.js';
 import PolicyShow from './commands/policy/show.js';
 import PolicyTest from './commands/policy/test.js';
 import RegistryAdd from './commands/registry/add.js';
+import RegistryAdminToken from './commands/registry/admin-token.js';
 import RegistryInit from './commands/registry/init.js';
 import RegistryList from './commands/registry/list.js';
 import RegistryRemove from './commands/registry/remove.js';
@@ -70,6 +71,7 @@ export const COMMANDS = {
   'policy:show': PolicyShow,
   'policy:test': PolicyTest,
   'registry:add': RegistryAdd,
+  'registry:admin-token': RegistryAdminToken,
   'registry:init': RegistryInit,
   'registry:list': RegistryList,
   'registry:remove': RegistryRemove,

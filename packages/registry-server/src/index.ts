@@ -6,3 +6,5 @@ export { openDb, type Db, type Query } from './db.js';
 export type { FaultPoint, FaultPoints } from './faults.js';
 export { RegistryError } from './problem.js';
 export { startRegistry, type RunningRegistry, type ServeOptions } from './serve.js';
+export { openRegistryStore, type RegistryStoreOptions } from './serve.js';
+export { mintAdminToken } from './services/startup.js';

@@ -1,4 +1,5 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import {
@@ -15,7 +16,8 @@ import { BlobStore } from './blobs.js';
 import { openDb, type Db } from './db.js';
 import type { FaultPoints } from './faults.js';
 import { ensureAttestationKey } from './services/keys.js';
-import { bootstrapAdmin, registrySetting, selfCheck } from './services/startup.js';
+import { Repository } from './repository/index.js';
+import { bootstrapAdmin, checkGivenAdminToken, registrySetting, selfCheck } from './services/startup.js';
 
 export interface ServeOptions {
   /** `sqlite:PATH` or `postgres://...`; default `sqlite:<storage>/registry.db`. */
@@ -78,8 +80,42 @@ function checkpointSigner(storage: string, given: string | undefined, origin: st
   return parseSignerKey(skey);
 }
 
-/** Starts `aam registry serve`: database, migrations, keys, first admin, self-check, HTTP. */
-export async function startRegistry(opts: ServeOptions): Promise<RunningRegistry> {
+/** What `--port` names is taken: said with the port and the way out, before the first start writes anything. */
+function portInUse(host: string, port: number): AamError {
+  return new AamError(
+    'IO_ERROR',
+    `Cannot listen on ${host}:${port}: the address is already in use (another registry?). Stop it, or pick another port with --port`,
+    { host, port },
+  );
+}
+
+/**
+ * Binds and releases the port, so a busy one fails the start before the database, keys or admin are created.
+ * (The real listen can still lose a race; it fails the same way, and the admin is only created after it.)
+ */
+async function probePort(host: string, port: number): Promise<void> {
+  if (port === 0) return;
+  await new Promise<void>((ok, fail) => {
+    const probe = createServer();
+    probe.once('error', (e: NodeJS.ErrnoException) =>
+      fail(e.code === 'EADDRINUSE' ? portInUse(host, port) : e),
+    );
+    probe.listen({ host, port, exclusive: true }, () => probe.close(() => ok()));
+  });
+}
+
+export interface RegistryStoreOptions {
+  db?: string;
+  storage: string;
+  name?: string;
+  origin?: string;
+  checkpointKey?: string;
+}
+
+/** The registry's database with its fixed settings and checkpoint signer, the log verified. */
+export async function openRegistryStore(
+  opts: RegistryStoreOptions,
+): Promise<{ db: Db; audit: AuditLog; name: string; storage: string }> {
   const storage = resolve(opts.storage);
   mkdirSync(storage, { recursive: true });
   const db = await openDb(opts.db ?? `sqlite:${join(storage, 'registry.db')}`);
@@ -98,14 +134,35 @@ export async function startRegistry(opts: ServeOptions): Promise<RunningRegistry
       );
     const audit = new AuditLog(origin, signer);
     await selfCheck(db, audit);
-    const adminToken = await bootstrapAdmin(
-      db,
-      audit,
-      opts.adminToken ?? process.env.AAM_REGISTRY_ADMIN_TOKEN,
-    );
+    return { db, audit, name, storage };
+  } catch (e) {
+    await db.close().catch(() => undefined);
+    throw e;
+  }
+}
+
+/**
+ * Starts `aam registry serve`: port check, database, migrations, keys, self-check, HTTP, and only once it
+ * listens, the first admin (so a start that fails never leaves a registry whose admin token nobody saw).
+ */
+export async function startRegistry(opts: ServeOptions): Promise<RunningRegistry> {
+  const host = opts.host ?? '127.0.0.1';
+  const port = opts.port ?? 4873;
+  await probePort(host, port);
+  const { db, audit, name, storage } = await openRegistryStore({
+    storage: opts.storage,
+    ...(opts.db ? { db: opts.db } : {}),
+    ...(opts.name ? { name: opts.name } : {}),
+    ...(opts.origin ? { origin: opts.origin } : {}),
+    ...(opts.checkpointKey ? { checkpointKey: opts.checkpointKey } : {}),
+  });
+  let app: FastifyInstance | undefined;
+  try {
+    const given = opts.adminToken ?? process.env.AAM_REGISTRY_ADMIN_TOKEN;
+    await db.read((q) => checkGivenAdminToken(new Repository(q), given));
     const attestations = new AttestationSigner(join(storage, 'keys'));
     await ensureAttestationKey(db, audit, attestations);
-    const app = await buildApp({
+    app = await buildApp({
       attestations,
       verifiers: opts.verifiers,
       db,
@@ -121,19 +178,27 @@ export async function startRegistry(opts: ServeOptions): Promise<RunningRegistry
       rateLimit: { publish: opts.rateLimit?.publish ?? 600, other: opts.rateLimit?.other ?? 60_000 },
       ...(opts.faults ? { faults: opts.faults } : {}),
     });
-    const address = await app.listen({ host: opts.host ?? '127.0.0.1', port: opts.port ?? 4873 });
+    let address: string;
+    try {
+      address = await app.listen({ host, port });
+    } catch (e) {
+      throw (e as NodeJS.ErrnoException).code === 'EADDRINUSE' ? portInUse(host, port) : e;
+    }
+    const adminToken = await bootstrapAdmin(db, audit, given);
+    const server = app;
     return {
-      app,
+      app: server,
       db,
       audit,
       url: address,
       ...(adminToken ? { adminToken } : {}),
       close: async () => {
-        await app.close();
+        await server.close();
         await db.close();
       },
     };
   } catch (e) {
+    await app?.close().catch(() => undefined);
     await db.close().catch(() => undefined);
     throw e;
   }

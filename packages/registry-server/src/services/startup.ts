@@ -81,28 +81,35 @@ export async function selfCheck(db: Db, audit: AuditLog): Promise<void> {
   });
 }
 
+/**
+ * A given admin token on a registry that has users must be one of its tokens: checked before the registry
+ * listens, so a wrong one fails the start at once.
+ */
+export async function checkGivenAdminToken(repo: Repository, given: string | undefined): Promise<void> {
+  if (given === undefined) return;
+  if (!tokenLooksValid(given))
+    throw new AamError(
+      'USAGE',
+      "AAM_REGISTRY_ADMIN_TOKEN is not an aam token (aam_<43 base62>_<6 base62 checksum>): make one with 'aam registry admin-token', or leave it unset to have one generated",
+    );
+  if (!(await repo.users.any())) return;
+  if (!(await repo.tokens.withHolder(tokenHash(given))))
+    throw new AamError(
+      'USAGE',
+      "AAM_REGISTRY_ADMIN_TOKEN is not a token of this registry (it was set up before, with another one). Unset it, or mint a new admin token with 'aam registry admin-token --storage DIR'",
+    );
+}
+
 /** On the first start (no users yet): an admin user and its token, given or generated (returned once). */
 export async function bootstrapAdmin(
   db: Db,
   audit: AuditLog,
   given: string | undefined,
 ): Promise<string | undefined> {
-  if (given !== undefined && !tokenLooksValid(given))
-    throw new AamError(
-      'USAGE',
-      'AAM_REGISTRY_ADMIN_TOKEN is not an aam token (aam_<43 base62>_<6 base62 checksum>); leave it unset to have one generated',
-    );
   return db.write(async (q) => {
     const repo = new Repository(q);
     if (await repo.users.any()) {
-      if (given !== undefined) {
-        const known = await repo.tokens.withHolder(tokenHash(given));
-        if (!known)
-          throw new AamError(
-            'USAGE',
-            'AAM_REGISTRY_ADMIN_TOKEN is set but this registry already has a different admin',
-          );
-      }
+      await checkGivenAdminToken(repo, given);
       return undefined;
     }
     const id = randomUUID();
@@ -143,5 +150,44 @@ export async function bootstrapAdmin(
       metadata: { use: 'checkpoint', vkey: audit.vkey },
     });
     return given !== undefined ? undefined : token;
+  });
+}
+
+/**
+ * `aam registry admin-token --storage DIR`: whoever can reach the registry's storage (its database and
+ * checkpoint key) mints a new admin token, for the admin user (created if the first start never finished).
+ * The token is logged in the audit log like every other (`token.create`, by `storage-operator`); its secret
+ * is returned once and only its hash is stored. Expires in `expiresInDays` (default 30).
+ */
+export async function mintAdminToken(
+  db: Db,
+  audit: AuditLog,
+  opts: { name?: string; expiresInDays?: number } = {},
+): Promise<{ user: string; token: string; token_id: string; expires_at: string | null }> {
+  return db.write(async (q) => {
+    const repo = new Repository(q);
+    let admin = await repo.users.byName('admin');
+    if (!admin) {
+      const id = randomUUID();
+      await repo.users.insert({ id, name: 'admin', role: 'admin', createdAt: new Date().toISOString() });
+      await audit.append(q, {
+        event: 'user.create',
+        actor: 'storage-operator',
+        metadata: { user: 'admin', role: 'admin' },
+      });
+      admin = { id, name: 'admin' };
+    }
+    const t = await issueToken(repo.tokens, {
+      userId: admin.id,
+      name: opts.name ?? `admin-token ${new Date().toISOString()}`,
+      scopes: [...SCOPES],
+      expiresInDays: opts.expiresInDays ?? 30,
+    });
+    await audit.append(q, {
+      event: 'token.create',
+      actor: 'storage-operator',
+      metadata: { token_id: t.id, scopes: [...SCOPES], user: admin.name, via: 'storage' },
+    });
+    return { user: admin.name, token: t.token, token_id: t.id, expires_at: t.expires_at };
   });
 }

@@ -1,0 +1,78 @@
+import { Flags } from '@oclif/core';
+import { AamError } from '@aam/core';
+import { AamCommand } from '../../base-command.js';
+import { warn } from '../../style.js';
+
+export default class RegistryAdminToken extends AamCommand {
+  static override summary =
+    "Print a new admin token: for AAM_REGISTRY_ADMIN_TOKEN, or minted into a registry's storage.";
+  static override description = `Without --storage: prints a fresh, well-formed token and stores it nowhere. Give it to the
+registry's first start as AAM_REGISTRY_ADMIN_TOKEN (so the admin token comes from your secret store rather than
+the server's output).
+
+With --storage DIR (and --db when the registry uses PostgreSQL): for whoever runs the registry and has lost the
+admin token. Opens the registry's database and checkpoint key, checks the audit log, and mints a new token for the
+'admin' user (creating it if the first start never finished). The token is recorded in the audit log
+(token.create by storage-operator) and expires after --expires-in-days; only its hash is stored. Safe while the
+registry runs.`;
+  static override examples = [
+    'export AAM_REGISTRY_ADMIN_TOKEN="$(<%= config.bin %> registry admin-token)"',
+    '<%= config.bin %> registry admin-token --storage ./registry-data',
+    '<%= config.bin %> registry admin-token --storage /srv/aam --db postgres://aam@localhost/aam --json',
+  ];
+  static override flags = {
+    storage: Flags.string({ description: "the registry's storage directory (as given to registry serve)" }),
+    db: Flags.string({
+      description: 'sqlite:PATH or postgres://... (default: sqlite:<storage>/registry.db)',
+      dependsOn: ['storage'],
+    }),
+    'expires-in-days': Flags.integer({
+      description: 'days until the minted token expires (at most 90)',
+      default: 30,
+      min: 1,
+      max: 90,
+    }),
+  };
+
+  async run() {
+    const { flags } = await this.parse(RegistryAdminToken);
+    if (flags.db && !/^(sqlite:|postgres(ql)?:\/\/)/.test(flags.db))
+      throw new AamError('USAGE', '--db must be sqlite:PATH or postgres://...');
+    const server = await import('@aam/registry-server');
+    if (!flags.storage) {
+      const token = server.newTokenSecret();
+      this.log(token);
+      return { token, stored: false };
+    }
+    const { existsSync } = await import('node:fs');
+    if (!flags.db && !existsSync(`${flags.storage}/registry.db`))
+      throw new AamError(
+        'USAGE',
+        `${flags.storage} holds no registry (no registry.db): give the --storage of 'aam registry serve', and --db if it uses PostgreSQL`,
+      );
+    const store = await server.openRegistryStore({
+      storage: flags.storage,
+      ...(flags.db ? { db: flags.db } : {}),
+    });
+    try {
+      const minted = await server.mintAdminToken(store.db, store.audit, {
+        expiresInDays: flags['expires-in-days'],
+      });
+      process.stderr.write(
+        warn(
+          `New admin token for '${minted.user}' (shown once; keep it secret; recorded in the audit log):`,
+        ) + '\n',
+      );
+      this.log(minted.token);
+      return {
+        token: minted.token,
+        stored: true,
+        user: minted.user,
+        token_id: minted.token_id,
+        expires_at: minted.expires_at,
+      };
+    } finally {
+      await store.db.close();
+    }
+  }
+}

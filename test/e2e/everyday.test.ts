@@ -1,0 +1,219 @@
+/**
+ * Everyday use (issue 13), each through the binary: a registry start that fails never locks its admin out, any
+ * signing flag signs, typos are caught with suggestions (never weakening security), exit codes follow the rule
+ * (2: what the user typed, 1: what the world refused).
+ */
+import { mkdirSync, writeFileSync, existsSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { NO_STACK, World, must } from './support/aam.js';
+import { startServer, type RunningServer } from './support/registry-server.js';
+
+const servers: RunningServer[] = [];
+afterAll(async () => {
+  await Promise.all(servers.map((s) => s.stop()));
+});
+
+/** A TCP port held by someone else for the duration of `fn`. */
+async function withBusyPort<T>(fn: (port: number) => Promise<T>): Promise<T> {
+  const blocker: Server = createServer();
+  await new Promise<void>((ok) => blocker.listen(0, '127.0.0.1', () => ok()));
+  try {
+    return await fn((blocker.address() as { port: number }).port);
+  } finally {
+    await new Promise<void>((ok) => blocker.close(() => ok()));
+  }
+}
+
+describe('registry first start', () => {
+  it('a busy port says which port and suggests --port, and leaves no first-start state behind', async () => {
+    const w = new World();
+    const storage = join(w.root, 'registry-data');
+    await withBusyPort(async (port) => {
+      const r = await w.aam(['registry', 'serve', '--storage', storage, '--port', String(port)]);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain(`127.0.0.1:${port}`);
+      expect(r.stderr).toContain('already in use');
+      expect(r.stderr).toContain('--port');
+      expect(r.stderr).not.toMatch(NO_STACK);
+    });
+    // Nothing was created: the next start is a first start, and shows the admin token.
+    expect(existsSync(join(storage, 'registry.db'))).toBe(false);
+    const s = await startServer({ storage });
+    servers.push(s);
+    expect(s.adminToken).toMatch(/^aam_/);
+    await s.stop();
+  });
+
+  it('a token made with `registry admin-token` is taken as AAM_REGISTRY_ADMIN_TOKEN', async () => {
+    const w = new World();
+    const made = must(await w.aam(['registry', 'admin-token']));
+    const token = made.stdout.trim();
+    expect(token).toMatch(/^aam_[0-9A-Za-z]{43}_[0-9A-Za-z]{6}$/);
+    const s = await startServer({ env: { AAM_REGISTRY_ADMIN_TOKEN: token } });
+    servers.push(s);
+    expect(s.adminToken).toBeUndefined();
+    const me = await fetch(`${s.url}/api/v1/users/me`, { headers: { authorization: `Bearer ${token}` } });
+    expect(me.status).toBe(200);
+    expect(((await me.json()) as { role: string }).role).toBe('admin');
+    await s.stop();
+  });
+
+  it('whoever holds the storage mints a new admin token, recorded in the audit log; a wrong env token says how', async () => {
+    const w = new World();
+    const first = await startServer();
+    servers.push(first);
+    await first.stop();
+    // The first admin token was lost. A token from elsewhere is refused, and the message says what to do.
+    const other = must(await w.aam(['registry', 'admin-token'])).stdout.trim();
+    const refused = await w.aam(['registry', 'serve', '--storage', first.storage, '--port', '0'], w.project, {
+      AAM_REGISTRY_ADMIN_TOKEN: other,
+    });
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain('aam registry admin-token --storage');
+    expect(refused.stderr).not.toContain(other);
+
+    const minted = await w.aam(['registry', 'admin-token', '--storage', first.storage, '--json']);
+    must(minted);
+    const doc = JSON.parse(minted.stdout) as { token: string; stored: boolean; user: string };
+    expect(doc).toMatchObject({ stored: true, user: 'admin' });
+    const s = await startServer({ storage: first.storage, env: { AAM_REGISTRY_ADMIN_TOKEN: doc.token } });
+    servers.push(s);
+    const me = await fetch(`${s.url}/api/v1/users/me`, { headers: { authorization: `Bearer ${doc.token}` } });
+    expect(me.status).toBe(200);
+    const entries = (await (await fetch(`${s.url}/api/v1/audit/entries`)).json()) as {
+      items: { body: string }[];
+    };
+    const events = entries.items.map((e) => JSON.parse(e.body) as { event: string; actor: string });
+    expect(events.at(-1)).toMatchObject({ event: 'token.create', actor: 'storage-operator' });
+    await s.stop();
+  });
+
+  it('admin-token on a directory that holds no registry is a usage error', async () => {
+    const w = new World();
+    const r = await w.aam(['registry', 'admin-token', '--storage', join(w.root, 'nothing-here')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('holds no registry');
+  });
+});
+
+describe('publish signing flags', () => {
+  it('--sign-type without --sign signs (or fails): never publishes unsigned', async () => {
+    const w = await new World().withRegistry();
+    const dir = await w.makePackage('signed-only', '1.0.0');
+    // An empty GnuPG home: signing must fail, so nothing may be published.
+    const gnupg = join(w.root, 'gnupg');
+    mkdirSync(gnupg, { mode: 0o700 });
+    const r = await w.aam(['pkg', 'publish', dir, '--sign-type', 'gpg'], w.project, { GNUPGHOME: gnupg });
+    expect(r.code).not.toBe(0);
+    expect(r.stdout).not.toContain('Published');
+    const info = await w.aam(['info', 'signed-only']);
+    expect(info.code).not.toBe(0);
+    // An unknown signing method alone is refused as such.
+    const bad = await w.aam(['pkg', 'publish', dir, '--sign-type', 'nosuch']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('No signer for --sign-type nosuch');
+    // --gpg-key with another method is a contradiction.
+    const both = await w.aam(['pkg', 'publish', dir, '--sign-type', 'sigstore', '--gpg-key', 'ABCD']);
+    expect(both.code).toBe(2);
+    expect(both.stderr).toContain('--gpg-key is for --sign-type gpg');
+  });
+});
+
+describe('typos never weaken security', () => {
+  it('an unknown key under security: is an error (exit 2) with the key it should be', async () => {
+    const w = await new World().withRegistry();
+    mkdirSync(join(w.project, '.aam'), { recursive: true });
+    writeFileSync(join(w.project, '.aam/config.yaml'), 'security:\n  requre_signature: true\n');
+    for (const args of [['install', 'anything'], ['config', 'validate']]) {
+      const r = await w.aam(args);
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.stderr).toContain('security.requre_signature');
+      expect(r.stderr).toContain('did you mean `require_signature`?');
+    }
+    // Nested security sections too.
+    writeFileSync(join(w.project, '.aam/config.yaml'), 'security:\n  sigstore:\n    trusted_rot: x\n');
+    const nested = await w.aam(['config', 'validate']);
+    expect(nested.code).toBe(2);
+    expect(nested.stderr).toContain('did you mean `trusted_root`?');
+  });
+
+  it('elsewhere an unknown key stays a warning, with the suggestion', async () => {
+    const w = await new World().withRegistry();
+    mkdirSync(join(w.project, '.aam'), { recursive: true });
+    writeFileSync(join(w.project, '.aam/config.yaml'), 'limts:\n  max_archive_size: 10\n');
+    const r = await w.aam(['config', 'validate']);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain('limts: unknown key (ignored) (did you mean `limits`?)');
+  });
+
+  it('unknown commands and flags get suggestions and exit 2', async () => {
+    const w = new World();
+    const cmd = await w.aam(['instal', 'foo']);
+    expect(cmd.code).toBe(2);
+    expect(cmd.stderr).toContain("'instal' is not an aam command. Did you mean 'aam install'?");
+    const sub = await w.aam(['registry', 'lsit']);
+    expect(sub.code).toBe(2);
+    expect(sub.stderr).toContain("Did you mean 'aam registry list'?");
+    const flag = await w.aam(['install', 'foo', '--verifyy']);
+    expect(flag.code).toBe(2);
+    expect(flag.stderr).toContain('Unknown flag: --verifyy (did you mean --verify?)');
+    const json = await w.aam(['install', 'foo', '--dryrun', '--json']);
+    expect(json.code).toBe(2);
+    expect(JSON.parse(json.stdout)).toMatchObject({
+      error: { code: 'USAGE', message: 'Unknown flag: --dryrun (did you mean --dry-run?)' },
+    });
+  });
+});
+
+describe('exit codes: 2 for what the user typed, 1 for what the world refused', () => {
+  it('no registry configured: exit 2, and the hint starts with registry init', async () => {
+    const w = new World();
+    const r = await w.aam(['install', 'foo']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/No registries configured\. Create a local one with 'aam registry init/);
+  });
+
+  it('a registry name nobody configured: exit 2 with the closest name', async () => {
+    const w = await new World().withRegistry();
+    const name = (await w.aam(['registry', 'list', '--json'])).stdout;
+    const configured = (JSON.parse(name) as { registries: { name: string }[] }).registries[0]!.name;
+    const typo = configured.slice(0, -1) + 'x';
+    for (const args of [
+      ['install', 'foo', '--registry', typo],
+      ['registry', 'remove', typo],
+    ]) {
+      const r = await w.aam(args);
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.stderr).toContain(`Registry '${typo}' is not configured (did you mean '${configured}'?)`);
+    }
+  });
+
+  it('a registry answering HTML, or not at all: exit 1', async () => {
+    const html = await import('node:http').then(({ createServer: http }) =>
+      http((_req, res) => {
+        res.writeHead(200, { 'content-type': 'text/html' });
+        res.end('<html><body>Welcome to nginx!</body></html>');
+      }),
+    );
+    await new Promise<void>((ok) => html.listen(0, '127.0.0.1', () => ok()));
+    try {
+      const w = new World();
+      const { port } = html.address() as { port: number };
+      mkdirSync(w.home, { recursive: true });
+      writeFileSync(
+        join(w.home, 'config.yaml'),
+        `registries:\n  - name: proxy\n    url: http://127.0.0.1:${port}\n    default: true\n  - name: gone\n    url: http://127.0.0.1:1\n`,
+      );
+      const r = await w.aam(['install', 'foo']);
+      expect(r.code).toBe(1);
+      expect(r.stderr).not.toMatch(NO_STACK);
+      const gone = await w.aam(['install', 'foo', '--registry', 'gone']);
+      expect(gone.code).toBe(1);
+      expect(gone.stderr).toContain("Cannot reach registry 'gone'");
+    } finally {
+      html.close();
+    }
+  });
+});
