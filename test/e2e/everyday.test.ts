@@ -7,7 +7,7 @@ import { mkdirSync, writeFileSync, existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { NO_STACK, World, must } from './support/aam.js';
+import { NO_STACK, World, httpClient, must } from './support/aam.js';
 import { startServer, type RunningServer } from './support/registry-server.js';
 
 const servers: RunningServer[] = [];
@@ -126,7 +126,10 @@ describe('typos never weaken security', () => {
     const w = await new World().withRegistry();
     mkdirSync(join(w.project, '.aam'), { recursive: true });
     writeFileSync(join(w.project, '.aam/config.yaml'), 'security:\n  requre_signature: true\n');
-    for (const args of [['install', 'anything'], ['config', 'validate']]) {
+    for (const args of [
+      ['install', 'anything'],
+      ['config', 'validate'],
+    ]) {
       const r = await w.aam(args);
       expect(r.code, args.join(' ')).toBe(2);
       expect(r.stderr).toContain('security.requre_signature');
@@ -215,5 +218,57 @@ describe('exit codes: 2 for what the user typed, 1 for what the world refused', 
     } finally {
       html.close();
     }
+  });
+});
+
+describe('secrets never reach output or logs', () => {
+  const b64 = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64url');
+  // An identity token the signing library refuses (no subject): it used to print it whole in its error.
+  const JWT = `${b64({ alg: 'RS256', kid: 'k' })}.${b64({ iss: 'https://issuer.example', aud: 'sigstore' })}.c2lnbmF0dXJlLXNlY3JldC1wYXJ0`;
+  const payload = JWT.split('.')[1]!;
+  const leaks = (r: { stdout: string; stderr: string }, secret: string) =>
+    `${r.stdout}\n${r.stderr}`.includes(secret);
+
+  it('a refused Sigstore identity token is not printed, from a flag or the environment, in text or --json', async () => {
+    const w = await new World().withRegistry();
+    const dir = await w.makePackage('redact-me', '1.0.0');
+    const runs = [
+      await w.aam(['pkg', 'publish', dir, '--sign', '--identity-token', JWT]),
+      await w.aam(['pkg', 'publish', dir, '--sign', `--identity-token=${JWT}`, '--json']),
+      await w.aam(['pkg', 'publish', dir, '--sign'], w.project, { SIGSTORE_ID_TOKEN: JWT }),
+    ];
+    for (const r of runs) {
+      expect(r.code).toBe(1);
+      expect(leaks(r, payload), r.stdout + r.stderr).toBe(false);
+      expect(r.stdout + r.stderr).toContain('[redacted]');
+    }
+    expect(JSON.parse(runs[1]!.stdout)).toMatchObject({ error: { code: 'SIGNING_FAILED' } });
+  });
+
+  it('registry tokens (flag, AAM_TOKEN, credentials file) and the admin token stay out of every message and the server log', async () => {
+    const s = await startServer({ args: ['--log-level', 'info'] });
+    servers.push(s);
+    const w = await httpClient(s.url);
+    const stranger = must(await w.aam(['registry', 'admin-token'])).stdout.trim();
+    const runs = [
+      await w.aam(['login', '--token', stranger]),
+      await w.aam(['login', '--token', stranger, '--json']),
+      await w.aam(['pkg', 'publish', await w.makePackage('x', '1.0.0')], w.project, { AAM_TOKEN: stranger }),
+      await w.aam(['token', 'list', '--json'], w.project, { AAM_TOKEN: stranger }),
+    ];
+    for (const r of runs) {
+      expect(r.code).not.toBe(0);
+      expect(leaks(r, stranger), r.stdout + r.stderr).toBe(false);
+    }
+    // The admin's own token, used for real work, never shows either, nor does it in the server's log.
+    const admin = must(await w.aam(['login', '--token', s.adminToken!]));
+    expect(leaks(admin, s.adminToken!)).toBe(false);
+    const list = await w.aam(['token', 'list']);
+    expect(leaks(list, s.adminToken!)).toBe(false);
+    await s.stop();
+    const log = s.stderr();
+    expect(log).toContain('"url":"/api/v1/users/me"');
+    expect(log.includes(stranger)).toBe(false);
+    expect(log.includes(s.adminToken!)).toBe(false);
   });
 });

@@ -5,6 +5,12 @@ import {
   didYouMean,
   formatProblem,
   isAamError,
+  isSecretFlag,
+  redact,
+  redactDeep,
+  redactGiven,
+  registerEnvSecrets,
+  registerSecret,
   loadConfig,
   loadPlugins,
   pluginSettings,
@@ -17,11 +23,50 @@ import {
 import type { DependencyContainer } from 'tsyringe';
 import { red, warn } from './style.js';
 
+/** Bytes pass through untouched unless they hold a credential (latin1 keeps every byte as it is). */
+function redactBytes(chunk: unknown): unknown {
+  if (!(chunk instanceof Uint8Array)) return chunk;
+  const text = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength).toString('latin1');
+  const out = redactGiven(text);
+  return out === text ? chunk : Buffer.from(out, 'latin1');
+}
+
+let filtering = false;
+/** Wraps stdout and stderr once per process so that no registered credential is ever written. */
+function filterOutput(): void {
+  if (filtering) return;
+  filtering = true;
+  for (const stream of [process.stdout, process.stderr]) {
+    const write = stream.write.bind(stream) as (...args: unknown[]) => boolean;
+    stream.write = ((chunk: unknown, ...rest: unknown[]) =>
+      write(
+        typeof chunk === 'string' ? redactGiven(chunk) : redactBytes(chunk),
+        ...rest,
+      )) as typeof stream.write;
+  }
+}
+
 /** Shared behaviour: config loading, plugin container, and errors rendered without stack traces. */
 export abstract class AamCommand extends Command {
   static override enableJsonFlag = true;
 
   private loaded?: LoadedConfig;
+
+  /**
+   * Credentials given to this process (environment, secret flags, credential files, identity tokens) are
+   * replaced in everything written to stdout and stderr, oclif's own messages included.
+   */
+  override async init(): Promise<void> {
+    registerEnvSecrets();
+    // The values of secret flags (`--token X`, `--identity-token=X`), read from argv before parsing, so that
+    // even a parse error cannot echo one.
+    this.argv.forEach((arg, i) => {
+      const m = /^--([a-z0-9-]+)(?:=(.*))?$/.exec(arg);
+      if (m && isSecretFlag(m[1]!)) registerSecret(m[2] ?? this.argv[i + 1]);
+    });
+    filterOutput();
+    await super.init();
+  }
 
   /** Merged config (global < project), warnings for unknown keys printed once to stderr. */
   protected config_(overrides?: unknown): LoadedConfig {
@@ -81,9 +126,11 @@ export abstract class AamCommand extends Command {
   ): Promise<unknown> {
     if (err instanceof Errors.ExitError) throw err;
     const json = this.jsonEnabled();
+    // A failure message never carries a credential, whatever produced it (a library echoing a token).
+    err.message = redact(err.message);
     if (isAamError(err)) {
       if (json) {
-        this.logJson({ error: { code: err.code, message: err.message, ...err.details } });
+        this.logJson(redactDeep({ error: { code: err.code, message: err.message, ...err.details } }));
       } else if (err instanceof ChecksumMismatchError) {
         process.stderr.write(checksumMismatchBlock(err));
       } else if (err instanceof PolicyRefusedError) {
@@ -111,7 +158,7 @@ export abstract class AamCommand extends Command {
     if (json) this.logJson({ error: { code: 'INTERNAL', message } });
     else
       process.stderr.write(
-        `${red('Error:')} internal error: ${message}\n${process.env.AAM_DEBUG ? (err.stack ?? '') + '\n' : 'Run with AAM_DEBUG=1 for details.\n'}`,
+        `${red('Error:')} internal error: ${message}\n${process.env.AAM_DEBUG ? redact(err.stack ?? '') + '\n' : 'Run with AAM_DEBUG=1 for details.\n'}`,
       );
     this.exit(1);
   }

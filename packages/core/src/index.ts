@@ -1,5 +1,6 @@
 export * from './errors.js';
 export * from './suggest.js';
+export * from './redact.js';
 export * from './yaml-file.js';
 export * from './integrity/checksum.js';
 export * from './integrity/mismatch.js';

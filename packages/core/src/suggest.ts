@@ -1,8 +1,9 @@
 import { distance } from 'fastest-levenshtein';
 
 /**
- * The candidate closest to what was typed, when it is close enough to be a typo: an edit distance of at most
- * a third of the longer word (at least 1, at most 3), or the typed word being a prefix of exactly one candidate.
+ * The candidate closest to what was typed, when it is close enough to be a typo: an edit distance of 1 for
+ * words of up to 3 letters, else a third of the longer word (at least 2, at most 3); or the typed word being a
+ * prefix of exactly one candidate.
  * Used for "did you mean" on config keys, commands, flags and registry names.
  */
 export function closest(typed: string, candidates: Iterable<string>): string | undefined {
@@ -18,7 +19,8 @@ export function closest(typed: string, candidates: Iterable<string>): string | u
       bestDistance = d;
     }
   }
-  const limit = Math.min(3, Math.max(1, Math.floor(Math.max(typed.length, best?.length ?? 0) / 3)));
+  const longer = Math.max(typed.length, best?.length ?? 0);
+  const limit = longer <= 3 ? 1 : Math.min(3, Math.max(2, Math.floor(longer / 3)));
   if (best !== undefined && bestDistance <= limit) return best;
   const prefixed = list.filter((c) => typed.length >= 3 && c.startsWith(typed));
   return prefixed.length === 1 ? prefixed[0] : undefined;

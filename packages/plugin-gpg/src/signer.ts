@@ -5,6 +5,7 @@ import type * as openpgp from 'openpgp';
 import { openpgpModule } from './openpgp-lazy.js';
 import {
   AamError,
+  registerSecret,
   type ArtifactRef,
   type SignatureDocument,
   type Signer,
@@ -123,6 +124,7 @@ export class GpgSigner implements Signer {
     passphrase: string | undefined,
     wanted?: string,
   ): Promise<SignatureDocument> {
+    registerSecret(passphrase);
     const pgp = await openpgpModule();
     let key: openpgp.PrivateKey;
     try {

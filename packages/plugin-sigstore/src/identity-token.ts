@@ -1,4 +1,4 @@
-import { AamError } from '@aam/core/plugin';
+import { AamError, registerSecret } from '@aam/core/plugin';
 
 export const DEFAULT_OIDC_ISSUER = 'https://oauth2.sigstore.dev/auth';
 export const DEFAULT_OIDC_CLIENT_ID = 'sigstore';
@@ -19,6 +19,14 @@ export type TokenOrigin = 'flag' | 'env' | 'github-actions' | 'browser';
 export async function resolveIdentityToken(
   src: TokenSources,
 ): Promise<{ token: string; origin: TokenOrigin }> {
+  const found = await findIdentityToken(src);
+  // Whatever happens next (a refusal from Fulcio, a parse error in the signing library), the token is never
+  // printed.
+  registerSecret(found.token);
+  return found;
+}
+
+async function findIdentityToken(src: TokenSources): Promise<{ token: string; origin: TokenOrigin }> {
   const env = src.env ?? process.env;
   if (src.identityToken !== undefined) {
     const token = src.identityToken.trim();

@@ -1,6 +1,7 @@
 import multipart from '@fastify/multipart';
 import rateLimit from '@fastify/rate-limit';
 import Fastify, { type FastifyInstance } from 'fastify';
+import { redact, redactDeep } from '@aam/core';
 import { badRequest, notFound, problemOf, RegistryError } from './problem.js';
 import { approvalRoutes } from './routes/approvals.js';
 import { auditRoutes } from './routes/audit.js';
@@ -18,13 +19,48 @@ import type { RegistryContext } from './services/context.js';
 export interface AppOptions extends RegistryContext {
   /** Requests per minute per client address: publishes, and everything else. */
   rateLimit: { publish: number; other: number };
+  /** Fastify's structured (JSON) log on stderr at this level; none when unset. Credentials are redacted. */
+  logLevel?: LogLevel;
+}
+
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
+
+/**
+ * The log configuration: no header that carries a credential, and every message and error redacted (a token
+ * echoed by a library in an error message is caught by its shape).
+ */
+function loggerOptions(level: LogLevel) {
+  return {
+    level,
+    // stdout carries the start-up banner (URL, keys); the log goes to stderr.
+    stream: process.stderr,
+    redact: { paths: ['req.headers.authorization', 'req.headers.cookie'], censor: '[redacted]' },
+    serializers: {
+      req: (req: { method: string; url: string; ip?: string; id?: string }) => ({
+        method: req.method,
+        url: redact(req.url),
+        remoteAddress: req.ip,
+      }),
+      err: (e: Error & { code?: string }) =>
+        redactDeep({ type: e.name, message: e.message, code: e.code, stack: e.stack ?? '' }),
+    },
+    hooks: {
+      // Free text passed to the logger (`log.info('...')`) is redacted as well.
+      logMethod(this: unknown, args: unknown[], method: (...a: unknown[]) => void) {
+        method.apply(
+          this,
+          args.map((a) => (typeof a === 'string' ? redact(a) : a)),
+        );
+      },
+    },
+  };
 }
 
 /** The registry's HTTP API (`/api/v1`, registry-anchors §5): Fastify set up, then one plugin per resource. */
 export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
-  const { rateLimit: rates, ...ctx } = opts;
+  const { rateLimit: rates, logLevel, ...ctx } = opts;
   const app = Fastify({
-    logger: false,
+    logger: logLevel ? loggerOptions(logLevel) : false,
     bodyLimit: 1024 * 1024,
     // `/packages/@scope/name/...` → one `:pkg` parameter (`@scope%2Fname` decodes to `@scope/name`).
     rewriteUrl: (req) =>

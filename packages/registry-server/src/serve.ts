@@ -9,7 +9,7 @@ import {
   type ArchiveLimits,
   type SignatureVerifier,
 } from '@aam/core';
-import { buildApp } from './app.js';
+import { buildApp, type LogLevel } from './app.js';
 import { AttestationSigner } from './attest.js';
 import { AuditLog } from './audit.js';
 import { BlobStore } from './blobs.js';
@@ -43,6 +43,8 @@ export interface ServeOptions {
    * An upload whose signature no verifier recognises or verifies is refused.
    */
   verifiers: SignatureVerifier[];
+  /** Fastify's structured log on stderr (credentials redacted); none when unset. */
+  logLevel?: LogLevel;
   /** Test harnesses only: fault injection at named points (see `FaultPoints`). */
   faults?: FaultPoints;
 }
@@ -177,6 +179,7 @@ export async function startRegistry(opts: ServeOptions): Promise<RunningRegistry
       },
       rateLimit: { publish: opts.rateLimit?.publish ?? 600, other: opts.rateLimit?.other ?? 60_000 },
       ...(opts.faults ? { faults: opts.faults } : {}),
+      ...(opts.logLevel ? { logLevel: opts.logLevel } : {}),
     });
     let address: string;
     try {

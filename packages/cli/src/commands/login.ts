@@ -4,6 +4,7 @@ import {
   credentialsPath,
   HttpRegistry,
   openHttpRegistry,
+  registerSecret,
   storeRegistryToken,
   tokenLooksValid,
 } from '@aam/core';
@@ -29,6 +30,7 @@ In CI, set AAM_TOKEN instead: it overrides the stored tokens.`;
     const { flags } = await this.parse(Login);
     const { config } = openHttpRegistry(this.config_().config.registries, flags.registry, "'aam login'");
     const token = (flags.token ?? (await readToken())).trim();
+    registerSecret(token);
     if (token === '')
       throw new AamError('USAGE', 'No token given: pass --token or pipe it on standard input');
     if (!tokenLooksValid(token))

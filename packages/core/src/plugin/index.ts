@@ -17,5 +17,7 @@ export type {
 export { LOADED_PLUGINS, PLUGIN_SETTINGS, SIGNATURE_VERIFIER, SIGNER } from './tokens.js';
 export { AamError, errorChain, isAamError, type AamErrorCode } from '../errors.js';
 export { spkiKeyId } from '../integrity/key-id.js';
+/** A plugin that handles a credential registers it, so that it never reaches output or logs. */
+export { registerSecret } from '../redact.js';
 export { aamHome } from '../config/paths.js';
 export type { RegistryConfig, SecurityConfig } from '../config/types.js';

@@ -1,4 +1,5 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { registerSecret } from '../redact.js';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import writeFileAtomic from 'write-file-atomic';
@@ -44,8 +45,12 @@ export function registryToken(
   registry: string,
   env: NodeJS.ProcessEnv = process.env,
 ): RegistryToken | undefined {
-  if (env.AAM_TOKEN) return { token: env.AAM_TOKEN.trim(), source: 'AAM_TOKEN' };
+  if (env.AAM_TOKEN) {
+    registerSecret(env.AAM_TOKEN);
+    return { token: env.AAM_TOKEN.trim(), source: 'AAM_TOKEN' };
+  }
   const token = readCredentials(env)[registry];
+  registerSecret(token);
   return token === undefined ? undefined : { token, source: 'credentials' };
 }
 

@@ -45,6 +45,12 @@ $AAM_REGISTRY_CHECKPOINT_KEY, which replicas must share). It refuses to start on
       description: 'largest archive accepted, bytes',
       default: 50 * 1024 * 1024,
     }),
+    'log-level': Flags.string({
+      description:
+        'structured request log (JSON lines on stderr; credentials redacted): silent, error, warn, info, debug',
+      options: ['silent', 'fatal', 'error', 'warn', 'info', 'debug', 'trace'],
+      default: 'warn',
+    }),
     'sigstore-trusted-root': Flags.string({
       description:
         "trusted_root.json for checking authors' Sigstore bundles (default: security.sigstore.trusted_root, else the public-good root)",
@@ -60,6 +66,7 @@ $AAM_REGISTRY_CHECKPOINT_KEY, which replicas must share). It refuses to start on
     this.config_(root ? { security: { sigstore: { trusted_root: resolve(root) } } } : undefined);
     const verifiers = verifiersOf(await this.pluginContainer());
     const { startRegistry } = await import('@aam/registry-server');
+    type LogLevel = NonNullable<Parameters<typeof startRegistry>[0]['logLevel']>;
     const r = await startRegistry({
       verifiers,
       storage: flags.storage,
@@ -69,6 +76,7 @@ $AAM_REGISTRY_CHECKPOINT_KEY, which replicas must share). It refuses to start on
       rateLimit: { publish: flags['rate-limit-publish'], other: flags['rate-limit'] },
       limits: { maxArchiveSize: flags['max-archive-size'] },
       ...(flags.db ? { db: flags.db } : {}),
+      ...(flags['log-level'] !== 'silent' ? { logLevel: flags['log-level'] as LogLevel } : {}),
       ...(flags.name ? { name: flags.name } : {}),
       ...(flags.origin ? { origin: flags.origin } : {}),
     });
