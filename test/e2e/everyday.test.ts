@@ -7,7 +7,7 @@ import { mkdirSync, writeFileSync, existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { NO_STACK, World, httpClient, must } from './support/aam.js';
+import { AAM_BIN, NO_STACK, World, httpClient, must } from './support/aam.js';
 import { startServer, type RunningServer } from './support/registry-server.js';
 
 const servers: RunningServer[] = [];
@@ -270,5 +270,175 @@ describe('secrets never reach output or logs', () => {
     expect(log).toContain('"url":"/api/v1/users/me"');
     expect(log.includes(stranger)).toBe(false);
     expect(log.includes(s.adminToken!)).toBe(false);
+  });
+});
+
+describe('many packages at once', () => {
+  it('each verification block names its package, and the install ends with one summary', async () => {
+    const w = await new World().withRegistry();
+    for (const n of ['pa', 'pb', 'pc']) await w.publish(n, '1.0.0');
+    const r = must(await w.aam(['install', 'pa', 'pb', 'pc', '--verify']));
+    expect(r.stdout).toMatch(
+      /pa@1\.0\.0 \(1\/3\)\n {2}✓ Checksum verified: sha256:[0-9a-f]{64}\n {4}Note: pa@1\.0\.0 is not signed\npb@1\.0\.0 \(2\/3\)\n/,
+    );
+    expect(r.stdout.trimEnd().split('\n').at(-1)).toBe('Summary: 3 installed, 0 warned, 0 refused');
+    // A single package keeps the documented layout: no header, no indent.
+    const one = must(await w.aam(['install', 'pa', '--force']));
+    expect(one.stdout).toMatch(/^Resolving pa@1\.0\.0\.\.\.\n✓ Checksum verified: /);
+    const json = JSON.parse(must(await w.aam(['install', 'pa', 'pb', '--force', '--json'])).stdout) as {
+      summary: Record<string, unknown>;
+    };
+    expect(json.summary).toMatchObject({ installed: 2, warned: 0, refused: 0 });
+  });
+
+  it('every refused package is shown once, the summary counts the reasons, and nothing is installed', async () => {
+    const w = await new World().withRegistry();
+    for (const n of ['qa', 'qb', 'qc']) await w.publish(n, '1.0.0');
+    const r = await w.aam(['install', 'qa', 'qb', 'qc', '--require-signature']);
+    expect(r.code).toBe(1);
+    for (const n of ['qa', 'qb', 'qc']) {
+      const out = r.stdout + r.stderr;
+      // One ✗ line per refused package: never repeated in a final error.
+      expect(out.split(`${n}@1.0.0 is not signed`).length - 1).toBe(1);
+    }
+    expect(r.stderr.trim()).toBe(
+      '✗ Summary: 0 passed, 0 warned, 3 refused (unsigned ×3); nothing was installed',
+    );
+    expect(existsSync(join(w.project, '.aam/packages'))).toBe(false);
+    const json = await w.aam(['install', 'qa', 'qb', '--require-signature', '--json']);
+    expect(JSON.parse(json.stdout)).toMatchObject({
+      error: { code: 'POLICY_REFUSED', summary: { refused: 2, reasons: { refused: { unsigned: 2 } } } },
+    });
+  });
+
+  it('progress shows on a terminal only: never on a pipe or under --json', async () => {
+    const w = await new World().withRegistry();
+    await w.publish('big', '1.0.0', { files: { 'skills/big/data.md': 'x'.repeat(200_000) } });
+    const piped = must(await w.aam(['install', 'big']));
+    expect(piped.stdout + piped.stderr).not.toContain('Downloading');
+    // `script` gives the command a terminal.
+    const { execFileSync } = await import('node:child_process');
+    const out = execFileSync(
+      'script',
+      ['-qec', `${process.execPath} ${JSON.stringify(AAM_BIN)} install big --force`, '/dev/null'],
+      { cwd: w.project, env: { ...process.env, ...w.env, NO_COLOR: '1' }, encoding: 'utf8' },
+    );
+    expect(out).toContain('Downloading big@1.0.0');
+    expect(out).toContain('✓ Installed big@1.0.0');
+    const json = execFileSync(
+      'script',
+      ['-qec', `${process.execPath} ${JSON.stringify(AAM_BIN)} install big --force --json`, '/dev/null'],
+      { cwd: w.project, env: { ...process.env, ...w.env, NO_COLOR: '1' }, encoding: 'utf8' },
+    );
+    expect(json).not.toContain('Downloading');
+  });
+
+  it('aam verify of a modified file does not also say the checksum verified, and ends with a summary', async () => {
+    const w = await new World().withRegistry();
+    await w.publish('mv', '1.0.0');
+    await w.publish('mw', '1.0.0');
+    must(await w.aam(['install', 'mv', 'mw']));
+    writeFileSync(join(w.project, '.aam/packages/mv/aam.yaml'), 'changed: true\n', { flag: 'a' });
+    const r = await w.aam(['verify']);
+    expect(r.code).toBe(1);
+    const block = r.stdout.split('✗ mv@1.0.0')[1]!.split('✓ mw@1.0.0')[0]!;
+    expect(block).toContain('modified: aam.yaml');
+    expect(block).not.toContain('✓');
+    expect(r.stdout.trimEnd().split('\n').at(-1)).toBe(
+      '✗ Summary: 1 verified, 0 warned, 1 failed (file_modified ×1)',
+    );
+  });
+});
+
+describe('a registry that does not answer', () => {
+  /** Accepts connections and never answers. */
+  async function silentServer(): Promise<Server> {
+    const held: import('node:net').Socket[] = [];
+    const s = createServer((sock) => held.push(sock));
+    s.on('close', () => held.forEach((c) => c.destroy()));
+    await new Promise<void>((ok) => s.listen(0, '127.0.0.1', () => ok()));
+    return s;
+  }
+
+  it('times out after network.timeout, retries reads with backoff, and says so', async () => {
+    const silent = await silentServer();
+    try {
+      const w = new World();
+      const { port } = silent.address() as { port: number };
+      writeFileSync(
+        join(w.home, 'config.yaml'),
+        `network:\n  timeout: 0.4\n  retries: 1\nregistries:\n  - name: slow\n    url: http://127.0.0.1:${port}\n    default: true\n`,
+      );
+      const started = Date.now();
+      const r = await w.aam(['install', 'foo']);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain("Registry 'slow'");
+      expect(r.stderr).toMatch(/did not answer GET \S+ within 0\.4 s \(2 attempts\)/);
+      expect(Date.now() - started).toBeLessThan(20_000);
+      // A registry's own timeout wins over network.timeout.
+      writeFileSync(
+        join(w.home, 'config.yaml'),
+        `network:\n  retries: 0\nregistries:\n  - name: slow\n    url: http://127.0.0.1:${port}\n    default: true\n    timeout: 0.3\n`,
+      );
+      const own = await w.aam(['install', 'foo']);
+      expect(own.stderr).toMatch(/within 0\.3 s;/);
+    } finally {
+      silent.close();
+    }
+  });
+
+  it('nothing listening fails at once, without retries', async () => {
+    const w = new World();
+    // A port that was free a moment ago: nothing listens there.
+    const port = await withBusyPort(async (p) => p);
+    writeFileSync(
+      join(w.home, 'config.yaml'),
+      `network:\n  retries: 5\nregistries:\n  - name: down\n    url: http://127.0.0.1:${port}\n    default: true\n`,
+    );
+    const r = await w.aam(['install', 'foo']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(
+      `Cannot reach registry 'down' at http://127.0.0.1:${port}: ECONNREFUSED (nothing listens there`,
+    );
+    expect(r.stderr).not.toContain('attempts');
+  });
+
+  it('a read answered 503 once is retried, and the install succeeds', async () => {
+    const s = await startServer();
+    servers.push(s);
+    const author = await httpClient(s.url, s.adminToken);
+    await author.publish('flaky', '1.0.0');
+    // A proxy that answers each path 503 the first time, then passes requests through.
+    const http = await import('node:http');
+    const seen = new Set<string>();
+    let refusedOnce = 0;
+    const proxy = http.createServer((req, res) => {
+      if (req.method === 'GET' && !seen.has(req.url!)) {
+        seen.add(req.url!);
+        refusedOnce++;
+        res.writeHead(503, { 'retry-after': '0', 'content-type': 'text/plain' });
+        res.end('busy');
+        return;
+      }
+      const up = http.request(`${s.url}${req.url}`, { method: req.method, headers: req.headers }, (u) => {
+        res.writeHead(u.statusCode!, u.headers);
+        u.pipe(res);
+      });
+      req.pipe(up);
+    });
+    await new Promise<void>((ok) => proxy.listen(0, '127.0.0.1', () => ok()));
+    try {
+      const w = new World();
+      const { port } = proxy.address() as { port: number };
+      writeFileSync(
+        join(w.home, 'config.yaml'),
+        `registries:\n  - name: main\n    url: http://127.0.0.1:${port}\n    default: true\n`,
+      );
+      must(await w.aam(['install', 'flaky']));
+      expect(refusedOnce).toBeGreaterThan(1);
+      expect(existsSync(join(w.project, '.aam/packages/flaky/aam.yaml'))).toBe(true);
+    } finally {
+      proxy.close();
+    }
   });
 });

@@ -1,6 +1,7 @@
 import { Command, Errors } from '@oclif/core';
 import {
   ChecksumMismatchError,
+  configureNetwork,
   createPluginContainer,
   didYouMean,
   formatProblem,
@@ -46,6 +47,12 @@ function filterOutput(): void {
   }
 }
 
+const reported = new WeakSet<Error>();
+/** The command already showed this failure in full (its ✗ lines and summary): the exit code is what remains. */
+export function markReported(err: Error): void {
+  reported.add(err);
+}
+
 /** Shared behaviour: config loading, plugin container, and errors rendered without stack traces. */
 export abstract class AamCommand extends Command {
   static override enableJsonFlag = true;
@@ -76,6 +83,7 @@ export abstract class AamCommand extends Command {
         ...(overrides !== undefined ? { overrides } : {}),
       });
       for (const w of this.loaded.warnings) process.stderr.write(warn(formatProblem(w)) + '\n');
+      configureNetwork(this.loaded.config.network);
     }
     return this.loaded;
   }
@@ -129,6 +137,7 @@ export abstract class AamCommand extends Command {
     // A failure message never carries a credential, whatever produced it (a library echoing a token).
     err.message = redact(err.message);
     if (isAamError(err)) {
+      if (reported.has(err) && !json) this.exit(err.exitCode);
       if (json) {
         this.logJson(redactDeep({ error: { code: err.code, message: err.message, ...err.details } }));
       } else if (err instanceof ChecksumMismatchError) {

@@ -1,8 +1,17 @@
 import { Args, Flags } from '@oclif/core';
-import { AamError, installFlow, type InstallEvent } from '@aam/core';
-import { AamCommand } from '../base-command.js';
+import {
+  AamError,
+  formatSize,
+  InstallRefusedError,
+  installFlow,
+  PolicyRefusedError,
+  type InstalledPackage,
+  type InstallEvent,
+} from '@aam/core';
+import { AamCommand, markReported } from '../base-command.js';
+import { OutcomeTally, Progress } from '../outcome-summary.js';
 import { decisionLines } from '../render-decision.js';
-import { dim, ok, warn } from '../style.js';
+import { bold, dim, fail, ok, warn } from '../style.js';
 
 export default class Install extends AamCommand {
   static override summary = 'Install packages, verifying every SHA-256 checksum.';
@@ -53,32 +62,63 @@ A checksum mismatch exits 1 with nothing installed and the lock untouched.`;
       no_verify: flags['no-verify'],
     });
     if (flags.global) this.log(dim('Operating in global mode (~/.aam/)'));
-    const result = await installFlow({
-      specs: argv as string[],
-      projectDir: process.cwd(),
-      config,
-      global: flags.global,
-      frozen: flags.frozen,
-      force: flags.force,
-      dryRun: flags['dry-run'],
-      ...(flags.registry ? { registry: flags.registry } : {}),
-      trust,
-      onEvent: (e) => this.render(e),
-    });
+    this.progress = Progress.forTerminal(this.jsonEnabled());
+    let result: Awaited<ReturnType<typeof installFlow>>;
+    try {
+      result = await installFlow({
+        specs: argv as string[],
+        projectDir: process.cwd(),
+        config,
+        global: flags.global,
+        frozen: flags.frozen,
+        force: flags.force,
+        dryRun: flags['dry-run'],
+        ...(flags.registry ? { registry: flags.registry } : {}),
+        trust,
+        onEvent: (e) => this.render(e),
+      });
+    } catch (e) {
+      this.progress.clear();
+      if (e instanceof PolicyRefusedError || e instanceof InstallRefusedError) {
+        // Every refused package's ✗ lines are above: end with the summary, not the same reasons again.
+        const summary = this.tally.line('passed', 'nothing was installed');
+        if (!this.jsonEnabled()) process.stderr.write(fail(summary) + '\n');
+        Object.assign(e.details, { summary: this.tally.toJson('passed') });
+        markReported(e);
+      }
+      throw e;
+    }
+    this.progress.clear();
     if (result.dryRun) {
       for (const p of result.packages)
         this.log(
           `Dry run: ${p.action === 'unchanged' ? 'already installed' : 'would install'} ${p.name}@${p.version}`,
         );
-    } else if (result.packages.every((p) => p.action === 'unchanged')) {
-      this.log(ok('Everything is up to date'));
     }
+    const summary = installSummary(result.packages, result.dryRun);
+    // When nothing changed, "Everything is up to date" is the summary.
+    if (!result.dryRun && result.packages.every((p) => p.action === 'unchanged'))
+      this.log(ok('Everything is up to date'));
+    else this.log(summary.text);
     return {
+      summary: summary.json,
       lockfile: result.lockfile,
       dryRun: result.dryRun,
       packages: result.packages,
       warnings: result.warnings,
     };
+  }
+
+  private progress = new Progress(false);
+  private downloading?: { index: number; total: number };
+  private readonly tally = new OutcomeTally();
+  /** With more than one package, each verification block starts with its package and is indented under it. */
+  private indent = '';
+
+  /** A line of the current package's block. */
+  private block(line: string): void {
+    this.progress.clear();
+    this.log(this.indent + line);
   }
 
   private render(e: InstallEvent): void {
@@ -87,16 +127,33 @@ A checksum mismatch exits 1 with nothing installed and the lock untouched.`;
         this.log(`Resolving ${e.name}@${e.version}...`);
         return;
       case 'warning':
-        this.log(warn(e.message));
+        this.block(warn(e.message));
         return;
+      case 'verifying':
+        if (e.total > 1) {
+          this.progress.clear();
+          this.log(bold(`${e.name}@${e.version}`) + dim(` (${e.index}/${e.total})`));
+          this.indent = '  ';
+        }
+        this.progress.update(`Downloading ${e.name}@${e.version} (${e.index}/${e.total})...`);
+        this.downloading = { index: e.index, total: e.total };
+        return;
+      case 'download-progress': {
+        const pct = e.size > 0 ? ` ${Math.min(100, Math.floor((e.received / e.size) * 100))}%` : '';
+        const where = this.downloading ? ` (${this.downloading.index}/${this.downloading.total})` : '';
+        this.progress.update(`Downloading ${e.name}@${e.version}${where}${pct} ${formatSize(e.received)}`);
+        return;
+      }
       case 'checksum-verified':
-        this.log(ok(`Checksum verified: ${e.checksum}`));
+        this.block(ok(`Checksum verified: ${e.checksum}`));
         return;
       case 'decided':
+        this.tally.recordDecision(`${e.name}@${e.version}`, e.decision);
         for (const line of decisionLines(e.decision, e.facts, { attestationsChecked: e.attestationsChecked }))
-          this.log(line);
+          this.block(line);
         return;
       case 'installing':
+        this.indent = '';
         if (e.count > 0) this.log('Installing...');
         return;
       case 'installed':
@@ -104,4 +161,25 @@ A checksum mismatch exits 1 with nothing installed and the lock untouched.`;
         return;
     }
   }
+}
+
+/**
+ * `Summary: 2 installed, 1 warned (signature_missing ×1), 0 refused, 3 up to date`: one line that ends every
+ * install, each package counted once (warned ones were installed, with warnings).
+ */
+export function installSummary(packages: InstalledPackage[], dryRun: boolean) {
+  const tally = new OutcomeTally();
+  let upToDate = 0;
+  for (const p of packages) {
+    if (p.action === 'unchanged') upToDate++;
+    else tally.recordDecision(`${p.name}@${p.version}`, p.decision);
+  }
+  const word = dryRun ? 'would install' : 'installed';
+  const tail = [upToDate > 0 ? `${upToDate} up to date` : '', dryRun ? 'dry run: nothing written' : '']
+    .filter(Boolean)
+    .join('; ');
+  return {
+    text: tally.line(word, tail || undefined),
+    json: { ...tally.toJson(word), up_to_date: upToDate },
+  };
 }

@@ -1,6 +1,7 @@
 import { Args, Flags } from '@oclif/core';
 import { AamError, verifyArtifactFlow, verifyInstalledFlow, type TrustContext } from '@aam/core';
 import { AamCommand } from '../base-command.js';
+import { OutcomeTally } from '../outcome-summary.js';
 import { artifactVerificationLines, decisionLines } from '../render-decision.js';
 import { fail, ok, warn } from '../style.js';
 
@@ -69,9 +70,20 @@ Anything but ok, or a policy failure, exits 1.`;
         ),
       );
     if (results.length === 0 && interrupted.length === 0) this.log('No packages installed.');
+    const tally = new OutcomeTally();
     for (const r of results) {
       const id = `${r.name}@${r.version}`;
       const bad = r.files.filter((f) => f.status !== 'ok');
+      tally.record(id, !r.ok ? 'refused' : r.decision?.outcome === 'warn' ? 'warned' : 'ok', [
+        ...new Set(bad.map((f) => `file_${f.status}`)),
+        ...(r.notes.length ? ['install_interrupted'] : []),
+        ...(r.policyError ? ['cannot_judge'] : []),
+        ...(r.decision
+          ? r.decision.reasons
+              .filter((x) => x.effect === (r.decision!.outcome === 'fail' ? 'fail' : 'warn'))
+              .map((x) => x.code)
+          : []),
+      ]);
       if (!r.checksumsAvailable) this.log(warn(`${id}: no checksums available`));
       else if (bad.length === 0)
         this.log(ok(`${id}: ${r.files.length} file${r.files.length === 1 ? '' : 's'} ok`));
@@ -83,18 +95,29 @@ Anything but ok, or a policy failure, exits 1.`;
       if (r.policyError) this.log(fail(`${id}: cannot judge the archive: ${r.policyError}`));
       if (r.decision && r.facts) {
         const { expected, actual } = r.facts.checksum;
-        if (expected.toLowerCase() === actual.toLowerCase()) this.log(ok(`Checksum verified: ${actual}`));
-        else this.log(fail(`Checksum verification failed: expected ${expected}, got ${actual}`));
+        if (expected.toLowerCase() !== actual.toLowerCase())
+          this.log(fail(`Checksum verification failed: expected ${expected}, got ${actual}`));
+        // The archive still matching says nothing good about files changed since: no ✓ beside their ✗.
+        else if (bad.length > 0)
+          this.log(
+            `  Archive: still ${actual}, as the lock records; the installed files above differ from it`,
+          );
+        else this.log(ok(`Checksum verified: ${actual}`));
         for (const line of decisionLines(r.decision, r.facts, { attestationsChecked: r.attestationsChecked }))
           this.log(line);
       }
     }
     const failed = results.filter((r) => !r.ok);
+    const summary = tally.toJson('verified', 'failed');
+    if (results.length > 0) {
+      const line = tally.line('verified', undefined, 'failed');
+      this.log(failed.length > 0 ? fail(line) : line);
+    }
     if (failed.length > 0 || interrupted.length > 0) {
-      if (this.jsonEnabled()) this.logJson({ ok: false, packages: results, interrupted });
+      if (this.jsonEnabled()) this.logJson({ ok: false, summary, packages: results, interrupted });
       this.exit(1);
     }
-    return { ok: true, packages: results, interrupted };
+    return { ok: true, summary, packages: results, interrupted };
   }
 
   private async verifyFile(

@@ -12,6 +12,10 @@ export interface RegistryConfig {
    * `aam registry add`. Its key name is the log's origin.
    */
   checkpoint_key?: string;
+  /** Seconds to wait for one request (default: network.timeout). */
+  timeout?: number;
+  /** Extra attempts for reads (default: network.retries). */
+  retries?: number;
 }
 
 export interface SecurityConfig {
@@ -64,6 +68,8 @@ export interface AamConfig {
   scopes?: Record<string, string>;
   plugins: string[];
   limits: LimitsConfig;
+  /** How long to wait for registries and how often to retry reads (see registry/network.ts). */
+  network: { timeout: number; retries: number };
 }
 
 export const MB = 1024 * 1024;
@@ -84,4 +90,5 @@ export const DEFAULT_CONFIG: AamConfig = {
   registries: [],
   plugins: [],
   limits: { max_archive_size: 50 * MB, max_unpacked_size: 512 * MB, max_entries: 10_000 },
+  network: { timeout: 30, retries: 2 },
 };

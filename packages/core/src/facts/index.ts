@@ -11,7 +11,7 @@ export {
   type PackageToJudge,
   type TrustContext,
 } from './gather.js';
-export { judge, PolicyRefusedError, type Judgement } from './judge.js';
+export { InstallRefusedError, judge, PolicyRefusedError, type Judgement } from './judge.js';
 export { trustContextFor } from './context.js';
 export { trustedSigners } from './trust-on-first-use.js';
 export { failedFact, verifySignature } from './verify-signature.js';

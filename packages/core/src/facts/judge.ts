@@ -20,6 +20,22 @@ export async function judge(pkg: PackageToJudge, trust: TrustContext): Promise<J
 }
 
 /** A package the policy refused (exit 1): carries the decision and facts for rendering and --json. */
+/** Several packages of one install refused: each with its decision; nothing was installed. */
+export class InstallRefusedError extends AamError {
+  constructor(
+    readonly refusals: PolicyRefusedError[],
+    total: number,
+  ) {
+    super(
+      'POLICY_REFUSED',
+      `The trust policy refused ${refusals.length} of ${total} packages: ${refusals.map((r) => r.packageId).join(', ')}`,
+      {
+        packages: refusals.map((r) => ({ package: r.packageId, decision: r.decision })),
+      },
+    );
+  }
+}
+
 export class PolicyRefusedError extends AamError {
   constructor(
     readonly packageId: string,

@@ -20,13 +20,17 @@ export async function fetchArchive(
   name: string,
   version: string,
   maxArchiveSize: number,
+  onProgress?: (received: number) => void,
 ): Promise<FetchedArchive> {
   const chunks: Buffer[] = [];
+  let received = 0;
   const tap = new Sha256Tap(maxArchiveSize);
   const sink = new Writable({
     highWaterMark: 1 << 20,
     write(chunk: Buffer, _e, cb) {
       chunks.push(chunk);
+      received += chunk.length;
+      onProgress?.(received);
       cb();
     },
   });

@@ -8,7 +8,7 @@ import type { AamConfig } from '../config/types.js';
 import { lockDirectory } from '../directory-lock.js';
 import { AamError } from '../errors.js';
 import type { TrustContext } from '../facts/gather.js';
-import { judge, PolicyRefusedError, type Judgement } from '../facts/judge.js';
+import { InstallRefusedError, judge, PolicyRefusedError, type Judgement } from '../facts/judge.js';
 import { trustedSigners } from '../facts/trust-on-first-use.js';
 import type { Checksum } from '../integrity/checksum.js';
 import {
@@ -51,6 +51,10 @@ export interface InstallRequest {
 export type InstallEvent =
   | { $case: 'resolved'; name: string; version: string; registry: string }
   | { $case: 'warning'; message: string }
+  /** The download and judgement of one package starts (`index` of `total`, from 1). */
+  | { $case: 'verifying'; name: string; version: string; index: number; total: number; size: number }
+  /** Bytes of the package's archive received so far (for a progress display). */
+  | { $case: 'download-progress'; name: string; version: string; received: number; size: number }
   | { $case: 'checksum-verified'; name: string; version: string; checksum: Checksum }
   | {
       $case: 'decided';
@@ -319,7 +323,8 @@ function assertOwnDirectories(
 
 /**
  * Downloads each planned archive (hashing it as it arrives), judges it, and enforces both the checksums (the
- * host's own Layer 1 rule, whatever the policy says) and the decision: the first refusal throws.
+ * host's own Layer 1 rule, whatever the policy says) and the decision. A checksum mismatch stops at once; policy
+ * refusals are collected, so that one run shows every package the policy refuses, and then nothing is installed.
  */
 async function judgePlan(
   req: InstallRequest,
@@ -329,10 +334,16 @@ async function judgePlan(
 ): Promise<JudgedPackage[]> {
   const trust = req.env && !req.trust.env ? { ...req.trust, env: req.env } : req.trust;
   const out: JudgedPackage[] = [];
+  const refused: PolicyRefusedError[] = [];
+  let index = 0;
   for (const p of plan.values()) {
     const { name, record, registry, meta, locked } = p;
     const id = `${name}@${record.version}`;
-    const archive = await fetchArchive(registry, name, record.version, limits.maxArchiveSize);
+    const { version, size } = record;
+    req.onEvent?.({ $case: 'verifying', name, version, index: ++index, total: plan.size, size });
+    const archive = await fetchArchive(registry, name, version, limits.maxArchiveSize, (received) =>
+      req.onEvent?.({ $case: 'download-progress', name, version, received, size }),
+    );
     const judgement = await judge(
       {
         name,
@@ -360,7 +371,10 @@ async function judgePlan(
       decision,
       ...(attestationsChecked ? { attestationsChecked: true } : {}),
     });
-    if (decision.outcome === 'fail') throw new PolicyRefusedError(id, decision, facts);
+    if (decision.outcome === 'fail') {
+      refused.push(new PolicyRefusedError(id, decision, facts));
+      continue;
+    }
     out.push({
       ...p,
       bytes: archive.bytes,
@@ -369,6 +383,8 @@ async function judgePlan(
       action: actionFor(req, target, p, archive.actual),
     });
   }
+  if (refused.length === 1) throw refused[0]!;
+  if (refused.length > 1) throw new InstallRefusedError(refused, plan.size);
   return out;
 }
 

@@ -14,6 +14,7 @@ import type {
 } from './http-api.js';
 import { readBoundedText, REGISTRY_BOUNDS, tooLarge } from './bounds.js';
 import { readProblem } from './problem.js';
+import { backoffMs, networkSettings } from './network.js';
 import { archiveFileName, assertPackageName, assertTag, assertVersion } from '../package/name.js';
 import type {
   PackageMetadata,
@@ -26,16 +27,35 @@ import type {
 } from './types.js';
 import { dict } from '../dict.js';
 
-/** Every request is bounded: a registry that stops answering fails the command instead of hanging it. */
-export const HTTP_TIMEOUT_MS = 30_000;
-
 export interface HttpRegistryOptions {
   /** Bearer token for mutations (reads are anonymous: what installs never depends on who asks). */
   token?: string;
   /** Where the token came from, for error messages (e.g. `AAM_TOKEN`). */
   tokenSource?: string;
   timeoutMs?: number;
+  /** Extra attempts for reads (default: `network.retries`). */
+  retries?: number;
 }
+
+/** Answers worth a retry of a read: rate limited, or a gateway or server briefly unavailable. */
+const RETRY_STATUSES = new Set([429, 502, 503, 504]);
+
+/** Failures worth a retry: no answer in time, or the connection cut; never "nothing listens" or a bad host. */
+function transient(e: unknown): boolean {
+  const err = e as { name?: string; cause?: { code?: string } };
+  if (err?.name === 'TimeoutError') return true;
+  const code = err?.cause?.code ?? '';
+  return [
+    'ECONNRESET',
+    'EPIPE',
+    'ETIMEDOUT',
+    'UND_ERR_SOCKET',
+    'UND_ERR_CONNECT_TIMEOUT',
+    'EAI_AGAIN',
+  ].includes(code);
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 interface RequestOptions {
   /** JSON body, or a multipart form (publish). */
@@ -425,18 +445,33 @@ export class HttpRegistry implements Registry {
       body = JSON.stringify(opts.json);
       headers['content-type'] = 'application/json';
     }
-    const timeout = this.opts.timeoutMs ?? HTTP_TIMEOUT_MS;
+    const timeout = this.timeoutMs();
+    // Reads are retried with backoff when the registry timed out, cut the connection or is briefly unavailable;
+    // nothing listening (connection refused, unknown host) fails at once; writes are never repeated.
+    const retries = method === 'GET' ? (this.opts.retries ?? networkSettings().retries) : 0;
     let res: Response;
-    try {
-      res = await fetch(url, {
-        method,
-        headers,
-        ...(body !== undefined ? { body } : {}),
-        redirect: 'follow',
-        signal: AbortSignal.timeout(timeout),
-      });
-    } catch (e) {
-      throw this.networkError(method, path, e);
+    for (let attempt = 0; ; attempt++) {
+      try {
+        res = await fetch(url, {
+          method,
+          headers,
+          ...(body !== undefined ? { body } : {}),
+          redirect: 'follow',
+          signal: AbortSignal.timeout(timeout),
+        });
+      } catch (e) {
+        if (attempt < retries && transient(e)) {
+          await sleep(backoffMs(attempt + 1));
+          continue;
+        }
+        throw this.networkError(method, path, e, attempt + 1);
+      }
+      if (attempt < retries && RETRY_STATUSES.has(res.status)) {
+        await res.body?.cancel().catch(() => undefined);
+        await sleep(backoffMs(attempt + 1, res.headers.get('retry-after')));
+        continue;
+      }
+      break;
     }
     if (res.ok) return res;
     if (res.status === 404 && opts.notFoundOk) {
@@ -473,20 +508,30 @@ export class HttpRegistry implements Registry {
     }
   }
 
-  private networkError(method: string, path: string, e: unknown): AamError {
+  private timeoutMs(): number {
+    return this.opts.timeoutMs ?? networkSettings().timeout * 1000;
+  }
+
+  private networkError(method: string, path: string, e: unknown, attempts = 1): AamError {
     const err = e as { name?: string; message?: string; cause?: { code?: string; message?: string } };
-    const timeout = this.opts.timeoutMs ?? HTTP_TIMEOUT_MS;
+    const timeout = this.timeoutMs();
+    const tries = attempts > 1 ? ` (${attempts} attempts)` : '';
     if (err?.name === 'TimeoutError' || err?.name === 'AbortError')
       return new AamError(
         'NETWORK_ERROR',
-        `Registry '${this.name}' (${this.base}) did not answer ${method} ${path} within ${timeout / 1000} s`,
+        `Registry '${this.name}' (${this.base}) did not answer ${method} ${path} within ${timeout / 1000} s${tries}; network.timeout and network.retries in the config set the wait`,
         { registry: this.name, url: this.base },
       );
     const why = err?.cause?.code ?? err?.cause?.message ?? err?.message ?? String(e);
-    return new AamError('NETWORK_ERROR', `Cannot reach registry '${this.name}' at ${this.base}: ${why}`, {
-      registry: this.name,
-      url: this.base,
-    });
+    const hint = why === 'ECONNREFUSED' ? ' (nothing listens there: is the registry running?)' : '';
+    return new AamError(
+      'NETWORK_ERROR',
+      `Cannot reach registry '${this.name}' at ${this.base}: ${why}${hint}${tries}`,
+      {
+        registry: this.name,
+        url: this.base,
+      },
+    );
   }
 
   /** Maps an error status and the server's stable `code` to an AamError that says what to do. */

@@ -9,6 +9,7 @@ export * from './local.js';
 export * from './open.js';
 export * from './http.js';
 export * from './http-api.js';
+export * from './network.js';
 export * from './problem.js';
 export * from './bounds.js';
 export * from './credentials.js';

@@ -22,13 +22,13 @@ export function openRegistry(cfg: RegistryConfig, env: NodeJS.ProcessEnv = proce
 
 function openHttp(cfg: RegistryConfig, env: NodeJS.ProcessEnv): HttpRegistry {
   const token = registryToken(cfg.name, env);
-  return new HttpRegistry(
-    cfg.name,
-    cfg.url,
-    token
+  return new HttpRegistry(cfg.name, cfg.url, {
+    ...(token
       ? { token: token.token, ...(token.source === 'AAM_TOKEN' ? { tokenSource: 'AAM_TOKEN' } : {}) }
-      : {},
-  );
+      : {}),
+    ...(cfg.timeout !== undefined ? { timeoutMs: cfg.timeout * 1000 } : {}),
+    ...(cfg.retries !== undefined ? { retries: cfg.retries } : {}),
+  });
 }
 
 /**
