@@ -45,11 +45,11 @@ describe('config errors through the CLI: file, line, key; exit 2; no stack trace
     writeFileSync(join(w.home, 'config.yaml'), 'security:\n  on_signature_failure: warn\n');
     writeFileSync(
       join(w.project, '.aam', 'config.yaml'),
-      'security:\n  on_signature_failure: error\n  mystery: 1\n',
+      'security:\n  on_signature_failure: error\nmystery: 1\n',
     );
     const r = must(await w.aam(['config', 'list', '--json']));
     expect(JSON.parse(r.stdout).config.security.on_signature_failure).toBe('error');
-    expect(r.stderr).toMatch(/⚠ .*\.aam\/config\.yaml:3:3: security\.mystery: unknown key \(ignored\)/);
+    expect(r.stderr).toMatch(/⚠ .*\.aam\/config\.yaml:3:1: mystery: unknown key \(ignored\)/);
     writeFileSync(join(w.project, '.aam', 'config.yaml'), 'security:\n  trusted_identities: ["*"]\n');
     const bad = await w.aam(['config', 'validate']);
     expect(bad.code).toBe(2);

@@ -41,6 +41,7 @@ describe('aam install: Layer 1 end to end (separate processes)', () => {
         `✓ Checksum verified: ${checksum}`,
         'Installing...',
         '✓ Installed @author/my-package@1.0.0',
+        'Summary: 1 installed, 0 warned, 0 refused',
         '',
       ].join('\n'),
     );
@@ -208,7 +209,7 @@ describe('aam verify', () => {
     await w.publish('x', '1.0.0', { files: { 'a.md': 'a', 'b.md': 'b' } });
     must(await w.aam(['install', 'x']));
     expect(must(await w.aam(['verify'])).stdout).toMatch(
-      /^✓ x@1\.0\.0: 4 files ok\n✓ Checksum verified: sha256:[0-9a-f]{64}\n {2}Note: x@1\.0\.0 is not signed\n$/,
+      /^✓ x@1\.0\.0: 4 files ok\n✓ Checksum verified: sha256:[0-9a-f]{64}\n {2}Note: x@1\.0\.0 is not signed\nSummary: 1 verified, 0 warned, 0 failed\n$/,
     );
     const dir = join(w.project, '.aam/packages/x');
     writeFileSync(join(dir, 'a.md'), 'changed');
@@ -217,8 +218,10 @@ describe('aam verify', () => {
     const r = await w.aam(['verify', 'x']);
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(
-      /^✗ x@1\.0\.0\n {2}modified: a\.md\n {2}missing: b\.md\n {2}untracked: new\.md\n✓ Checksum verified/,
+      /^✗ x@1\.0\.0\n {2}modified: a\.md\n {2}missing: b\.md\n {2}untracked: new\.md\n {2}Archive: still sha256:[0-9a-f]{64}, as the lock records; the installed files above differ from it\n/,
     );
+    // The archive matching its lock is no ✓ beside files that do not.
+    expect(r.stdout).not.toContain('✓');
     const json = JSON.parse((await w.aam(['verify', '--json'])).stdout);
     expect(json.packages[0].files).toEqual(
       expect.arrayContaining([

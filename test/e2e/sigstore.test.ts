@@ -305,13 +305,19 @@ describe('on_signature_failure (SPEC §5) with a real bundle from an untrusted s
     const trusting = { trusted_identities: ['alice@example.com'] };
     const warnP = project('swapped-warn', { on_signature_failure: 'warn', ...trusting });
     const warned = must(await w.aam(['install', '@acme/swapped@1.0.0', '--verify'], warnP));
+    // Under warn the invalid signature is a warning, printed once (on its own line, not again as a reason).
     expect(warned.stdout).toMatch(
-      /✗ Sigstore signature invalid: artifact: the bundle signs another artifact/,
+      /⚠ Sigstore signature invalid: artifact: the bundle signs another artifact/,
     );
-    expect(warned.stdout).toMatch(/⚠ /);
+    expect(warned.stdout).not.toContain('✗');
+    expect(warned.stdout.match(/the bundle signs another artifact/g)).toHaveLength(1);
     const errP = project('swapped-error', { on_signature_failure: 'error', ...trusting });
     const refused = await w.aam(['install', '@acme/swapped@1.0.0', '--verify'], errP);
     expect(refused.code).toBe(1);
+    expect(refused.stdout).toMatch(
+      /✗ Sigstore signature invalid: artifact: the bundle signs another artifact/,
+    );
+    expect(refused.stdout.match(/the bundle signs another artifact/g)).toHaveLength(1);
     expect(existsSync(join(errP, '.aam', 'packages', '@acme', 'swapped'))).toBe(false);
   });
 });

@@ -192,12 +192,20 @@ export function referenceDecision(cfg: ModelConfig, f: ModelFacts): ModelDecisio
     [s.type, who(s.identity ?? ''), s.issuer ?? '', normKey(s.fingerprint ?? ''), s.registry ?? ''].join('|');
   const recorded = new Set((f.lock?.signatures ?? []).map(key));
   const current = new Set([...trustedSigs.map(key), ...trustedAtts.map((a) => key(a))]);
+  // A recorded signer that still signs validly but is no longer trusted is told apart from a changed signer.
+  const stillSigning = new Set([
+    ...f.signatures.filter((s) => s.valid).map(key),
+    ...f.attestations.filter((a) => a.valid).map((a) => key(a)),
+  ]);
   if (
     recorded.size > 0 &&
     cfg.on_signature_failure !== 'ignore' &&
     ![...recorded].some((r) => current.has(r))
   ) {
-    effects.push({ code: 'signer_changed', effect: onFailure });
+    effects.push({
+      code: [...recorded].some((r) => stillSigning.has(r)) ? 'signer_no_longer_trusted' : 'signer_changed',
+      effect: onFailure,
+    });
   }
 
   // 2. Signatures are judged when required or asked for.

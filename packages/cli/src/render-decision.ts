@@ -1,4 +1,4 @@
-import type { Decision, Facts, SignatureFact } from '@aam/core';
+import type { Decision, Facts, Reason, SignatureFact } from '@aam/core';
 import { fail, ok, warn } from './style.js';
 
 const TYPE_LABEL: Record<string, string> = {
@@ -16,10 +16,17 @@ export const tlogLine = ({
 }: NonNullable<SignatureFact['tlog']>): string =>
   !url ? `log index ${i ?? '?'}` : i !== undefined && !t ? `${url} (log index ${i})` : url;
 
-/** The seed's verification block (SPEC §6) for one signature fact. */
-function signatureLines(s: SignatureFact): string[] {
-  if (!s.valid)
-    return [fail(`${label(s.type)} signature invalid: ${s.errors.join('; ') || 'unknown error'}`)];
+/**
+ * The seed's verification block (SPEC §6) for one signature fact. An invalid signature's line carries the
+ * policy's verdict on it (✗ fail, ⚠ warn), so the problem prints once; none when another signature is trusted.
+ */
+function signatureLines(s: SignatureFact, verdict: Reason | undefined, strict: boolean): string[] {
+  if (!s.valid) {
+    const what = `${label(s.type)} signature invalid: ${s.errors.join('; ') || 'no reason given by its verifier'}`;
+    if (strict) return [fail(what)];
+    if (!verdict) return [`  ${what} (not needed: another signature is trusted)`];
+    return [verdict.effect === 'fail' ? fail(what) : warn(what)];
+  }
   const lines = [ok(`${label(s.type)} signature valid`)];
   if (s.type === 'gpg') {
     if (s.fingerprint) lines.push(`  Key: ${s.fingerprint}`);
@@ -41,12 +48,28 @@ function signatureLines(s: SignatureFact): string[] {
 export function decisionLines(
   decision: Decision,
   facts: Facts,
-  opts: { attestationsChecked?: boolean } = {},
+  opts: {
+    attestationsChecked?: boolean;
+    ignoreSignatures?: boolean;
+    /** `aam verify FILE`: an invalid signature is never acceptable there, whatever on_signature_failure says. */
+    strict?: boolean;
+  } = {},
 ): string[] {
   const lines: string[] = [];
-  if (decision.evaluated) {
+  // Reasons about one invalid signature are shown on that signature's own line.
+  const folded = new Set<Reason>();
+  const verdictOn = (i: number): Reason | undefined => {
+    const r = decision.reasons.find(
+      (x) => x.code === 'signature_invalid' && x.kind === 'signature' && x.signature === i,
+    );
+    if (r) folded.add(r);
+    return r;
+  };
+  // on_signature_failure: ignore means signatures are not judged: no ✗ or ⚠ about them (the lock still
+  // records what was seen). A requirement that is not met still fails, below.
+  if (decision.evaluated && !opts.ignoreSignatures) {
     facts.signatures.forEach((s, i) => {
-      lines.push(...signatureLines(s));
+      lines.push(...signatureLines(s, s.valid ? undefined : verdictOn(i), opts.strict ?? false));
       const trusted = decision.reasons.find(
         (r) => r.code === 'trusted' && r.kind === 'signature' && r.signature === i,
       );
@@ -67,6 +90,7 @@ export function decisionLines(
       lines.push(fail('Registry attestation: MISSING'));
   }
   for (const r of decision.reasons) {
+    if (folded.has(r)) continue;
     if (r.effect === 'warn') lines.push(warn(r.message));
     else if (r.effect === 'fail' && r.code !== 'checksum_mismatch') lines.push(fail(r.message));
     else if (r.effect === 'note') lines.push(`  Note: ${r.message}`);
@@ -79,8 +103,16 @@ export function decisionLines(
  * not call the file verified but nothing failed (a warning would let an install proceed), why it is refused.
  */
 export function artifactVerificationLines(decision: Decision, facts: Facts): string[] {
-  const lines = [ok(`Checksum: ${facts.checksum.actual}`), ...decisionLines(decision, facts)];
+  const lines = [
+    ok(`Checksum: ${facts.checksum.actual}`),
+    ...decisionLines(decision, facts, { strict: true }),
+  ];
   if (!decision.verified && decision.outcome !== 'fail')
-    lines.push(fail('No signature is both valid and trusted by the policy'));
+    lines.push(
+      fail('Not verified: no signature is both valid and trusted by the policy'),
+      // Why this fails where `aam verify` of an installed package only warns (docs/verification.md).
+      '  aam verify FILE answers one question, "is this file verified?" (as cosign verify-blob): a warning is a no.',
+      '  Installing or re-verifying an installed package follows on_signature_failure, which may only warn.',
+    );
   return lines;
 }

@@ -129,13 +129,39 @@ describe('config errors name file, line and key (exit 2)', () => {
     ]);
   });
 
-  it('unknown keys are warnings, not errors', () => {
-    const { env, projectDir } = homeWith('security:\n  require_signature: true\n  colour: blue\n');
+  it('unknown keys are warnings, not errors, outside security:', () => {
+    const { env, projectDir } = homeWith('security:\n  require_signature: true\ncolour: blue\nlimts: {}\n');
     const { warnings, config } = loadConfig({ env, projectDir });
     expect(config.security.require_signature).toBe(true);
     expect(warnings).toEqual([
-      expect.objectContaining({ key: 'security.colour', line: 3, message: 'unknown key (ignored)' }),
+      expect.objectContaining({ key: 'colour', line: 3, message: 'unknown key (ignored)' }),
+      expect.objectContaining({
+        key: 'limts',
+        line: 4,
+        message: 'unknown key (ignored) (did you mean `limits`?)',
+      }),
     ]);
+  });
+
+  it('under security: an unknown key is an error that names the key it should be', () => {
+    for (const [text, line, hint] of [
+      ['security:\n  requre_signature: true\n', 2, ' (did you mean `require_signature`?)'],
+      ['security:\n  colour: blue\n', 2, ''],
+      ['security:\n  sigstore:\n    trusted_rot: /x\n', 3, ' (did you mean `trusted_root`?)'],
+      [
+        'security:\n  trusted_identities:\n    - identity: a@example.com\n      isuer: https://x\n',
+        4,
+        ' (did you mean `issuer`?)',
+      ],
+    ] as const) {
+      const e = loadError(text);
+      expect(e.code, text).toBe('INVALID_CONFIG');
+      expect((e as { exitCode?: number }).exitCode).toBe(2);
+      expect(e.message).toContain(`config.yaml:${line}:`);
+      expect(e.message).toContain(
+        `unknown key${hint}: a misspelt security setting would leave the default in force`,
+      );
+    }
   });
 });
 
@@ -277,7 +303,7 @@ describe('editing the global config', () => {
       { name: 'b', url: 'file:///tmp/b', default: true },
     ]);
     await removeRegistryFromConfig(file, 'a');
-    await expect(removeRegistryFromConfig(file, 'a')).rejects.toThrow(/Registry 'a' not found/);
+    await expect(removeRegistryFromConfig(file, 'a')).rejects.toThrow(/Registry 'a' is not configured/);
     const text = (await import('node:fs')).readFileSync(file, 'utf8');
     expect(text).toContain('# my settings');
     expect(text).toContain('# keep');

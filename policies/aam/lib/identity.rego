@@ -182,3 +182,22 @@ reason(p, sig) := concat("", ["issuer ", object.get(sig, "issuer", "(none)"), " 
 } else := concat("", [identity(sig), " is not under https://gitlab.com/", substring(p, count("gitlab:"), -1), "/"]) if {
 	kind(p) == "gitlab"
 }
+
+# METADATA
+# description: |
+#   The tightest pattern that matches a signature's identity, for advice in messages: the email itself, the
+#   GitHub or GitLab repository of a CI identity, else the exact URI. Undefined when there is no identity.
+suggest(sig) := id if {
+	id := email_identity(sig)
+	contains(id, "@")
+} else := concat("", ["github:", concat("/", repo)]) if {
+	object.get(sig, "issuer", "") == github_issuer
+	repo := github_repo(sig)
+	count(repo) == 2
+} else := concat("", ["gitlab:", trim_prefix(gitlab_repository(sig), "https://gitlab.com/")]) if {
+	object.get(sig, "issuer", "") == gitlab_issuer
+	startswith(gitlab_repository(sig), "https://gitlab.com/")
+} else := id if {
+	id := identity(sig)
+	startswith(id, "https://")
+}

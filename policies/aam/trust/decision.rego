@@ -310,11 +310,32 @@ recorded_signers := {signer_key(s) | some s in object.get(object.get(input, "loc
 
 current_signers := {signer_key(s) | some s in trusted_evidence}
 
-signer_changed if {
+# Every valid piece of evidence, trusted or not: a recorded signer among them still signs.
+valid_signers := {signer_key(s) | some s in evidence; valid(s)}
+
+no_recorded_signer_trusted if {
 	count(recorded_signers) > 0
 	mode != "ignore"
 	count(recorded_signers & current_signers) == 0
 }
+
+# Another signer now (or none): the package changed hands, or the signature was removed.
+signer_changed if {
+	no_recorded_signer_trusted
+	count(recorded_signers & valid_signers) == 0
+}
+
+# The signer recorded at install still signs, but the policy no longer trusts it (trust was withdrawn).
+signer_no_longer_trusted if {
+	no_recorded_signer_trusted
+	count(recorded_signers & valid_signers) > 0
+}
+
+# The first such signer (a complete rule must have one value, whatever the number of signatures).
+still_signing_label := labels[0] if {
+	labels := [signer_label(s) | some s in evidence; valid(s); signer_key(s) in recorded_signers]
+	count(labels) > 0
+} else := "the same signer"
 
 # ---- Reasons. Each has an effect: fail, warn, note or pass. -----------------------------------------
 
@@ -397,7 +418,7 @@ reasons contains {
 	"rule": "aam.trust.signer_untrusted",
 	"signature": sig.index,
 	"kind": sig.kind,
-	"message": concat("", [sig_type(sig), " signature by ", signer_label(sig), " is valid but not trusted by the policy"]),
+	"message": concat("", [sig_type(sig), " signature by ", signer_label(sig), issuer_note(sig), " is valid but not trusted by the policy", needed_entry(sig)]),
 } if {
 	not checksum_mismatch
 	evaluate
@@ -405,6 +426,16 @@ reasons contains {
 	not any_trusted
 	some sig in signature_evidence
 	valid(sig)
+}
+
+reasons contains {
+	"code": "signer_no_longer_trusted",
+	"effect": failure_effect,
+	"rule": "aam.trust.signer_no_longer_trusted",
+	"message": concat("", [pkg_id, " is still signed by ", still_signing_label, ", its signer when it was installed, but the policy no longer trusts that signer"]),
+} if {
+	not checksum_mismatch
+	signer_no_longer_trusted
 }
 
 reasons contains {
@@ -465,6 +496,27 @@ reasons contains {
 	require_fresh_log
 	not log_fresh
 }
+
+# ` (issuer https://...)` for a Sigstore identity: the same address from another issuer is another signer.
+issuer_note(sig) := concat("", [" (issuer ", sig.issuer, ")"]) if {
+	is_string(sig.issuer)
+	sig.issuer != ""
+} else := ""
+
+# What the config would need to trust this signer: the tightest trusted_identities pattern that matches it (with
+# its issuer pinned), or its key for trusted_keys. Advice only: nothing is trusted by it.
+needed_entry(sig) := concat("", ["; to trust it, add to security.trusted_identities: {identity: ", p, ", issuer: ", sig.issuer, "}"]) if {
+	sig_type(sig) == "sigstore"
+	p := identity.suggest(sig)
+	is_string(sig.issuer)
+	sig.issuer != ""
+} else := concat("", ["; to trust it, add to security.trusted_identities: ", p]) if {
+	sig_type(sig) == "sigstore"
+	p := identity.suggest(sig)
+} else := concat("", ["; to trust it, add its key to security.trusted_keys: ", sig.fingerprint]) if {
+	is_string(sig.fingerprint)
+	sig.fingerprint != ""
+} else := ""
 
 signer_label(sig) := sig.identity if {
 	is_string(sig.identity)

@@ -245,3 +245,36 @@ test_explain_reports_the_requirements if {
 	e.audit_log.fact.error == "offline"
 	e.decision.outcome == "fail"
 }
+
+# An untrusted signer is named with its issuer, and the message says which entry would trust it.
+test_untrusted_signer_message_names_identity_issuer_and_the_entry_it_needs if {
+	sig := {"type": "sigstore", "valid": true, "errors": [], "identity": "brian@dehamer.com", "issuer": "https://github.com/login/oauth"}
+	f := object.union(base_facts, {"signatures": [sig], "request": {"verify": true, "require_signature": false, "no_verify": false}})
+	d := trust.decision with input as f with data.aam.config.security as {"trusted_identities": ["alice@example.com"]}
+	some r in d.reasons
+	r.code == "signer_untrusted"
+	r.message == "sigstore signature by brian@dehamer.com (issuer https://github.com/login/oauth) is valid but not trusted by the policy; to trust it, add to security.trusted_identities: {identity: brian@dehamer.com, issuer: https://github.com/login/oauth}"
+}
+
+test_untrusted_ci_identity_suggests_its_repository if {
+	sig := {
+		"type": "sigstore", "valid": true, "errors": [],
+		"identity": "https://github.com/acme/tools/.github/workflows/release.yml@refs/tags/v1",
+		"issuer": "https://token.actions.githubusercontent.com",
+		"claims": {"source_repository_owner_uri": "https://github.com/acme", "source_repository_uri": "https://github.com/acme/tools"},
+	}
+	f := object.union(base_facts, {"signatures": [sig], "request": {"verify": true, "require_signature": false, "no_verify": false}})
+	d := trust.decision with input as f
+	some r in d.reasons
+	r.code == "signer_untrusted"
+	endswith(r.message, "{identity: github:acme/tools, issuer: https://token.actions.githubusercontent.com}")
+}
+
+test_untrusted_key_suggests_trusted_keys if {
+	sig := {"type": "gpg", "valid": true, "errors": [], "fingerprint": "AAAABBBBCCCCDDDDEEEEFFFF0000111122223333"}
+	f := object.union(base_facts, {"signatures": [sig], "request": {"verify": true, "require_signature": false, "no_verify": false}})
+	d := trust.decision with input as f
+	some r in d.reasons
+	r.code == "signer_untrusted"
+	endswith(r.message, "add its key to security.trusted_keys: AAAABBBBCCCCDDDDEEEEFFFF0000111122223333")
+}

@@ -61,6 +61,7 @@ A checksum mismatch exits 1 with nothing installed and the lock untouched.`;
       require_signature: config.security.require_signature,
       no_verify: flags['no-verify'],
     });
+    this.ignoreSignatures = config.security.on_signature_failure === 'ignore';
     if (flags.global) this.log(dim('Operating in global mode (~/.aam/)'));
     this.progress = Progress.forTerminal(this.jsonEnabled());
     let result: Awaited<ReturnType<typeof installFlow>>;
@@ -110,6 +111,7 @@ A checksum mismatch exits 1 with nothing installed and the lock untouched.`;
   }
 
   private progress = new Progress(false);
+  private ignoreSignatures = false;
   private downloading?: { index: number; total: number };
   private readonly tally = new OutcomeTally();
   /** With more than one package, each verification block starts with its package and is indented under it. */
@@ -149,7 +151,10 @@ A checksum mismatch exits 1 with nothing installed and the lock untouched.`;
         return;
       case 'decided':
         this.tally.recordDecision(`${e.name}@${e.version}`, e.decision);
-        for (const line of decisionLines(e.decision, e.facts, { attestationsChecked: e.attestationsChecked }))
+        for (const line of decisionLines(e.decision, e.facts, {
+          attestationsChecked: e.attestationsChecked,
+          ignoreSignatures: this.ignoreSignatures,
+        }))
           this.block(line);
         return;
       case 'installing':

@@ -103,7 +103,10 @@ Anything but ok, or a policy failure, exits 1.`;
             `  Archive: still ${actual}, as the lock records; the installed files above differ from it`,
           );
         else this.log(ok(`Checksum verified: ${actual}`));
-        for (const line of decisionLines(r.decision, r.facts, { attestationsChecked: r.attestationsChecked }))
+        for (const line of decisionLines(r.decision, r.facts, {
+          attestationsChecked: r.attestationsChecked,
+          ignoreSignatures: config.security.on_signature_failure === 'ignore',
+        }))
           this.log(line);
       }
     }
