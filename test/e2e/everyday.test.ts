@@ -442,3 +442,53 @@ describe('a registry that does not answer', () => {
     }
   });
 });
+
+describe('messages that say what happened', () => {
+  it('AAM_HOME pointing at a file is said so (exit 2), not "No registries configured"', async () => {
+    const w = new World();
+    const file = join(w.root, 'not-a-dir');
+    writeFileSync(file, 'x');
+    const r = await w.aam(['install', 'foo'], w.project, { AAM_HOME: file });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`AAM_HOME (${file}) is a file, not a directory`);
+    expect(r.stderr).not.toContain('No registries configured');
+  });
+
+  it('a bare error status is named once: never "HTTP 404 (HTTP 404)"', async () => {
+    const http = await import('node:http');
+    const bare = http.createServer((_req, res) => {
+      res.writeHead(404, { 'content-type': 'text/html' });
+      res.end('<h1>nope</h1>');
+    });
+    await new Promise<void>((ok) => bare.listen(0, '127.0.0.1', () => ok()));
+    try {
+      const w = new World();
+      const { port } = bare.address() as { port: number };
+      writeFileSync(
+        join(w.home, 'config.yaml'),
+        `registries:\n  - name: web\n    url: http://127.0.0.1:${port}\n    default: true\n`,
+      );
+      const r = await w.aam(['token', 'list'], w.project, {
+        AAM_TOKEN: must(await w.aam(['registry', 'admin-token'])).stdout.trim(),
+      });
+      expect(r.code).not.toBe(0);
+      expect(r.stderr).toContain('Not Found (HTTP 404)');
+      expect(r.stderr).not.toContain('HTTP 404 (HTTP 404)');
+    } finally {
+      bare.close();
+    }
+  });
+
+  it('a signature no verifier recognises is said so, not "unknown signature invalid"', async () => {
+    const w = new World();
+    const file = join(w.root, 'f.txt');
+    writeFileSync(file, 'hello\n');
+    writeFileSync(`${file}.sig`, 'garbage\n');
+    const r = await w.aam(['verify', file, '--signature', `${file}.sig`]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain(`✗ Signature not recognised: no installed verifier recognises ${file}.sig`);
+    expect(r.stdout).not.toContain('unknown signature');
+    // And verify FILE says why it fails where an installed package would only warn.
+    expect(r.stdout).toContain('aam verify FILE answers one question');
+  });
+});

@@ -101,6 +101,44 @@ describe('GPG signing and verification through the CLI', () => {
     must(await w.aam(['install', '@author/my-package', '--force']));
   });
 
+  it('the untrusted-key reason says which trusted_keys entry would trust it, printed once', async () => {
+    const w = await signedWorld();
+    security(w, { require_signature: true, trusted_keys: ['0'.repeat(40)], on_signature_failure: 'warn' });
+    const r = must(await w.aam(['install', '@author/my-package']));
+    expect(r.stdout).toContain(
+      `⚠ gpg signature by ${FPR} is valid but not trusted by the policy; to trust it, add its key to security.trusted_keys: ${FPR}`,
+    );
+    expect(r.stdout.match(/not trusted by the policy/g)).toHaveLength(1);
+  });
+
+  it('ignore means signatures are not judged: no ✗ or ⚠ about them, the lock still records what was seen', async () => {
+    const w = await signedWorld();
+    security(w, { trusted_keys: ['0'.repeat(40)], on_signature_failure: 'ignore' });
+    const r = must(await w.aam(['install', '@author/my-package', '--verify']));
+    expect(r.stdout).not.toMatch(/[✗⚠]/);
+    expect(r.stderr).not.toMatch(/[✗⚠]/);
+    const lock = parse(readFileSync(join(w.project, '.aam/aam-lock.yaml'), 'utf8')) as {
+      packages: Record<string, { signatures?: unknown[]; signatures_seen?: unknown[] }>;
+    };
+    expect(JSON.stringify(lock.packages['@author/my-package'])).toContain(FPR);
+    // Re-verifying the installed package says nothing about signatures either.
+    const v = must(await w.aam(['verify']));
+    expect(v.stdout).not.toMatch(/[✗⚠]/);
+  });
+
+  it('a key that still signs but is no longer trusted is not called a changed signer', async () => {
+    const w = await signedWorld();
+    security(w, { require_signature: true, trusted_keys: [FPR], on_signature_failure: 'error' });
+    must(await w.aam(['install', '@author/my-package']));
+    security(w, { require_signature: true, trusted_keys: ['0'.repeat(40)], on_signature_failure: 'error' });
+    const r = await w.aam(['install', '@author/my-package', '--force']);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain(
+      `@author/my-package@1.0.0 is still signed by ${FPR}, its signer when it was installed, but the policy no longer trusts that signer`,
+    );
+    expect(r.stdout).not.toContain('no longer signs it');
+  });
+
   it('a fingerprint that only shares the last 16 hex digits is not trusted', async () => {
     const w = await signedWorld();
     security(w, {

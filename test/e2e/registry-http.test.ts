@@ -523,10 +523,12 @@ describe('HTTP registry (SQLite): approvals (--require-approval)', () => {
       status: 403,
       server_code: 'self_approval',
     });
-    // A plain user's token has no approve scope.
+    // A plain user's role can never hold the approve scope: the message says so, and suggests no token.
     const user = await uma.aam(['approve', '@team/lib@1.0.0']);
     expect(user.code).toBe(1);
-    expect(user.stderr).toContain('insufficient_scope');
+    expect(user.stderr).toContain("'approve' is for admins and approvers; uma is a user");
+    expect(user.stderr).toContain('role_lacks_scope');
+    expect(user.stderr).not.toContain('aam token create');
 
     expect(must(await ann.aam(['approve', '@team/lib@1.0.0', '--comment', 'reviewed'])).stdout).toContain(
       "Approved @team/lib@1.0.0 on 'main'",
@@ -550,6 +552,13 @@ describe('HTTP registry (SQLite): approvals (--require-approval)', () => {
     const again = await ann.aam(['approve', '@team/lib@1.1.0']);
     expect(again.code).toBe(1);
     expect(again.stderr).toContain('already rejected');
+    // Publishing the rejected bytes again is not "nothing changed": it was rejected, and stays so.
+    const republish = await publish(pat, '@team/lib', '1.1.0');
+    expect(republish.code).toBe(1);
+    expect(republish.stderr).toContain(
+      "@team/lib@1.1.0 was rejected on 'main' by an approver: it can never be installed",
+    );
+    expect(republish.stdout + republish.stderr).not.toContain('identical content');
     const log = must(await consumer.aam(['info', '@team/lib', '--audit-log'])).stdout;
     expect(log).toMatch(/ ann version\.reject 1\.1\.0\n/);
     expect(log).toMatch(/ ann version\.approve 1\.0\.0\n/);

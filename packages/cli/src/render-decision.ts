@@ -8,6 +8,10 @@ const TYPE_LABEL: Record<string, string> = {
 };
 const label = (type: string): string => TYPE_LABEL[type] ?? type;
 
+/** `Sigstore signature`, `fake-kms signature`; one no verifier recognised is said so, never "unknown signature". */
+const signatureName = (type: string): string =>
+  type === 'unknown' ? 'A signature of unrecognised type' : `${label(type)} signature`;
+
 /** An entry URL (Rekor v1) names the entry; a log's base URL (no integrated time: Rekor v2) needs the index. */
 export const tlogLine = ({
   url,
@@ -22,12 +26,14 @@ export const tlogLine = ({
  */
 function signatureLines(s: SignatureFact, verdict: Reason | undefined, strict: boolean): string[] {
   if (!s.valid) {
-    const what = `${label(s.type)} signature invalid: ${s.errors.join('; ') || 'no reason given by its verifier'}`;
+    const why = s.errors.join('; ') || 'no reason given by its verifier';
+    const what =
+      s.type === 'unknown' ? `Signature not recognised: ${why}` : `${signatureName(s.type)} invalid: ${why}`;
     if (strict) return [fail(what)];
     if (!verdict) return [`  ${what} (not needed: another signature is trusted)`];
     return [verdict.effect === 'fail' ? fail(what) : warn(what)];
   }
-  const lines = [ok(`${label(s.type)} signature valid`)];
+  const lines = [ok(`${signatureName(s.type)} valid`)];
   if (s.type === 'gpg') {
     if (s.fingerprint) lines.push(`  Key: ${s.fingerprint}`);
     if (s.user_ids?.[0]) lines.push(`  Signed by: ${s.user_ids[0]}`);

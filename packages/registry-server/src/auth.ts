@@ -89,10 +89,29 @@ export async function authenticate(tokens: Tokens, header: string | undefined): 
   };
 }
 
-/** 403 unless the token carries the scope (and, for a package action, covers the package). */
+/** The scopes each role's tokens can carry (a token never holds more than its user's role allows). */
+export const ROLE_SCOPES: Record<Role, readonly Scope[]> = {
+  admin: SCOPES,
+  approver: ['read', 'publish', 'yank', 'tag', 'approve', 'owner'],
+  user: ['read', 'publish', 'yank', 'tag', 'owner'],
+};
+
+/**
+ * 403 unless the token carries the scope (and, for a package action, covers the package). When the user's role
+ * can never hold the scope, says so (`role_lacks_scope`) rather than suggesting a token that cannot exist.
+ */
 export function requireScope(p: Principal, scope: Scope, pkg?: string): void {
-  if (!p.scopes.has(scope) && !p.scopes.has('admin'))
+  if (!p.scopes.has(scope) && !p.scopes.has('admin')) {
+    if (!ROLE_SCOPES[p.role].includes(scope)) {
+      const who = (Object.keys(ROLE_SCOPES) as Role[]).filter((r) => ROLE_SCOPES[r].includes(scope));
+      throw new RegistryError(
+        403,
+        'role_lacks_scope',
+        `'${scope}' is for ${who.map((r) => `${r}s`).join(' and ')}; ${p.user} is ${p.role === 'user' ? 'a' : 'an'} ${p.role} (an admin can add a user with another role)`,
+      );
+    }
     throw new RegistryError(403, 'insufficient_scope', `The token lacks the '${scope}' scope`);
+  }
   if (pkg !== undefined && !packageAllowed(p, pkg))
     throw new RegistryError(403, 'insufficient_scope', `The token does not cover ${pkg}`);
 }

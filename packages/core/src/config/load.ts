@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { AamError } from '../errors.js';
 import { schemaPath } from '../schemas.js';
@@ -12,7 +12,7 @@ import {
   type YamlSource,
 } from '../yaml-file.js';
 import { identityPatternKind } from './identity-pattern.js';
-import { globalConfigPath, projectConfigPath } from './paths.js';
+import { aamHome, globalConfigPath, projectConfigPath } from './paths.js';
 import { DEFAULT_CONFIG, type AamConfig } from './types.js';
 
 /** The published JSON Schema (`@aam/core/schema/config.schema.json`), for editors. */
@@ -168,6 +168,12 @@ export function loadConfig(opts: LoadConfigOptions = {}): LoadedConfig {
   const env = opts.env ?? process.env;
   const layers: ConfigLayer[] = [];
   const warnings: SourceProblem[] = [];
+  const home = aamHome(env);
+  if (existsSync(home) && !statSync(home).isDirectory())
+    throw new AamError(
+      'INVALID_CONFIG',
+      `${env.AAM_HOME ? 'AAM_HOME' : 'The aam home'} (${home}) is a file, not a directory: point AAM_HOME at a directory (it holds config.yaml, credentials and caches)`,
+    );
   const globalFile = globalConfigPath(env);
   if (env.AAM_CONFIG && !existsSync(globalFile)) {
     throw new AamError('INVALID_CONFIG', `AAM_CONFIG names ${globalFile}, which does not exist`);

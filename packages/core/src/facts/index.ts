@@ -13,5 +13,5 @@ export {
 } from './gather.js';
 export { InstallRefusedError, judge, PolicyRefusedError, type Judgement } from './judge.js';
 export { trustContextFor } from './context.js';
-export { trustedSigners } from './trust-on-first-use.js';
+export { seenSigners, trustedSigners } from './trust-on-first-use.js';
 export { failedFact, verifySignature } from './verify-signature.js';

@@ -34,7 +34,12 @@ export async function verifySignature(
     }
   });
   if (!verifier)
-    return failedFact(type, `no installed verifier recognises this ${type} signature (${doc.source})`);
+    return failedFact(
+      type,
+      doc.declaredType
+        ? `no installed verifier recognises this ${type} signature (${doc.source})`
+        : `no installed verifier recognises ${doc.source} (not a Sigstore bundle, GPG envelope or OpenPGP signature, nor a type a plugin adds)`,
+    );
   let timer: NodeJS.Timeout | undefined;
   try {
     const timeout = new Promise<never>((_, reject) => {

@@ -9,7 +9,7 @@ import { lockDirectory } from '../directory-lock.js';
 import { AamError } from '../errors.js';
 import type { TrustContext } from '../facts/gather.js';
 import { InstallRefusedError, judge, PolicyRefusedError, type Judgement } from '../facts/judge.js';
-import { trustedSigners } from '../facts/trust-on-first-use.js';
+import { seenSigners, trustedSigners } from '../facts/trust-on-first-use.js';
 import type { Checksum } from '../integrity/checksum.js';
 import {
   emptyLock,
@@ -420,12 +420,14 @@ function nextLock(lock: Lockfile, judged: JudgedPackage[]): Lockfile {
       Object.keys(p.record.dependencies ?? {}).map((d) => [d, versionOf.get(d)!]),
     );
     const trusted = trustedSigners(p.judgement.decision, p.judgement.facts);
+    const seen = seenSigners(p.judgement.facts);
     next.packages[p.name] = {
       version: p.record.version,
       source: p.registry.name,
       checksum: p.actual,
       // Keep the signer trusted before when nobody is trusted now, so a dropped signature keeps warning.
       signatures: trusted.length > 0 ? trusted : (p.locked?.signatures ?? []),
+      ...(seen.length ? { seen_signatures: seen } : {}),
       ...(Object.keys(deps).length ? { dependencies: deps } : {}),
       // Filled in from the extracted files when the package is (re)written.
       file_checksums: p.locked?.file_checksums ?? {},

@@ -22,6 +22,11 @@ export interface LockedPackage {
   source: string;
   checksum: Checksum;
   signatures: LockedSignature[];
+  /**
+   * Every valid signature seen at install, trusted or not (also under on_signature_failure: ignore): a record
+   * for people and audits. Never trust: trust on first use reads `signatures` only.
+   */
+  seen_signatures?: LockedSignature[];
   dependencies?: Record<string, string>;
   /** Relative path -> SHA-256 hex of each installed file. */
   file_checksums: Record<string, string>;

@@ -1,3 +1,4 @@
+import { STATUS_CODES } from 'node:http';
 import { Readable } from 'node:stream';
 import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
 import { normalizeAttestationKeyId } from '../config/registry-keys.js';
@@ -267,6 +268,13 @@ export class HttpRegistry implements Registry {
         status: 'pending',
         message: `${req.name}@${req.version} is waiting for approval on '${this.name}': no tag moves and it cannot be installed until an approver (not you) runs 'aam approve ${req.name}@${req.version}'`,
       };
+    if (body.status === 'rejected')
+      throw new AamError(
+        'REGISTRY_REFUSED',
+        `${req.name}@${req.version} was rejected on '${this.name}' by an approver: it can never be installed, and its number is never reused. Publish a new version`,
+        { registry: this.name, status: 'rejected' },
+        1,
+      );
     if (res.status === 200)
       return {
         ...base,
@@ -543,7 +551,8 @@ export class HttpRegistry implements Registry {
     sentToken: boolean,
   ): AamError {
     const serverCode = problem.code;
-    const detail = problem.detail || problem.title || `HTTP ${status}`;
+    // A bare status (a proxy's page, no problem document) is named by its reason phrase, not repeated.
+    const detail = problem.detail || problem.title || STATUS_CODES[status] || 'no details given';
     const details = { registry: this.name, status, ...(serverCode ? { server_code: serverCode } : {}) };
     const tail = `(HTTP ${status}${serverCode ? ` ${serverCode}` : ''})`;
     const where = `Registry '${this.name}'`;

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { issueToken, requireScope, type Principal, type Role, type Scope } from '../auth.js';
+import { issueToken, requireScope, ROLE_SCOPES, type Principal, type Role, type Scope } from '../auth.js';
 import { jsonObject } from '../input.js';
 import { badRequest, conflict, forbidden } from '../problem.js';
 import { Repository } from '../repository/index.js';
@@ -20,12 +20,7 @@ export async function createUser(ctx: RegistryContext, p: Principal, body: unkno
     if (await repo.users.byName(name)) throw conflict(`User ${name} exists`);
     const id = randomUUID();
     await repo.users.insert({ id, name, role, createdAt: now() });
-    const scopes: Scope[] =
-      role === 'admin'
-        ? ['read', 'publish', 'yank', 'tag', 'approve', 'owner', 'audit', 'admin']
-        : role === 'approver'
-          ? ['read', 'publish', 'yank', 'tag', 'approve', 'owner']
-          : ['read', 'publish', 'yank', 'tag', 'owner'];
+    const scopes: Scope[] = [...ROLE_SCOPES[role as Role]];
     const t = await issueToken(repo.tokens, { userId: id, name: 'initial', scopes });
     await ctx.audit.append(q, { event: 'user.create', actor: p.user, metadata: { user: name, role } });
     await ctx.audit.append(q, {
