@@ -492,3 +492,58 @@ describe('messages that say what happened', () => {
     expect(r.stdout).toContain('aam verify FILE answers one question');
   });
 });
+
+describe('Ctrl-C mid-install', () => {
+  it('prints "interrupted: nothing changed", exits 130, and leaves neither .aam/ nor a staging folder', async () => {
+    const s = await startServer();
+    servers.push(s);
+    const author = await httpClient(s.url, s.adminToken);
+    await author.publish('slow-one', '1.0.0', { files: { 'skills/slow/big.md': 'y'.repeat(300_000) } });
+    // A proxy that passes everything through, but sends an archive's first bytes and then stalls.
+    const http = await import('node:http');
+    let stalled: (() => void) | undefined;
+    const archiveStarted = new Promise<void>((ok) => (stalled = ok));
+    const held: import('node:http').ServerResponse[] = [];
+    const proxy = http.createServer((req, res) => {
+      const up = http.request(`${s.url}${req.url}`, { method: req.method, headers: req.headers }, (u) => {
+        res.writeHead(u.statusCode!, u.headers);
+        if (!req.url!.endsWith('/archive')) return void u.pipe(res);
+        u.once('data', (first: Buffer) => {
+          res.write(first.subarray(0, 1024));
+          held.push(res);
+          u.destroy();
+          stalled!();
+        });
+      });
+      req.pipe(up);
+    });
+    await new Promise<void>((ok) => proxy.listen(0, '127.0.0.1', () => ok()));
+    try {
+      const w = new World();
+      const { port } = proxy.address() as { port: number };
+      writeFileSync(
+        join(w.home, 'config.yaml'),
+        `registries:\n  - name: main\n    url: http://127.0.0.1:${port}\n    default: true\n`,
+      );
+      const { spawn } = await import('node:child_process');
+      const child = spawn(process.execPath, [AAM_BIN, 'install', 'slow-one'], {
+        cwd: w.project,
+        env: { PATH: process.env.PATH, HOME: process.env.HOME, NO_COLOR: '1', ...w.env },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let stderr = '';
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      const exited = new Promise<number | null>((ok) => child.once('exit', (code) => ok(code)));
+      await archiveStarted;
+      child.kill('SIGINT');
+      expect(await exited).toBe(130);
+      expect(stderr).toBe('interrupted: nothing changed\n');
+      expect(existsSync(join(w.project, '.aam'))).toBe(false);
+      const { readdirSync } = await import('node:fs');
+      expect(readdirSync(w.project)).toEqual([]);
+    } finally {
+      held.forEach((r) => r.destroy());
+      proxy.close();
+    }
+  });
+});

@@ -55,7 +55,8 @@ export type AamErrorCode =
   | 'REGISTRY_ERROR'
   | 'REGISTRY_TOO_LARGE'
   | 'NETWORK_ERROR'
-  | 'TRUST_ROOT_UPDATE_FAILED';
+  | 'TRUST_ROOT_UPDATE_FAILED'
+  | 'INTERRUPTED';
 
 /** Codes that mean "the input was bad" (exit 2) rather than "the check refused" (exit 1). */
 const BAD_INPUT: ReadonlySet<AamErrorCode> = new Set([
@@ -132,4 +133,11 @@ export function noRegistriesError(): AamError {
     'USAGE',
     "No registries configured. Create a local one with 'aam registry init ./registry --default', or add one with 'aam registry add NAME URL --default'.",
   );
+}
+
+/** An install interrupted (Ctrl-C) before anything was written: the project is as it was. Exit 130. */
+export class InterruptedError extends AamError {
+  constructor() {
+    super('INTERRUPTED', 'interrupted: nothing changed');
+  }
 }

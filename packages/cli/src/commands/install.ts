@@ -4,6 +4,7 @@ import {
   formatSize,
   InstallRefusedError,
   installFlow,
+  InterruptedError,
   PolicyRefusedError,
   type InstalledPackage,
   type InstallEvent,
@@ -64,6 +65,14 @@ A checksum mismatch exits 1 with nothing installed and the lock untouched.`;
     this.ignoreSignatures = config.security.on_signature_failure === 'ignore';
     if (flags.global) this.log(dim('Operating in global mode (~/.aam/)'));
     this.progress = Progress.forTerminal(this.jsonEnabled());
+    // Ctrl-C: the flow stops before anything is written and cleans up; a second Ctrl-C leaves at once (what
+    // is left then, the next install puts right).
+    const interrupt = new AbortController();
+    const onSigint = () => {
+      if (interrupt.signal.aborted) process.exit(130);
+      interrupt.abort();
+    };
+    process.on('SIGINT', onSigint);
     let result: Awaited<ReturnType<typeof installFlow>>;
     try {
       result = await installFlow({
@@ -77,9 +86,16 @@ A checksum mismatch exits 1 with nothing installed and the lock untouched.`;
         ...(flags.registry ? { registry: flags.registry } : {}),
         trust,
         onEvent: (e) => this.render(e),
+        signal: interrupt.signal,
       });
     } catch (e) {
       this.progress.clear();
+      process.off('SIGINT', onSigint);
+      if (e instanceof InterruptedError) {
+        if (this.jsonEnabled()) this.logJson({ error: { code: e.code, message: e.message } });
+        else process.stderr.write(`${e.message}\n`);
+        this.exit(130);
+      }
       if (e instanceof PolicyRefusedError || e instanceof InstallRefusedError) {
         // Every refused package's ✗ lines are above: end with the summary, not the same reasons again.
         const summary = this.tally.line('passed', 'nothing was installed');
@@ -90,6 +106,12 @@ A checksum mismatch exits 1 with nothing installed and the lock untouched.`;
       throw e;
     }
     this.progress.clear();
+    process.off('SIGINT', onSigint);
+    if (interrupt.signal.aborted) {
+      // Past the point of no return the install was finished, not abandoned halfway.
+      process.stderr.write('interrupted: the install had already been written, and was completed\n');
+      this.exit(130);
+    }
     if (result.dryRun) {
       for (const p of result.packages)
         this.log(

@@ -1,6 +1,6 @@
 import { pipeline } from 'node:stream/promises';
 import { Writable } from 'node:stream';
-import { AamError } from '../errors.js';
+import { AamError, InterruptedError } from '../errors.js';
 import { checksumsEqual, type Checksum } from '../integrity/checksum.js';
 import { ChecksumMismatchError } from '../integrity/mismatch.js';
 import { Sha256Tap } from '../integrity/sha256-tap.js';
@@ -21,6 +21,7 @@ export async function fetchArchive(
   version: string,
   maxArchiveSize: number,
   onProgress?: (received: number) => void,
+  signal?: AbortSignal,
 ): Promise<FetchedArchive> {
   const chunks: Buffer[] = [];
   let received = 0;
@@ -35,9 +36,11 @@ export async function fetchArchive(
     },
   });
   try {
-    await pipeline(await registry.openArchive(name, version), tap, sink);
+    await pipeline(await registry.openArchive(name, version), tap, sink, signal ? { signal } : {});
   } catch (e) {
     if (e instanceof AamError) throw e;
+    // Ctrl-C stops a download at once, even one that is waiting for bytes.
+    if (signal?.aborted) throw new InterruptedError();
     if (e instanceof RangeError) {
       throw new AamError(
         'ARCHIVE_TOO_LARGE',

@@ -6,7 +6,7 @@ import { dirname, join } from 'node:path';
 import semver from 'semver';
 import type { AamConfig } from '../config/types.js';
 import { lockDirectory } from '../directory-lock.js';
-import { AamError } from '../errors.js';
+import { AamError, InterruptedError } from '../errors.js';
 import type { TrustContext } from '../facts/gather.js';
 import { InstallRefusedError, judge, PolicyRefusedError, type Judgement } from '../facts/judge.js';
 import { seenSigners, trustedSigners } from '../facts/trust-on-first-use.js';
@@ -46,7 +46,17 @@ export interface InstallRequest {
   /** Verifiers, the policy engine and the request flags: every package is judged by the policy. */
   trust: TrustContext;
   onEvent?: (event: InstallEvent) => void;
+  /**
+   * Ctrl-C: honoured until the swap begins (downloads stop, staging is removed, a .aam/ this run created is
+   * removed: nothing changed, `InterruptedError`); from the swap on, the install finishes (a half-swapped
+   * project is worse than a finished one) and the caller sees `signal.aborted`.
+   */
+  signal?: AbortSignal;
 }
+
+const checkAbort = (signal: AbortSignal | undefined): void => {
+  if (signal?.aborted) throw new InterruptedError();
+};
 
 export type InstallEvent =
   | { $case: 'resolved'; name: string; version: string; registry: string }
@@ -119,8 +129,10 @@ export async function installFlow(req: InstallRequest): Promise<InstallResult> {
     if (!req.dryRun) await recoverInterruptedInstalls(target, lock);
     const warnings: string[] = [];
     const plan = await resolvePlan(req, lock, warnings);
+    checkAbort(req.signal);
     assertOwnDirectories(target, plan, lock);
     const judged = await judgePlan(req, target, plan, limits);
+    checkAbort(req.signal);
     const next = nextLock(lock, judged);
     if (req.frozen) assertFrozen(lock, next, judged);
     const result = resultOf(req, target, judged, warnings);
@@ -137,6 +149,11 @@ export async function installFlow(req: InstallRequest): Promise<InstallResult> {
     }
     req.onEvent?.({ $case: 'installing', count: toWrite.length });
     const staging = await stage(target.aamDir, toWrite, next, limits);
+    if (req.signal?.aborted) {
+      await rm(staging, { recursive: true, force: true });
+      throw new InterruptedError();
+    }
+    // The commit point: from here the install finishes whatever happens to the signal.
     await writeInstallIntent(
       staging,
       toWrite.map((p) => ({ name: p.name, version: p.record.version })),
@@ -340,9 +357,15 @@ async function judgePlan(
     const { name, record, registry, meta, locked } = p;
     const id = `${name}@${record.version}`;
     const { version, size } = record;
+    checkAbort(req.signal);
     req.onEvent?.({ $case: 'verifying', name, version, index: ++index, total: plan.size, size });
-    const archive = await fetchArchive(registry, name, version, limits.maxArchiveSize, (received) =>
-      req.onEvent?.({ $case: 'download-progress', name, version, received, size }),
+    const archive = await fetchArchive(
+      registry,
+      name,
+      version,
+      limits.maxArchiveSize,
+      (received) => req.onEvent?.({ $case: 'download-progress', name, version, received, size }),
+      req.signal,
     );
     const judgement = await judge(
       {
