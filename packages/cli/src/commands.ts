@@ -11,14 +11,19 @@ import OwnerLs from './commands/owner/ls.js';
 import OwnerRm from './commands/owner/rm.js';
 import OwnerTransfer from './commands/owner/transfer.js';
 import OwnerTransfers from './commands/owner/transfers.js';
+import Outdated from './commands/outdated.js';
 import Reject from './commands/reject.js';
+import Search from './commands/search.js';
 import TokenCreate from './commands/token/create.js';
 import TokenList from './commands/token/list.js';
 import TokenRevoke from './commands/token/revoke.js';
 import UserAdd from './commands/user/add.js';
 import Yank from './commands/yank.js';
+import ConfigGet from './commands/config/get.js';
 import ConfigList from './commands/config/list.js';
+import ConfigSet from './commands/config/set.js';
 import ConfigValidate from './commands/config/validate.js';
+import Doctor from './commands/doctor.js';
 import Info from './commands/info.js';
 import Install from './commands/install.js';
 import PkgInit from './commands/pkg/init.js';
@@ -44,11 +49,14 @@ import Verify from './commands/verify.js';
 /** oclif's explicit command table: one import, no directory scan at start-up. */
 export const COMMANDS = {
   approve: Approve,
+  'config:get': ConfigGet,
   'config:list': ConfigList,
+  'config:set': ConfigSet,
   'config:validate': ConfigValidate,
   'dist-tag:add': DistTagAdd,
   'dist-tag:ls': DistTagLs,
   'dist-tag:rm': DistTagRm,
+  doctor: Doctor,
   info: Info,
   install: Install,
   login: Login,
@@ -77,7 +85,9 @@ export const COMMANDS = {
   'registry:remove': RegistryRemove,
   'registry:serve': RegistryServe,
   'registry:trust-key': RegistryTrustKey,
+  outdated: Outdated,
   reject: Reject,
+  search: Search,
   'sigstore:update-root': SigstoreUpdateRoot,
   'token:create': TokenCreate,
   'token:list': TokenList,

@@ -79,8 +79,18 @@ export async function setRegistryAttestationKeys(file: string, name: string, key
 }
 
 /** Sets keys (paths like ['security', 'require_signature']) in a config file, keeping its comments. */
-export async function setConfigKeys(file: string, entries: [string[], unknown][]): Promise<void> {
+export async function setConfigKeys(file: string, entries: [(string | number)[], unknown][]): Promise<void> {
   await editConfig(file, (doc) => {
     for (const [path, value] of entries) doc.setIn(path, doc.createNode(value));
   });
+}
+
+/** Removes a key from a config file, keeping its comments; false when the file did not set it. */
+export async function unsetConfigKey(file: string, path: (string | number)[]): Promise<boolean> {
+  let had = false;
+  await editConfig(file, (doc) => {
+    had = doc.hasIn(path);
+    if (had) doc.deleteIn(path);
+  });
+  return had;
 }

@@ -16,13 +16,20 @@ import type {
 import { readBoundedText, REGISTRY_BOUNDS, tooLarge } from './bounds.js';
 import { readProblem } from './problem.js';
 import { backoffMs, networkSettings } from './network.js';
-import { archiveFileName, assertPackageName, assertTag, assertVersion } from '../package/name.js';
+import {
+  archiveFileName,
+  assertPackageName,
+  assertTag,
+  assertVersion,
+  PACKAGE_NAME_RE,
+} from '../package/name.js';
 import type {
   PackageMetadata,
   PublishOutcome,
   Registry,
   RegistryAttestation,
   RegistryPublishRequest,
+  SearchHit,
   SignatureRecord,
   VersionRecord,
 } from './types.js';
@@ -284,6 +291,22 @@ export class HttpRegistry implements Registry {
       };
     const tags = Array.isArray(body.tags) ? body.tags.filter((t): t is string => typeof t === 'string') : [];
     return { ...base, tags, status: 'published' };
+  }
+
+  /** `GET /packages?q=`: packages whose name or description contains the query. Untrusted: checked here. */
+  async search(query: string, limit: number): Promise<SearchHit[]> {
+    const doc = await this.getJson<{ items?: unknown }>('/api/v1/packages', {
+      query: { q: query, limit: Math.min(Math.max(limit, 1), 100) },
+    });
+    if (!doc || !Array.isArray(doc.items)) throw this.invalid('answered a search with no item list');
+    const hits: SearchHit[] = [];
+    for (const raw of doc.items.slice(0, limit) as { name?: unknown; description?: unknown }[]) {
+      if (typeof raw?.name !== 'string' || !PACKAGE_NAME_RE.test(raw.name))
+        throw this.invalid(`answered a search with an invalid package name ${JSON.stringify(raw?.name)}`);
+      const description = typeof raw.description === 'string' ? raw.description.slice(0, 1024) : '';
+      hits.push({ name: raw.name, description });
+    }
+    return hits;
   }
 
   // --- the management API: tokens, users, tags, yanks, approvals, owners --------------------------------

@@ -15,6 +15,7 @@ import type {
   PublishOutcome,
   RegistryPublishRequest,
   Registry,
+  SearchHit,
   SignatureRecord,
 } from './types.js';
 import { dict } from '../dict.js';
@@ -235,6 +236,25 @@ export class LocalRegistry implements Registry {
       `Registry '${this.name}' is locked by another publisher`,
       30_000,
     );
+  }
+
+  /** Searches `index.yaml` (name or description contains the query, case-insensitive). */
+  async search(query: string, limit: number): Promise<SearchHit[]> {
+    const file = join(this.root, 'index.yaml');
+    if (!existsSync(file)) return [];
+    const doc = readYamlFile(file, 'INVALID_REGISTRY').value as {
+      packages?: { name?: unknown; description?: unknown; latest?: unknown }[];
+    } | null;
+    const q = query.toLowerCase();
+    const hits: SearchHit[] = [];
+    for (const p of doc?.packages ?? []) {
+      if (typeof p?.name !== 'string') continue;
+      const description = typeof p.description === 'string' ? p.description : '';
+      if (!p.name.toLowerCase().includes(q) && !description.toLowerCase().includes(q)) continue;
+      hits.push({ name: p.name, description, ...(typeof p.latest === 'string' ? { latest: p.latest } : {}) });
+      if (hits.length >= limit) break;
+    }
+    return hits;
   }
 
   /** `index.yaml`: one line per package, regenerated from every metadata.yaml. */

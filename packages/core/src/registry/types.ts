@@ -93,4 +93,13 @@ export interface Registry {
    * implement it). An empty list when the version has none.
    */
   readAttestations?(name: string, version: string): Promise<RegistryAttestation[]>;
+  /** Packages whose name or description contains `query` (case-insensitive), at most `limit`. */
+  search(query: string, limit: number): Promise<SearchHit[]>;
+}
+
+/** One package a registry's search found. `latest` when the registry's listing says it. */
+export interface SearchHit {
+  name: string;
+  description: string;
+  latest?: string;
 }
