@@ -8,6 +8,9 @@ command -v gpg >/dev/null 2>&1 || need_apt+=(gnupg)
 command -v openssl >/dev/null 2>&1 || need_apt+=(openssl)
 # The registry tests start a throw-away PostgreSQL 15 cluster of their own (initdb + pg_ctl as 'postgres').
 [ -x /usr/lib/postgresql/15/bin/initdb ] || need_apt+=(postgresql-15)
+# The shell-completion tests run the generated scripts in real bash, zsh and fish.
+command -v zsh >/dev/null 2>&1 || need_apt+=(zsh)
+command -v fish >/dev/null 2>&1 || need_apt+=(fish)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "==> apt-get install ${need_apt[*]}"
   apt-get update -qq && apt-get install -y -qq "${need_apt[@]}" >/dev/null

@@ -3,6 +3,7 @@
  * signing flag signs, typos are caught with suggestions (never weakening security), exit codes follow the rule
  * (2: what the user typed, 1: what the world refused).
  */
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync, existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
@@ -545,5 +546,78 @@ describe('Ctrl-C mid-install', () => {
       held.forEach((r) => r.destroy());
       proxy.close();
     }
+  });
+});
+
+describe('shell completion', () => {
+  const has = (shell: string) => {
+    try {
+      execFileSync('sh', ['-c', `command -v ${shell}`]);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  // CI installs zsh and fish (scripts/bootstrap.sh): there a missing shell is a failure, not a skip.
+  const required = process.env.CI === 'true';
+
+  it('bash completes commands, topics and flags', async () => {
+    const w = new World();
+    const script = join(w.root, 'aam.bash');
+    writeFileSync(script, must(await w.aam(['completion', 'bash'])).stdout);
+    const complete = (...words: string[]) =>
+      execFileSync(
+        'bash',
+        [
+          '-c',
+          `source ${JSON.stringify(script)}; COMP_WORDS=(${words.map((x) => JSON.stringify(x)).join(' ')}); COMP_CWORD=${words.length - 1}; _aam_complete; echo "\${COMPREPLY[*]}"`,
+        ],
+        { encoding: 'utf8' },
+      ).trim();
+    expect(complete('aam', 'ins')).toBe('install');
+    expect(complete('aam', 'registry', 'a')).toBe('add admin-token');
+    expect(complete('aam', 'install', '--ver')).toBe('--verify');
+    expect(complete('aam', 'config', 'set', '--g')).toBe('--global');
+    expect(complete('aam', '--json', 'outd')).toBe('outdated');
+  });
+
+  it.runIf(required || has('zsh'))(
+    'zsh loads it (through bashcompinit) and offers the same words',
+    async () => {
+      const w = new World();
+      const script = join(w.root, '_aam');
+      writeFileSync(script, must(await w.aam(['completion', 'zsh'])).stdout);
+      const out = execFileSync(
+        'zsh',
+        [
+          '-fc',
+          `autoload -U compinit && compinit -u -D; source ${JSON.stringify(script)}; emulate sh; setopt kshglob noshglob braceexpand; COMP_WORDS=(aam registry a); COMP_CWORD=2; _aam_complete; print -l -- "\${COMPREPLY[@]}"`,
+        ],
+        { encoding: 'utf8' },
+      );
+      // zsh filters by the typed prefix itself (compadd): the candidates are registry's sub-commands.
+      expect(out.split('\n')).toEqual(expect.arrayContaining(['add', 'admin-token', 'serve']));
+      expect(out).not.toContain('install');
+    },
+  );
+
+  it.runIf(required || has('fish'))('fish completes commands with their summaries, and flags', async () => {
+    const w = new World();
+    const script = join(w.root, 'aam.fish');
+    writeFileSync(script, must(await w.aam(['completion', 'fish'])).stdout);
+    const complete = (line: string) =>
+      execFileSync(
+        'fish',
+        ['--no-config', '-c', `source ${JSON.stringify(script)}; complete -C ${JSON.stringify(line)}`],
+        {
+          encoding: 'utf8',
+        },
+      );
+    expect(complete('aam ins')).toBe('install\tInstall packages, verifying every SHA-256 checksum.\n');
+    const sub = complete('aam registry a');
+    expect(sub).toContain('add\t');
+    expect(sub).toContain('admin-token\t');
+    expect(sub).not.toContain('install');
+    expect(complete('aam install --ver')).toContain('--verify\tjudge signatures with the trust policy');
   });
 });

@@ -19,6 +19,7 @@ import TokenList from './commands/token/list.js';
 import TokenRevoke from './commands/token/revoke.js';
 import UserAdd from './commands/user/add.js';
 import Yank from './commands/yank.js';
+import Completion from './commands/completion.js';
 import ConfigGet from './commands/config/get.js';
 import ConfigList from './commands/config/list.js';
 import ConfigSet from './commands/config/set.js';
@@ -49,6 +50,7 @@ import Verify from './commands/verify.js';
 /** oclif's explicit command table: one import, no directory scan at start-up. */
 export const COMMANDS = {
   approve: Approve,
+  completion: Completion,
   'config:get': ConfigGet,
   'config:list': ConfigList,
   'config:set': ConfigSet,
