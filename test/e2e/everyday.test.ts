@@ -8,7 +8,7 @@ import { mkdirSync, writeFileSync, existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { AAM_BIN, NO_STACK, World, httpClient, must } from './support/aam.js';
+import { AAM_BIN, NO_STACK, World, httpClient, must, readText } from './support/aam.js';
 import { startServer, type RunningServer } from './support/registry-server.js';
 
 const servers: RunningServer[] = [];
@@ -619,5 +619,138 @@ describe('shell completion', () => {
     expect(sub).toContain('admin-token\t');
     expect(sub).not.toContain('install');
     expect(complete('aam install --ver')).toContain('--verify\tjudge signatures with the trust policy');
+  });
+});
+
+describe('aam config get | set', () => {
+  it('sets project and --global keys keeping comments, reads the value in force with its file, unsets', async () => {
+    const w = new World();
+    writeFileSync(
+      join(w.home, 'config.yaml'),
+      '# team defaults\nsecurity:\n  # reviewed 2026-11\n  require_signature: false\n',
+    );
+    must(await w.aam(['config', 'set', 'security.require_signature', 'true', '--global']));
+    const global = readText(join(w.home, 'config.yaml'));
+    expect(global).toContain('# team defaults');
+    expect(global).toContain('# reviewed 2026-11');
+    expect(global).toContain('require_signature: true');
+    must(
+      await w.aam(['config', 'set', 'security.trusted_identities', '[alice@example.org, "*@example.com"]']),
+    );
+    const got = JSON.parse(
+      must(await w.aam(['config', 'get', 'security.trusted_identities', '--json'])).stdout,
+    );
+    expect(got).toEqual({
+      key: 'security.trusted_identities',
+      value: ['alice@example.org', '*@example.com'],
+      source: join(w.project, '.aam/config.yaml'),
+    });
+    expect(must(await w.aam(['config', 'get', 'security.require_signature'])).stdout).toBe('true\n');
+    must(await w.aam(['config', 'set', 'security.require_signature', '--unset', '--global']));
+    expect(must(await w.aam(['config', 'get', 'security.require_signature'])).stdout).toBe('false\n');
+    expect(readText(join(w.home, 'config.yaml'))).toContain('# team defaults');
+  });
+
+  it('a key the schema does not have, or a value it refuses, changes nothing (exit 2)', async () => {
+    const w = new World();
+    const r = await w.aam(['config', 'set', 'security.requre_signature', 'true']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(
+      "Unknown config key 'security.requre_signature' (did you mean 'require_signature'?)",
+    );
+    const bad = await w.aam(['config', 'set', 'network.timeout', 'soon']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('network.timeout: must be number');
+    expect(existsSync(join(w.project, '.aam/config.yaml'))).toBe(false);
+    const get = await w.aam(['config', 'get', 'limits.max_size']);
+    expect(get.code).toBe(2);
+    expect(get.stderr).toContain("Unknown config key 'limits.max_size'");
+  });
+});
+
+describe('aam search and aam outdated', () => {
+  it('search finds by name and description in every registry, and says which registry could not answer', async () => {
+    const w = await new World().withRegistry();
+    const dir = await w.makePackage('code-review', '1.0.0');
+    writeFileSync(
+      join(dir, 'aam.yaml'),
+      readText(join(dir, 'aam.yaml')).replace(/description: .*/, 'description: Reviews pull requests'),
+    );
+    await w.publishDir(dir);
+    await w.publish('other-thing', '1.0.0');
+    const s = await startServer();
+    servers.push(s);
+    const author = await httpClient(s.url, s.adminToken);
+    await author.publish('review-helper', '2.0.0');
+    await w.aam(['registry', 'add', 'corp', s.url]).then(must);
+    const r = must(await w.aam(['search', 'review']));
+    expect(r.stdout).toMatch(/code-review@1\.0\.0 \(\S+\)\n {2}Reviews pull requests/);
+    expect(r.stdout).toContain('review-helper (corp)');
+    expect(r.stdout).not.toContain('other-thing');
+    const byDescription = JSON.parse(must(await w.aam(['search', 'PULL', '--json'])).stdout) as {
+      results: { name: string }[];
+    };
+    expect(byDescription.results.map((x) => x.name)).toEqual(['code-review']);
+    await s.stop();
+    const partial = must(await w.aam(['search', 'review']));
+    expect(partial.stdout).toContain('code-review');
+    expect(partial.stderr).toContain("Registry 'corp' could not search");
+    const none = await w.aam(['search', 'review', '--registry', 'corp']);
+    expect(none.code).toBe(1);
+  });
+
+  it('outdated lists installed packages with newer versions, minor and major apart', async () => {
+    const w = await new World().withRegistry();
+    await w.publish('lib-a', '1.0.0');
+    await w.publish('lib-b', '1.0.0');
+    await w.publish('lib-c', '1.0.0');
+    must(await w.aam(['install', 'lib-a', 'lib-b', 'lib-c']));
+    expect(must(await w.aam(['outdated'])).stdout).toBe('✓ Everything is up to date\n');
+    await w.publish('lib-a', '1.2.0');
+    await w.publish('lib-b', '2.0.0');
+    const r = must(await w.aam(['outdated']));
+    expect(r.stdout).toMatch(/^Package\s+Current\s+Latest\s+Registry\n/);
+    expect(r.stdout).toMatch(/lib-a\s+1\.0\.0\s+1\.2\.0\s+\S+\s+update\n/);
+    expect(r.stdout).toMatch(/lib-b\s+1\.0\.0\s+2\.0\.0\s+\S+\s+major update\n/);
+    expect(r.stdout).not.toContain('lib-c');
+    const json = JSON.parse(must(await w.aam(['outdated', '--json'])).stdout) as { outdated: string[] };
+    expect(json.outdated).toEqual(['lib-a', 'lib-b']);
+  });
+});
+
+describe('aam doctor', () => {
+  it('a working setup is all ✓; a dead registry and a missing gpg say what to do; ✗ exits 1', async () => {
+    const w = await new World().withRegistry();
+    const good = must(await w.aam(['doctor']));
+    expect(good.stdout).toMatch(/✓ .*config\.yaml \(global\) is valid/);
+    expect(good.stdout).toMatch(/✓ Registry '\S+' \(default, file:\/\/\S+\) is a readable local registry/);
+    expect(good.stdout).toContain('✓ Decides: the built-in policy (prebuilt WASM)');
+    expect(good.stdout).toMatch(/✓ GnuPG: gpg \(GnuPG\)/);
+    expect(good.stdout).toMatch(/0 failed/);
+    // An HTTP registry that is gone, and a PATH without gpg or opa.
+    const port = await withBusyPort(async (p) => p);
+    writeFileSync(
+      join(w.home, 'config.yaml'),
+      `${readText(join(w.home, 'config.yaml'))}  - name: gone\n    url: http://127.0.0.1:${port}\n`,
+    );
+    const nodeOnly = join(w.root, 'bin');
+    mkdirSync(nodeOnly);
+    const { symlinkSync } = await import('node:fs');
+    symlinkSync(process.execPath, join(nodeOnly, 'node'));
+    const bad = await w.aam(['doctor'], w.project, { PATH: nodeOnly, GOPATH: join(w.root, 'no-go') });
+    expect(bad.code).toBe(1);
+    expect(bad.stdout).toMatch(
+      /✗ Registry 'gone' \(http:\/\/127\.0\.0\.1:\d+\): Cannot reach registry 'gone'/,
+    );
+    expect(bad.stdout).toContain('    fix: start it, check the URL');
+    expect(bad.stdout).toContain("⚠ 'gone': no audit-log checkpoint key pinned");
+    expect(bad.stdout).toContain('⚠ GnuPG (gpg) not found');
+    expect(bad.stdout).toContain('⚠ opa not found (only needed for policy.modules');
+    const json = JSON.parse((await w.aam(['doctor', '--json'], w.project, { PATH: nodeOnly })).stdout) as {
+      ok: boolean;
+      checks: { area: string; status: string }[];
+    };
+    expect(json.ok).toBe(false);
+    expect(json.checks.filter((c) => c.status === 'fail').map((c) => c.area)).toEqual(['registry']);
   });
 });
