@@ -4,6 +4,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { initializeTUFRepo, tufHandlers } from '@tufjs/repo-mock';
+import { Ajv } from 'ajv';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { SigstoreSigner } from '../../packages/plugin-sigstore/src/index.js';
@@ -12,7 +13,7 @@ import {
   startPrivateSigstore,
   type PrivateSigstore,
 } from '../support/private-sigstore.js';
-import { must, World } from './support/aam.js';
+import { must, REPO, World } from './support/aam.js';
 
 /**
  * `aam sigstore update-root` against a real TUF repository served on loopback (@tufjs/repo-mock's signed
@@ -90,6 +91,16 @@ describe('aam sigstore update-root (TUF) and offline verification with the refre
     writeFileSync(rootFile, tuf.root);
     const r = must(await w.aam(['sigstore', 'update-root', '--mirror', tuf.url, '--tuf-root', rootFile]));
     expect(r.stdout).toMatch(/✓ Trusted root refreshed from http:\/\/127\.0\.0\.1:\d+/);
+    // --json follows its schema (the one command test/e2e/json-output.test.ts cannot run: it needs TUF).
+    const answer = JSON.parse(
+      must(await w.aam(['sigstore', 'update-root', '--mirror', tuf.url, '--tuf-root', rootFile, '--json']))
+        .stdout,
+    ) as unknown;
+    const schema = JSON.parse(
+      readFileSync(join(REPO, 'packages/core/schema/cli/sigstore-update-root.schema.json'), 'utf8'),
+    );
+    const validate = new Ajv({ strict: false }).compile(schema);
+    expect(validate(answer) ? [] : validate.errors).toEqual([]);
     const cached = join(w.home, 'cache', 'sigstore', 'trusted_root.json');
     expect(JSON.parse(readFileSync(cached, 'utf8'))).toMatchObject({ tlogs: [{ baseUrl: sig.url }] });
 

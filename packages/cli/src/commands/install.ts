@@ -126,7 +126,7 @@ A checksum mismatch exits 1 with nothing installed and the lock untouched.`;
     return {
       summary: summary.json,
       lockfile: result.lockfile,
-      dryRun: result.dryRun,
+      dry_run: result.dryRun,
       packages: result.packages,
       warnings: result.warnings,
     };

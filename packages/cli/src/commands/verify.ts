@@ -116,11 +116,18 @@ Anything but ok, or a policy failure, exits 1.`;
       const line = tally.line('verified', undefined, 'failed');
       this.log(failed.length > 0 ? fail(line) : line);
     }
+    // --json keys are snake_case, as the file formats are.
+    const packages = results.map(({ checksumsAvailable, policyError, attestationsChecked, ...r }) => ({
+      ...r,
+      checksums_available: checksumsAvailable,
+      ...(policyError !== undefined ? { policy_error: policyError } : {}),
+      ...(attestationsChecked !== undefined ? { attestations_checked: attestationsChecked } : {}),
+    }));
     if (failed.length > 0 || interrupted.length > 0) {
-      if (this.jsonEnabled()) this.logJson({ ok: false, summary, packages: results, interrupted });
+      if (this.jsonEnabled()) this.logJson({ ok: false, summary, packages, interrupted });
       this.exit(1);
     }
-    return { ok: true, summary, packages: results, interrupted };
+    return { ok: true, summary, packages, interrupted };
   }
 
   private async verifyFile(

@@ -59,7 +59,7 @@ export async function doctorFlow(req: {
     });
   }
   if (loaded) {
-    checks.push(...(await registryChecks(loaded, env)));
+    checks.push(...(await registryChecks(loaded)));
     checks.push(await policyCheck(loaded, env));
   }
   checks.push(await opaCheck(loaded, env));
@@ -67,7 +67,7 @@ export async function doctorFlow(req: {
   return checks;
 }
 
-async function registryChecks(loaded: LoadedConfig, env: NodeJS.ProcessEnv): Promise<DoctorCheck[]> {
+async function registryChecks(loaded: LoadedConfig): Promise<DoctorCheck[]> {
   const regs = loaded.config.registries;
   if (regs.length === 0)
     return [

@@ -24,6 +24,7 @@ import type { ArchiveLimits } from '../package/archive-rules.js';
 import { extractArchive } from '../package/extract.js';
 import { installDirName, parsePackageSpec, type VersionSelector } from '../package/name.js';
 import type { Decision, Facts } from '../policy/facts.js';
+import type { SignatureFact } from '../plugin/contracts.js';
 import { openRegistry, registriesFor, scopeBinding } from '../registry/open.js';
 import { assertInstallable, selectVersion } from '../registry/resolve.js';
 import type { PackageMetadata, Registry, VersionRecord } from '../registry/types.js';
@@ -88,6 +89,9 @@ export interface InstalledPackage {
   action: PackageAction;
   path: string;
   decision: Decision;
+  /** The signature and attestation facts the decision was made on (verified by the host's plugins). */
+  signatures: SignatureFact[];
+  attestations: SignatureFact[];
 }
 
 export interface InstallResult {
@@ -489,6 +493,9 @@ function resultOf(
       action: p.action,
       path: installDir(target, p.name),
       decision: p.judgement.decision,
+      // What the text output shows of each signature (who, which key, the log entry), for --json.
+      signatures: p.judgement.facts.signatures,
+      attestations: p.judgement.facts.attestations,
     })),
   };
 }

@@ -31,6 +31,6 @@ export default class PkgInit extends AamCommand {
       ...(flags.description ? { description: flags.description } : {}),
     });
     this.log(ok(`Created ${r.manifestPath} for ${r.manifest.name}@${r.manifest.version}`));
-    return r;
+    return { manifest_path: r.manifestPath, manifest: r.manifest };
   }
 }

@@ -116,7 +116,7 @@ registry's metadata.yaml. A published version is immutable: publishing it again 
       size: r.size,
       registry: r.registry,
       archive: r.archive,
-      dryRun: r.dryRun,
+      dry_run: r.dryRun,
       tags: r.outcome?.tags ?? [],
       status: r.dryRun ? 'dry-run' : (r.outcome?.status ?? 'published'),
       signature: r.signature ?? null,

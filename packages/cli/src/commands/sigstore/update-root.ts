@@ -21,7 +21,7 @@ expiring metadata, so a stale or forged root is refused; a failed refresh keeps 
     'tuf-root': Flags.string({ description: 'initial TUF root.json for a private mirror' }),
   };
 
-  async run(): Promise<UpdateRootResult> {
+  async run() {
     const { flags } = await this.parse(SigstoreUpdateRoot);
     if (flags.mirror && !flags['tuf-root'])
       throw new AamError(
@@ -49,7 +49,13 @@ expiring metadata, so a stale or forged root is refused; a failed refresh keeps 
       `  ${r.tlogs} transparency logs, ${r.certificateAuthorities} certificate authorities, ${r.timestampAuthorities} timestamp authorities`,
     );
     this.log(`  Saved: ${r.path}`);
-    return r;
+    return {
+      path: r.path,
+      mirror: r.mirror,
+      tlogs: r.tlogs,
+      certificate_authorities: r.certificateAuthorities,
+      timestamp_authorities: r.timestampAuthorities,
+    };
   }
 }
 
