@@ -246,6 +246,31 @@ describe('secrets never reach output or logs', () => {
     expect(JSON.parse(runs[1]!.stdout)).toMatchObject({ error: { code: 'SIGNING_FAILED' } });
   });
 
+  it('a GPG passphrase (and the key it opens) never shows, in text or --json', async () => {
+    const openpgp = await import('openpgp');
+    const { privateKey } = await openpgp.generateKey({
+      type: 'ecc',
+      curve: 'ed25519Legacy',
+      userIDs: [{ name: 'CI Bot', email: 'ci@example.org' }],
+      passphrase: 'the-right-passphrase',
+      format: 'armored',
+    });
+    const w = await new World().withRegistry();
+    const keyFile = join(w.root, 'ci-key.asc');
+    writeFileSync(keyFile, privateKey);
+    const dir = await w.makePackage('pass-pkg', '1.0.0');
+    const secret = 'wrong-passphrase-1234';
+    for (const extra of [[], ['--json']]) {
+      const r = await w.aam(['pkg', 'publish', dir, '--sign-type', 'gpg', ...extra], w.project, {
+        AAM_GPG_KEY_FILE: keyFile,
+        AAM_GPG_PASSPHRASE: secret,
+      });
+      expect(r.code).not.toBe(0);
+      expect(leaks(r, secret)).toBe(false);
+      expect(leaks(r, privateKey.split('\n')[3]!)).toBe(false);
+    }
+  });
+
   it('registry tokens (flag, AAM_TOKEN, credentials file) and the admin token stay out of every message and the server log', async () => {
     const s = await startServer({ args: ['--log-level', 'info'] });
     servers.push(s);
