@@ -19,12 +19,29 @@ afterAll(async () => {
 /** A TCP port held by someone else for the duration of `fn`. */
 async function withBusyPort<T>(fn: (port: number) => Promise<T>): Promise<T> {
   const blocker: Server = createServer();
-  await new Promise<void>((ok) => blocker.listen(0, '127.0.0.1', () => ok()));
+  const port = await onLoopback(blocker);
   try {
-    return await fn((blocker.address() as { port: number }).port);
+    return await fn(port);
   } finally {
     await new Promise<void>((ok) => blocker.close(() => ok()));
   }
+}
+
+/** Listens on a free loopback port; resolves to the port. */
+async function onLoopback(server: {
+  listen(port: number, host: string, cb: () => void): unknown;
+  address(): unknown;
+}): Promise<number> {
+  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', () => ok()));
+  return (server.address() as { port: number }).port;
+}
+
+/** The world's global config: one default registry at a loopback port, after optional other settings. */
+function oneRegistry(w: World, name: string, port: number, before = '', after = ''): void {
+  writeFileSync(
+    join(w.home, 'config.yaml'),
+    `${before}registries:\n  - name: ${name}\n    url: http://127.0.0.1:${port}\n    default: true\n${after}`,
+  );
 }
 
 describe('registry first start', () => {
@@ -201,15 +218,10 @@ describe('exit codes: 2 for what the user typed, 1 for what the world refused', 
         res.end('<html><body>Welcome to nginx!</body></html>');
       }),
     );
-    await new Promise<void>((ok) => html.listen(0, '127.0.0.1', () => ok()));
+    const port = await onLoopback(html);
     try {
       const w = new World();
-      const { port } = html.address() as { port: number };
-      mkdirSync(w.home, { recursive: true });
-      writeFileSync(
-        join(w.home, 'config.yaml'),
-        `registries:\n  - name: proxy\n    url: http://127.0.0.1:${port}\n    default: true\n  - name: gone\n    url: http://127.0.0.1:1\n`,
-      );
+      oneRegistry(w, 'proxy', port, '', '  - name: gone\n    url: http://127.0.0.1:1\n');
       const r = await w.aam(['install', 'foo']);
       expect(r.code).toBe(1);
       expect(r.stderr).not.toMatch(NO_STACK);
@@ -382,7 +394,7 @@ describe('a registry that does not answer', () => {
     const held: import('node:net').Socket[] = [];
     const s = createServer((sock) => held.push(sock));
     s.on('close', () => held.forEach((c) => c.destroy()));
-    await new Promise<void>((ok) => s.listen(0, '127.0.0.1', () => ok()));
+    await onLoopback(s);
     return s;
   }
 
@@ -391,10 +403,7 @@ describe('a registry that does not answer', () => {
     try {
       const w = new World();
       const { port } = silent.address() as { port: number };
-      writeFileSync(
-        join(w.home, 'config.yaml'),
-        `network:\n  timeout: 0.4\n  retries: 1\nregistries:\n  - name: slow\n    url: http://127.0.0.1:${port}\n    default: true\n`,
-      );
+      oneRegistry(w, 'slow', port, 'network:\n  timeout: 0.4\n  retries: 1\n');
       const started = Date.now();
       const r = await w.aam(['install', 'foo']);
       expect(r.code).toBe(1);
@@ -402,10 +411,7 @@ describe('a registry that does not answer', () => {
       expect(r.stderr).toMatch(/did not answer GET \S+ within 0\.4 s \(2 attempts\)/);
       expect(Date.now() - started).toBeLessThan(20_000);
       // A registry's own timeout wins over network.timeout.
-      writeFileSync(
-        join(w.home, 'config.yaml'),
-        `network:\n  retries: 0\nregistries:\n  - name: slow\n    url: http://127.0.0.1:${port}\n    default: true\n    timeout: 0.3\n`,
-      );
+      oneRegistry(w, 'slow', port, 'network:\n  retries: 0\n', '    timeout: 0.3\n');
       const own = await w.aam(['install', 'foo']);
       expect(own.stderr).toMatch(/within 0\.3 s;/);
     } finally {
@@ -417,10 +423,7 @@ describe('a registry that does not answer', () => {
     const w = new World();
     // A port that was free a moment ago: nothing listens there.
     const port = await withBusyPort(async (p) => p);
-    writeFileSync(
-      join(w.home, 'config.yaml'),
-      `network:\n  retries: 5\nregistries:\n  - name: down\n    url: http://127.0.0.1:${port}\n    default: true\n`,
-    );
+    oneRegistry(w, 'down', port, 'network:\n  retries: 5\n');
     const r = await w.aam(['install', 'foo']);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain(
@@ -452,14 +455,10 @@ describe('a registry that does not answer', () => {
       });
       req.pipe(up);
     });
-    await new Promise<void>((ok) => proxy.listen(0, '127.0.0.1', () => ok()));
+    const port = await onLoopback(proxy);
     try {
       const w = new World();
-      const { port } = proxy.address() as { port: number };
-      writeFileSync(
-        join(w.home, 'config.yaml'),
-        `registries:\n  - name: main\n    url: http://127.0.0.1:${port}\n    default: true\n`,
-      );
+      oneRegistry(w, 'main', port);
       must(await w.aam(['install', 'flaky']));
       expect(refusedOnce).toBeGreaterThan(1);
       expect(existsSync(join(w.project, '.aam/packages/flaky/aam.yaml'))).toBe(true);
@@ -486,14 +485,10 @@ describe('messages that say what happened', () => {
       res.writeHead(404, { 'content-type': 'text/html' });
       res.end('<h1>nope</h1>');
     });
-    await new Promise<void>((ok) => bare.listen(0, '127.0.0.1', () => ok()));
+    const port = await onLoopback(bare);
     try {
       const w = new World();
-      const { port } = bare.address() as { port: number };
-      writeFileSync(
-        join(w.home, 'config.yaml'),
-        `registries:\n  - name: web\n    url: http://127.0.0.1:${port}\n    default: true\n`,
-      );
+      oneRegistry(w, 'web', port);
       const r = await w.aam(['token', 'list'], w.project, {
         AAM_TOKEN: must(await w.aam(['registry', 'admin-token'])).stdout.trim(),
       });
@@ -543,14 +538,10 @@ describe('Ctrl-C mid-install', () => {
       });
       req.pipe(up);
     });
-    await new Promise<void>((ok) => proxy.listen(0, '127.0.0.1', () => ok()));
+    const port = await onLoopback(proxy);
     try {
       const w = new World();
-      const { port } = proxy.address() as { port: number };
-      writeFileSync(
-        join(w.home, 'config.yaml'),
-        `registries:\n  - name: main\n    url: http://127.0.0.1:${port}\n    default: true\n`,
-      );
+      oneRegistry(w, 'main', port);
       const { spawn } = await import('node:child_process');
       const child = spawn(process.execPath, [AAM_BIN, 'install', 'slow-one'], {
         cwd: w.project,

@@ -531,16 +531,17 @@ describe.each<Dialect>(['sqlite', 'postgres'])('registry repository on %s', (dia
         },
       );
       expect(queue.body.items).toEqual([expect.objectContaining({ name: '@alice/a', version: '1.0.0' })]);
+      // A plain user's role can never hold 'approve': said so (role_lacks_scope), no token is suggested.
       expectProblem(
         await call(reg.url, 'GET', '/api/v1/approvals', { token: alice.token }),
         403,
-        'insufficient_scope',
+        'role_lacks_scope',
       );
 
       const decide = (token: string, decision: string, p = path) =>
         call<{ approval_status: string }>(reg.url, 'POST', `${p}/approvals`, { token, json: { decision } });
-      expectProblem(await decide(alice.token, 'approve'), 403, 'insufficient_scope');
-      expectProblem(await decide(carol.token, 'approve'), 403, 'insufficient_scope');
+      expectProblem(await decide(alice.token, 'approve'), 403, 'role_lacks_scope');
+      expectProblem(await decide(carol.token, 'approve'), 403, 'role_lacks_scope');
       // An approver's own publish: not even an approver approves it.
       expectStatus(
         await publish(reg.url, bob.token, '@bob/b', '1.0.0', await buildArchive('@bob/b', '1.0.0')),
@@ -763,7 +764,7 @@ describe.each<Dialect>(['sqlite', 'postgres'])('registry repository on %s', (dia
       expectProblem(
         await call(reg.url, 'POST', '/api/v1/users', { token: alice.token, json: { name: 'mallory' } }),
         403,
-        'insufficient_scope',
+        'role_lacks_scope',
       );
       // A token limited to one package cannot touch another, nor create an unlimited token.
       const one = expectStatus(
