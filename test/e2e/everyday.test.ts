@@ -108,6 +108,44 @@ describe('registry first start', () => {
     await s.stop();
   });
 
+  it('admin-token never makes a registry of its own: wrong database, missing or wrong checkpoint key', async () => {
+    const w = new World();
+    const first = await startServer();
+    servers.push(first);
+    await first.stop();
+    const other = join(w.root, 'other.db');
+    const wrongDb = await w.aam([
+      'registry',
+      'admin-token',
+      '--storage',
+      first.storage,
+      '--db',
+      `sqlite:${other}`,
+    ]);
+    expect(wrongDb.code).toBe(2);
+    expect(wrongDb.stderr).toContain(`${other} holds no registry`);
+    expect(existsSync(other)).toBe(false);
+    const { generateNoteKey } = await import('../../packages/core/dist/index.js');
+    const wrongKey = await w.aam(['registry', 'admin-token', '--storage', first.storage], w.project, {
+      AAM_REGISTRY_CHECKPOINT_KEY: generateNoteKey(first.origin).skey,
+    });
+    expect(wrongKey.code).not.toBe(0);
+    expect(wrongKey.stderr).toContain("The audit log's checkpoint is not signed by this checkpoint key");
+    const { renameSync } = await import('node:fs');
+    renameSync(join(first.storage, 'keys/checkpoint.skey'), join(first.storage, 'keys/moved.skey'));
+    const noKey = await w.aam(['registry', 'admin-token', '--storage', first.storage]);
+    expect(noKey.code).toBe(2);
+    expect(noKey.stderr).toContain('checkpoint.skey does not exist');
+    expect(existsSync(join(first.storage, 'keys/checkpoint.skey'))).toBe(false);
+    // None of these added anything to the log: the registry starts as it was.
+    renameSync(join(first.storage, 'keys/moved.skey'), join(first.storage, 'keys/checkpoint.skey'));
+    const again = await startServer({ storage: first.storage });
+    servers.push(again);
+    const entries = (await (await fetch(`${again.url}/api/v1/audit/entries`)).json()) as { items: unknown[] };
+    expect(entries.items).toHaveLength(3);
+    await again.stop();
+  });
+
   it('admin-token on a directory that holds no registry is a usage error', async () => {
     const w = new World();
     const r = await w.aam(['registry', 'admin-token', '--storage', join(w.root, 'nothing-here')]);
@@ -268,16 +306,21 @@ describe('secrets never reach output or logs', () => {
       format: 'armored',
     });
     const w = await new World().withRegistry();
-    const keyFile = join(w.root, 'ci-key.asc');
+    const secret = 'wrong-passphrase-1234';
+    // The key sits in a folder named like the passphrase, so the error (which names the key file) would carry
+    // the passphrase if redaction did not take it out.
+    mkdirSync(join(w.root, secret));
+    const keyFile = join(w.root, secret, 'ci-key.asc');
     writeFileSync(keyFile, privateKey);
     const dir = await w.makePackage('pass-pkg', '1.0.0');
-    const secret = 'wrong-passphrase-1234';
     for (const extra of [[], ['--json']]) {
       const r = await w.aam(['pkg', 'publish', dir, '--sign-type', 'gpg', ...extra], w.project, {
         AAM_GPG_KEY_FILE: keyFile,
         AAM_GPG_PASSPHRASE: secret,
       });
       expect(r.code).not.toBe(0);
+      expect(r.stdout + r.stderr).toContain('Cannot use the key in AAM_GPG_KEY_FILE');
+      expect(r.stdout + r.stderr).toContain('[redacted]');
       expect(leaks(r, secret)).toBe(false);
       expect(leaks(r, privateKey.split('\n')[3]!)).toBe(false);
     }
@@ -515,6 +558,41 @@ describe('messages that say what happened', () => {
 });
 
 describe('Ctrl-C mid-install', () => {
+  it('also while a registry has not answered yet: the request is abandoned at once, nothing retried', async () => {
+    let connected: (() => void) | undefined;
+    const inFlight = new Promise<void>((ok) => (connected = ok));
+    const held: import('node:net').Socket[] = [];
+    const silent = createServer((sock) => {
+      held.push(sock);
+      connected!();
+    });
+    const port = await onLoopback(silent);
+    try {
+      const w = new World();
+      oneRegistry(w, 'slow', port);
+      const { spawn } = await import('node:child_process');
+      const child = spawn(process.execPath, [AAM_BIN, 'install', 'anything'], {
+        cwd: w.project,
+        env: { PATH: process.env.PATH, HOME: process.env.HOME, NO_COLOR: '1', ...w.env },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let stderr = '';
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      const exited = new Promise<number | null>((ok) => child.once('exit', (code) => ok(code)));
+      await inFlight;
+      const sent = Date.now();
+      child.kill('SIGINT');
+      expect(await exited).toBe(130);
+      // Not the 30 s timeout, nor its retries.
+      expect(Date.now() - sent).toBeLessThan(5_000);
+      expect(stderr).toBe('interrupted: nothing changed\n');
+      expect(existsSync(join(w.project, '.aam'))).toBe(false);
+    } finally {
+      held.forEach((c) => c.destroy());
+      silent.close();
+    }
+  });
+
   it('prints "interrupted: nothing changed", exits 130, and leaves neither .aam/ nor a staging folder', async () => {
     const s = await startServer();
     servers.push(s);

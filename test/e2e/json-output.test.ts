@@ -79,14 +79,26 @@ beforeAll(async () => {
   await json('pkg init', ['pkg', 'init', '--name', 'demo-pkg', '--version', '1.0.0'], {}, src);
   await json('pkg validate', ['pkg', 'validate'], {}, src);
   await json('pkg pack', ['pkg', 'pack'], {}, src);
-  await json('pkg publish', ['pkg', 'publish'], {}, src);
+  // Signed (OpenPGP.js through AAM_GPG_KEY_FILE) and trusted, so install and info carry real signature facts.
+  const openpgp = await import('openpgp');
+  const key = await openpgp.generateKey({
+    type: 'ecc',
+    curve: 'ed25519Legacy',
+    userIDs: [{ name: 'Demo', email: 'demo@example.org' }],
+    format: 'armored',
+  });
+  const keyFile = join(w.root, 'demo-key.asc');
+  writeFileSync(keyFile, key.privateKey);
+  const fingerprint = (await openpgp.readKey({ armoredKey: key.publicKey })).getFingerprint().toUpperCase();
+  await json('pkg publish', ['pkg', 'publish', '--sign-type', 'gpg'], { AAM_GPG_KEY_FILE: keyFile }, src);
+  await json('config set', ['config', 'set', 'security.trusted_keys', `[${fingerprint}]`]);
   await json('install', ['install', 'demo-pkg', '--verify']);
   await json('verify', ['verify']);
   await json('info', ['info', 'demo-pkg', '--signatures']);
   await json('search', ['search', 'demo']);
   await json('outdated', ['outdated']);
   await json('doctor', ['doctor']);
-  await json('config set', ['config', 'set', 'network.timeout', '20']);
+  await json('config set', ['config', 'set', 'network.timeout', '20', '--global']);
   await json('config get', ['config', 'get', 'security']);
   await json('config list', ['config', 'list']);
   await json('config validate', ['config', 'validate']);
@@ -179,12 +191,6 @@ beforeAll(async () => {
   await json('yank', ['yank', '@corp/lib@1.0.0', '--reason', 'test', '--registry', 'corp'], asBob);
   await json('info', ['info', '@corp/lib', '--audit-log', '--registry', 'corp']);
   await json('registry trust-key', ['registry', 'trust-key', 'corp']);
-  await json('sigstore update-root', [
-    'sigstore',
-    'update-root',
-    '--from',
-    join(REPO, 'test/fixtures/sigstore/trusted_root.json'),
-  ]).catch(() => undefined);
   await json('logout', ['logout', '--registry', 'corp']);
   await json('registry remove', ['registry', 'remove', 'corp']);
   // A file that is not verified answers its own document (ok: false), exit 1.
@@ -195,6 +201,7 @@ beforeAll(async () => {
   for (const [id, args] of [
     ['install', ['install', 'no-such-package']],
     ['config get', ['config', 'get', 'security.nope']],
+    ['instal', ['instal', 'demo-pkg']],
     ['policy eval', ['policy', 'eval', '--input', join(w.root, 'missing.json')]],
   ] as const) {
     const r = await w.aam([...args, '--json']);
@@ -244,8 +251,15 @@ describe('--json output', () => {
     const doc = outputs.get('install')![0] as {
       packages: { signatures: unknown[]; attestations: unknown[] }[];
     };
-    expect(doc.packages[0]).toHaveProperty('signatures');
-    expect(doc.packages[0]).toHaveProperty('attestations');
+    expect(doc.packages[0]!.signatures).toEqual([
+      expect.objectContaining({
+        type: 'gpg',
+        valid: true,
+        fingerprint: expect.stringMatching(/^[0-9A-F]{40}$/),
+        user_ids: ['Demo <demo@example.org>'],
+      }),
+    ]);
+    expect(doc.packages[0]!.attestations).toEqual([]);
   });
 
   it('a failure answers one error document on stdout, non-zero', () => {

@@ -69,7 +69,10 @@ export abstract class AamCommand extends Command {
     // even a parse error cannot echo one.
     this.argv.forEach((arg, i) => {
       const m = /^--([a-z0-9-]+)(?:=(.*))?$/.exec(arg);
-      if (m && isSecretFlag(m[1]!)) registerSecret(m[2] ?? this.argv[i + 1]);
+      const value = m?.[2] ?? this.argv[i + 1];
+      // `--token --json` gives no value: never register a flag as a secret.
+      if (m && isSecretFlag(m[1]!) && value !== undefined && (m[2] !== undefined || !value.startsWith('-')))
+        registerSecret(value);
     });
     filterOutput();
     await super.init();
@@ -134,18 +137,19 @@ export abstract class AamCommand extends Command {
   ): Promise<unknown> {
     if (err instanceof Errors.ExitError) throw err;
     const json = this.jsonEnabled();
-    // A failure message never carries a credential, whatever produced it (a library echoing a token).
-    err.message = redact(err.message);
+    // A failure message never carries a credential, whatever produced it (a library echoing a token). Read into
+    // a local: some errors' `message` cannot be assigned (DOMException, frozen errors).
+    let message = redact(String(err?.message ?? err));
     if (isAamError(err)) {
       if (reported.has(err) && !json) this.exit(err.exitCode);
       if (json) {
-        this.logJson(redactDeep({ error: { code: err.code, message: err.message, ...err.details } }));
+        this.logJson(redactDeep({ error: { code: err.code, ...err.details, message } }));
       } else if (err instanceof ChecksumMismatchError) {
         process.stderr.write(checksumMismatchBlock(err));
       } else if (err instanceof PolicyRefusedError) {
-        process.stderr.write(`${red('✗')} ${err.message}\n`);
+        process.stderr.write(`${red('✗')} ${message}\n`);
       } else {
-        process.stderr.write(`${red('Error:')} ${err.message}\n`);
+        process.stderr.write(`${red('Error:')} ${message}\n`);
       }
       this.exit(err.exitCode);
     }
@@ -155,15 +159,14 @@ export abstract class AamCommand extends Command {
       if (exit === 0) throw err;
       const unknownFlags = (err as { flags?: unknown }).flags;
       if (err.constructor.name === 'NonExistentFlagsError' && Array.isArray(unknownFlags))
-        err.message = this.unknownFlagsMessage(unknownFlags as string[]);
-      if (json) this.logJson({ error: { code: 'USAGE', message: err.message } });
+        message = redact(this.unknownFlagsMessage(unknownFlags as string[]));
+      if (json) this.logJson({ error: { code: 'USAGE', message } });
       else
         process.stderr.write(
-          `${red('Error:')} ${err.message}\nSee '${this.config.bin} ${this.id?.replace(/:/g, ' ') ?? ''} --help'.\n`,
+          `${red('Error:')} ${message}\nSee '${this.config.bin} ${this.id?.replace(/:/g, ' ') ?? ''} --help'.\n`,
         );
       this.exit(exit === 1 ? 2 : exit);
     }
-    const message = err instanceof Error ? err.message : String(err);
     if (json) this.logJson({ error: { code: 'INTERNAL', message } });
     else
       process.stderr.write(

@@ -22,16 +22,23 @@ export const tlogLine = ({
 
 /**
  * The seed's verification block (SPEC §6) for one signature fact. An invalid signature's line carries the
- * policy's verdict on it (✗ fail, ⚠ warn), so the problem prints once; none when another signature is trusted.
+ * policy's verdict on it, so the problem prints once. It is softened only when the policy said so (a warning, or
+ * another signature it trusts); anything else, a checksum mismatch that suppresses the reason or a bundle policy
+ * that never gives one, is ✗.
  */
-function signatureLines(s: SignatureFact, verdict: Reason | undefined, strict: boolean): string[] {
+function signatureLines(
+  s: SignatureFact,
+  verdict: Reason | undefined,
+  opts: { strict: boolean; otherTrusted: boolean },
+): string[] {
   if (!s.valid) {
     const why = s.errors.join('; ') || 'no reason given by its verifier';
     const what =
       s.type === 'unknown' ? `Signature not recognised: ${why}` : `${signatureName(s.type)} invalid: ${why}`;
-    if (strict) return [fail(what)];
-    if (!verdict) return [`  ${what} (not needed: another signature is trusted)`];
-    return [verdict.effect === 'fail' ? fail(what) : warn(what)];
+    if (!opts.strict && verdict?.effect === 'warn') return [warn(what)];
+    if (!opts.strict && !verdict && opts.otherTrusted)
+      return [`  ${what} (not needed: another signature is trusted)`];
+    return [fail(what)];
   }
   const lines = [ok(`${signatureName(s.type)} valid`)];
   if (s.type === 'gpg') {
@@ -75,7 +82,15 @@ export function decisionLines(
   // records what was seen). A requirement that is not met still fails, below.
   if (decision.evaluated && !opts.ignoreSignatures) {
     facts.signatures.forEach((s, i) => {
-      lines.push(...signatureLines(s, s.valid ? undefined : verdictOn(i), opts.strict ?? false));
+      const otherTrusted = decision.reasons.some(
+        (r) => r.code === 'trusted' && !(r.kind === 'signature' && r.signature === i),
+      );
+      lines.push(
+        ...signatureLines(s, s.valid ? undefined : verdictOn(i), {
+          strict: opts.strict ?? false,
+          otherTrusted,
+        }),
+      );
       const trusted = decision.reasons.find(
         (r) => r.code === 'trusted' && r.kind === 'signature' && r.signature === i,
       );

@@ -1,6 +1,7 @@
 export * from './errors.js';
 export * from './suggest.js';
 export * from './redact.js';
+export * from './printable.js';
 export * from './yaml-file.js';
 export * from './integrity/checksum.js';
 export * from './integrity/mismatch.js';

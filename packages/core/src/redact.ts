@@ -11,6 +11,7 @@ const given = new Set<string>();
 export const SECRET_ENV_VARS = [
   'AAM_TOKEN',
   'AAM_REGISTRY_ADMIN_TOKEN',
+  'AAM_REGISTRY_CHECKPOINT_KEY',
   'AAM_GPG_PASSPHRASE',
   'SIGSTORE_ID_TOKEN',
   'ACTIONS_ID_TOKEN_REQUEST_TOKEN',
@@ -19,10 +20,13 @@ export const SECRET_ENV_VARS = [
 /** A flag whose value is a credential (`--token`, `--identity-token`, `--passphrase`, ...). */
 export const isSecretFlag = (name: string): boolean => /(^|-)(token|passphrase|password|secret)$/.test(name);
 
-/** Remembers a credential so that it is redacted wherever it appears. Short values are too common to hunt. */
+/**
+ * Remembers a credential so that it is redacted wherever it appears. Values under 6 characters are too common
+ * to hunt (they would blank out ordinary words); no credential aam issues or accepts is that short.
+ */
 export function registerSecret(value: string | undefined | null): void {
   const v = value?.trim();
-  if (v && v.length >= 8) given.add(v);
+  if (v && v.length >= 6) given.add(v);
 }
 
 /** Registers the credentials in the environment (AAM_TOKEN, AAM_TOKEN_<REGISTRY>, SIGSTORE_ID_TOKEN, ...). */
@@ -35,7 +39,7 @@ const REDACTED = '[redacted]';
 
 /** Replaces every registered credential. Cheap enough for every line written. */
 export function redactGiven(text: string): string {
-  if (given.size === 0 || text.length < 8) return text;
+  if (given.size === 0 || text.length < 6) return text;
   let out = text;
   for (const s of given) if (out.includes(s)) out = out.split(s).join(REDACTED);
   return out;
@@ -49,6 +53,8 @@ const SHAPES: [RegExp, string][] = [
   [/\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{8,}/gi, `$1 ${REDACTED}`],
   [/\beyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*/g, `${REDACTED} JWT`],
   [/\baam_[0-9A-Za-z]{43}_[0-9A-Za-z]{6}\b/g, `aam_${REDACTED}`],
+  // A C2SP note signer key (the registry's checkpoint key): PRIVATE+KEY+<name>+<hash>+<base64>.
+  [/PRIVATE\+KEY\+[^\s+]+\+[0-9a-fA-F]{8}\+[A-Za-z0-9+/=]+/g, `${REDACTED} signer key`],
 ];
 
 /** For failure messages and logs: registered credentials and anything shaped like one. */

@@ -3,7 +3,7 @@ import type { ErrorObject } from 'ajv';
 import { isMap, isNode, isScalar, LineCounter, parseDocument, type Document } from 'yaml';
 import { AamError, type AamErrorCode } from './errors.js';
 import { validatorFor, type SchemaName } from './schemas.js';
-import { didYouMean } from './suggest.js';
+import { closest, didYouMean } from './suggest.js';
 
 /** A parsed YAML file that remembers where each value came from, so errors can name file, line and key. */
 export interface YamlSource {
@@ -128,7 +128,8 @@ export interface SchemaResult {
 export interface SchemaCheckOptions {
   /**
    * Top-level sections where an unknown key is an error, not a warning: a typo there (`requre_signature`)
-   * would otherwise silently leave a security setting at its default.
+   * would otherwise silently leave a security setting at its default. A misspelt name of such a section is an
+   * error too.
    */
   strictSections?: readonly string[];
 }
@@ -154,8 +155,14 @@ export function checkSchema(
     const path = pointerToPath(e.instancePath);
     if (e.keyword === 'additionalProperties') {
       const extra = (e.params as { additionalProperty: string }).additionalProperty;
-      const hint = didYouMean(extra, allowedKeys(e.parentSchema), '`');
-      const strict = opts.strictSections?.includes(String([...path, extra][0]));
+      const allowed = allowedKeys(e.parentSchema);
+      const hint = didYouMean(extra, allowed, '`');
+      // Strict: a key inside a strict section, or a top-level key that is a misspelt strict section
+      // (`securty:` would silently drop every security setting under it).
+      const meant = path.length === 0 ? closest(extra, allowed) : undefined;
+      const strict =
+        opts.strictSections?.includes(String([...path, extra][0])) ||
+        (meant !== undefined && opts.strictSections?.includes(meant));
       if (strict)
         errors.push(
           problemAtKey(

@@ -20,12 +20,14 @@ describe('redact', () => {
       `token ${AAM_TOKEN} refused`,
       'Authorization: Bearer abcdefgh12345678',
       '-----BEGIN PGP PRIVATE KEY BLOCK-----\nlQOYBGX\n-----END PGP PRIVATE KEY BLOCK-----',
+      'key PRIVATE+KEY+corp/audit+1a2b3c4d+AXlJ2Ui8YjUhPmRQe0wVn3gS8dXl/7XkbKxPSA4Ni9n6',
     ].join('\n');
     const out = redact(text);
     expect(out).not.toContain(JWT.split('.')[1]);
     expect(out).not.toContain(AAM_TOKEN.slice(4));
     expect(out).not.toContain('abcdefgh12345678');
     expect(out).not.toContain('lQOYBGX');
+    expect(out).not.toContain('AXlJ2Ui8YjUhPmRQe0wVn3gS8dXl');
     expect(out).toContain('invalid identity token: [redacted] JWT');
   });
 

@@ -1,10 +1,11 @@
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import {
   AamError,
   generateNoteKey,
+  isAamError,
   parseSignerKey,
   type ArchiveLimits,
   type SignatureVerifier,
@@ -61,10 +62,15 @@ export interface RunningRegistry {
 
 const MB = 1024 * 1024;
 
-function checkpointSigner(storage: string, given: string | undefined, origin: string) {
+function checkpointSigner(storage: string, given: string | undefined, origin: string, create = true) {
   if (given) return parseSignerKey(given.trim());
   const dir = join(storage, 'keys');
   const file = join(dir, 'checkpoint.skey');
+  if (!create && !existsSync(file))
+    throw new AamError(
+      'USAGE',
+      `${file} does not exist: give the checkpoint key this registry signs with (AAM_REGISTRY_CHECKPOINT_KEY, as its replicas have it)`,
+    );
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   let skey: string;
   try {
@@ -112,6 +118,11 @@ export interface RegistryStoreOptions {
   name?: string;
   origin?: string;
   checkpointKey?: string;
+  /**
+   * Only open a registry that exists (`aam registry admin-token --storage`): refuse a database that holds none,
+   * and never generate a checkpoint key.
+   */
+  existing?: boolean;
 }
 
 /** The registry's database with its fixed settings and checkpoint signer, the log verified. */
@@ -119,15 +130,23 @@ export async function openRegistryStore(
   opts: RegistryStoreOptions,
 ): Promise<{ db: Db; audit: AuditLog; name: string; storage: string }> {
   const storage = resolve(opts.storage);
+  if (opts.existing && !existsSync(storage))
+    throw new AamError('USAGE', `${storage} does not exist: give the --storage of 'aam registry serve'`);
   mkdirSync(storage, { recursive: true });
   const db = await openDb(opts.db ?? `sqlite:${join(storage, 'registry.db')}`);
   try {
+    if (opts.existing && (await db.read((q) => new Repository(q).settings.get('name'))) === undefined)
+      throw new AamError(
+        'USAGE',
+        `No registry in ${opts.db ?? join(storage, 'registry.db')}: it was never started there (give the --db of 'aam registry serve')`,
+      );
     const name = await registrySetting(db, 'name', opts.name ?? 'aam-registry');
     const origin = await registrySetting(db, 'origin', opts.origin ?? `${name}/audit`);
     const signer = checkpointSigner(
       storage,
       opts.checkpointKey ?? process.env.AAM_REGISTRY_CHECKPOINT_KEY,
       origin,
+      !opts.existing,
     );
     if (signer.name !== origin)
       throw new AamError(
@@ -135,7 +154,17 @@ export async function openRegistryStore(
         `The checkpoint key is named '${signer.name}', but the log's origin is '${origin}'`,
       );
     const audit = new AuditLog(origin, signer);
-    await selfCheck(db, audit);
+    try {
+      await selfCheck(db, audit);
+    } catch (e) {
+      // Another key than the one that signed the log: said as such, not as a corrupt log.
+      if (isAamError(e) && e.code === 'AUDIT_LOG_BAD_SIGNATURE')
+        throw new AamError(
+          'CHECKPOINT_KEY_MISMATCH',
+          `The audit log's checkpoint is not signed by this checkpoint key (${audit.vkey}): give the registry's own key (${join(storage, 'keys', 'checkpoint.skey')} or AAM_REGISTRY_CHECKPOINT_KEY)`,
+        );
+      throw e;
+    }
     return { db, audit, name, storage };
   } catch (e) {
     await db.close().catch(() => undefined);

@@ -5,6 +5,7 @@ import {
   InstallRefusedError,
   installFlow,
   InterruptedError,
+  setNetworkInterrupt,
   PolicyRefusedError,
   type InstalledPackage,
   type InstallEvent,
@@ -69,10 +70,16 @@ A checksum mismatch exits 1 with nothing installed and the lock untouched.`;
     // is left then, the next install puts right).
     const interrupt = new AbortController();
     const onSigint = () => {
-      if (interrupt.signal.aborted) process.exit(130);
+      if (interrupt.signal.aborted) {
+        process.stderr.write(
+          "interrupted again: stopped at once; the next 'aam install' puts the project back\n",
+        );
+        process.exit(130);
+      }
       interrupt.abort();
     };
     process.on('SIGINT', onSigint);
+    setNetworkInterrupt(interrupt.signal);
     let result: Awaited<ReturnType<typeof installFlow>>;
     try {
       result = await installFlow({

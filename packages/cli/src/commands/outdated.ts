@@ -7,8 +7,8 @@ export default class Outdated extends AamCommand {
   static override summary = 'List installed packages whose registry has a newer version.';
   static override description = `For each package in aam-lock.yaml: the installed version, what 'latest' resolves to
 in its registry now (yanked versions skipped), and whether that is a newer minor/patch or a new major version.
-A version yanked since it was installed is flagged. Reads only; installs nothing. Exit 0 either way
-(--json for scripts).`;
+A version yanked since it was installed is flagged. Reads only; installs nothing. Exit 0 whether or not anything
+is outdated (--json for scripts); 1 when no package could be checked (registries unreachable).`;
   static override examples = ['<%= config.bin %> outdated', '<%= config.bin %> outdated --global --json'];
   static override flags = {
     global: Flags.boolean({ char: 'g', description: 'check ~/.aam (AAM_HOME) instead of ./.aam' }),
@@ -51,6 +51,12 @@ A version yanked since it was installed is flagged. Reads only; installs nothing
       });
     }
     for (const f of failures) process.stderr.write(warn(`${f.name}: cannot check: ${f.error}`) + '\n');
-    return { packages, outdated: behind.map((p) => p.name), failures };
+    const result = { packages, outdated: behind.map((p) => p.name), failures };
+    // Nothing could be checked: the world refused (exit 1), as for search.
+    if (packages.length === 0 && failures.length > 0) {
+      if (this.jsonEnabled()) this.logJson(result);
+      this.exit(1);
+    }
+    return result;
   }
 }

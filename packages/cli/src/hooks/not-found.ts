@@ -20,11 +20,13 @@ const hook: Hook<'command_not_found'> = async function (opts) {
       ids.filter((id) => id.split(':').length === n),
     );
   const shown = words.slice(0, suggestion ? n + 1 : 1).join(' ');
-  const lines = [
-    `${red('Error:')} '${shown}' is not an ${opts.config.bin} command.${suggestion ? ` Did you mean '${opts.config.bin} ${toConfiguredId(suggestion, opts.config)}'?` : ''}`,
-    `Run '${opts.config.bin} --help' for a list of commands.`,
-  ];
-  process.stderr.write(lines.join('\n') + '\n');
+  const message = `'${shown}' is not an ${opts.config.bin} command.${suggestion ? ` Did you mean '${opts.config.bin} ${toConfiguredId(suggestion, opts.config)}'?` : ''}`;
+  if (opts.argv?.includes('--json') || typed.split(':').includes('--json'))
+    process.stdout.write(JSON.stringify({ error: { code: 'USAGE', message } }, null, 2) + '\n');
+  else
+    process.stderr.write(
+      `${red('Error:')} ${message}\nRun '${opts.config.bin} --help' for a list of commands.\n`,
+    );
   process.exit(2);
 };
 

@@ -132,7 +132,11 @@ export function validateConfigText(
 function validateConfigSource(src: YamlSource): { value: Partial<AamConfig>; warnings: SourceProblem[] } {
   const file = src.file;
   if (src.value === null || src.value === undefined) return { value: {}, warnings: [] };
-  const { errors, warnings } = checkSchema(src, 'config', { strictSections: ['security'] });
+  // security: (the trust settings), policy: (the enterprise modules or bundle that judge) and registries: (the
+  // keys pinned for each) hold what a typo must never quietly switch off.
+  const { errors, warnings } = checkSchema(src, 'config', {
+    strictSections: ['security', 'policy', 'registries'],
+  });
   if (errors.length === 0) errors.push(...semanticProblems(src));
   if (errors.length > 0) throwProblems('INVALID_CONFIG', `Invalid configuration in ${file}`, errors);
   return { value: src.value as Partial<AamConfig>, warnings };

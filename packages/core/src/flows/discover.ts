@@ -5,6 +5,7 @@ import { readLock } from '../lock/lockfile.js';
 import { openRegistry, registriesToSearch } from '../registry/open.js';
 import { selectVersion } from '../registry/resolve.js';
 import type { SearchHit } from '../registry/types.js';
+import { printable } from '../printable.js';
 import { installTarget } from './context.js';
 
 export interface SearchResult extends SearchHit {
@@ -38,7 +39,16 @@ export async function searchFlow(req: {
   const failures: { registry: string; error: string }[] = [];
   for (const a of answers) {
     if ('error' in a) failures.push({ registry: a.registry, error: a.error! });
-    else results.push(...a.hits.map((h) => ({ ...h, registry: a.registry })));
+    // Registry text, shown on a terminal: no control characters.
+    else
+      results.push(
+        ...a.hits.map((h) => ({
+          name: h.name,
+          description: printable(h.description),
+          ...(h.latest !== undefined ? { latest: printable(h.latest) } : {}),
+          registry: a.registry,
+        })),
+      );
   }
   // With only failures, the search failed: the caller exits 1.
   return { results, failures };
@@ -73,11 +83,20 @@ export async function outdatedFlow(req: {
     if (!opened.has(name)) opened.set(name, openRegistry(cfg));
     return opened.get(name);
   };
+  const registryOf = (name: string, source: string) => {
+    try {
+      return registryNamed(source);
+    } catch (e) {
+      failures.push({ name, error: e instanceof Error ? e.message : String(e) });
+      return null;
+    }
+  };
   const packages: OutdatedPackage[] = [];
   const failures: { name: string; error: string }[] = [];
   await Promise.all(
     Object.entries(lock.packages).map(async ([name, locked]) => {
-      const registry = registryNamed(locked.source);
+      const registry = registryOf(name, locked.source);
+      if (registry === null) return;
       if (!registry) {
         failures.push({ name, error: `its registry '${locked.source}' is not configured` });
         return;

@@ -2,7 +2,7 @@ import { STATUS_CODES } from 'node:http';
 import { Readable } from 'node:stream';
 import type { ReadableStream as NodeReadableStream } from 'node:stream/web';
 import { normalizeAttestationKeyId } from '../config/registry-keys.js';
-import { AamError } from '../errors.js';
+import { AamError, InterruptedError } from '../errors.js';
 import { parseChecksum } from '../integrity/checksum.js';
 import type {
   CreatedToken,
@@ -15,7 +15,7 @@ import type {
 } from './http-api.js';
 import { readBoundedText, REGISTRY_BOUNDS, tooLarge } from './bounds.js';
 import { readProblem } from './problem.js';
-import { backoffMs, networkSettings } from './network.js';
+import { backoffMs, networkInterrupt, networkSettings } from './network.js';
 import {
   archiveFileName,
   assertPackageName,
@@ -481,16 +481,20 @@ export class HttpRegistry implements Registry {
     // nothing listening (connection refused, unknown host) fails at once; writes are never repeated.
     const retries = method === 'GET' ? (this.opts.retries ?? networkSettings().retries) : 0;
     let res: Response;
+    const interrupt = networkInterrupt();
     for (let attempt = 0; ; attempt++) {
+      if (interrupt?.aborted) throw new InterruptedError();
       try {
+        const deadline = AbortSignal.timeout(timeout);
         res = await fetch(url, {
           method,
           headers,
           ...(body !== undefined ? { body } : {}),
           redirect: 'follow',
-          signal: AbortSignal.timeout(timeout),
+          signal: interrupt ? AbortSignal.any([deadline, interrupt]) : deadline,
         });
       } catch (e) {
+        if (interrupt?.aborted) throw new InterruptedError();
         if (attempt < retries && transient(e)) {
           await sleep(backoffMs(attempt + 1));
           continue;

@@ -5,7 +5,10 @@
 export interface NetworkSettings {
   /** Seconds to wait for one request (connect, answer and body). */
   timeout: number;
-  /** Extra attempts for a read (GET) that timed out, was cut off, or got 429/502/503/504; writes never retry. */
+  /**
+   * Extra attempts for a read (GET) that got no answer in time, whose connection was reset before the answer, or
+   * that got 429/502/503/504; writes never retry. A body cut off mid-way is not retried (it fails the command).
+   */
   retries: number;
 }
 
@@ -19,6 +22,20 @@ export function configureNetwork(settings: Partial<NetworkSettings> | undefined)
 
 export function networkSettings(): NetworkSettings {
   return current;
+}
+
+let interrupt: AbortSignal | undefined;
+
+/**
+ * Ctrl-C for every registry request of this process (`aam install` sets it): a request in flight is aborted at
+ * once, even one still waiting for an answer, and nothing is retried after it.
+ */
+export function setNetworkInterrupt(signal: AbortSignal | undefined): void {
+  interrupt = signal;
+}
+
+export function networkInterrupt(): AbortSignal | undefined {
+  return interrupt;
 }
 
 /** The wait before retry `attempt` (1, 2, ...): the server's Retry-After (at most 10 s), else 250 ms doubling, jittered. */

@@ -3,7 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import { AamError, hashesEqual, leafHash, openCheckpoint } from '@aam/core';
 import type { AuditLog } from '../audit.js';
-import { issueToken, SCOPES, tokenHash, tokenLooksValid } from '../auth.js';
+import { issueToken, newTokenSecret, SCOPES, tokenHash, tokenLooksValid } from '../auth.js';
 import type { Db } from '../db.js';
 import { Repository } from '../repository/index.js';
 
@@ -164,19 +164,21 @@ export async function mintAdminToken(
   audit: AuditLog,
   opts: { name?: string; expiresInDays?: number } = {},
 ): Promise<{ user: string; token: string; token_id: string; expires_at: string | null }> {
+  // A registry whose first start never got as far as its admin: finish that start, as it would have.
+  if (!(await db.read((q) => new Repository(q).users.any()))) {
+    const token = newTokenSecret();
+    await bootstrapAdmin(db, audit, token);
+    const row = await db.read((q) => new Repository(q).tokens.withHolder(tokenHash(token)));
+    return { user: 'admin', token, token_id: String(row?.id ?? ''), expires_at: null };
+  }
   return db.write(async (q) => {
     const repo = new Repository(q);
-    let admin = await repo.users.byName('admin');
-    if (!admin) {
-      const id = randomUUID();
-      await repo.users.insert({ id, name: 'admin', role: 'admin', createdAt: new Date().toISOString() });
-      await audit.append(q, {
-        event: 'user.create',
-        actor: 'storage-operator',
-        metadata: { user: 'admin', role: 'admin' },
-      });
-      admin = { id, name: 'admin' };
-    }
+    const admin = await repo.users.byName('admin');
+    if (!admin)
+      throw new AamError(
+        'USAGE',
+        "This registry has users but no 'admin': mint a token through an admin's API",
+      );
     const t = await issueToken(repo.tokens, {
       userId: admin.id,
       name: opts.name ?? `admin-token ${new Date().toISOString()}`,

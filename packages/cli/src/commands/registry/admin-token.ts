@@ -45,13 +45,16 @@ registry runs.`;
       return { token, stored: false };
     }
     const { existsSync } = await import('node:fs');
-    if (!flags.db && !existsSync(`${flags.storage}/registry.db`))
+    // Never create a database here: an SQLite file must already be the registry's.
+    const sqlite = flags.db?.startsWith('sqlite:') ? flags.db.slice('sqlite:'.length) : undefined;
+    if (!flags.db ? !existsSync(`${flags.storage}/registry.db`) : sqlite !== undefined && !existsSync(sqlite))
       throw new AamError(
         'USAGE',
-        `${flags.storage} holds no registry (no registry.db): give the --storage of 'aam registry serve', and --db if it uses PostgreSQL`,
+        `${flags.db ? sqlite : flags.storage} holds no registry: give the --storage (and --db) of 'aam registry serve'`,
       );
     const store = await server.openRegistryStore({
       storage: flags.storage,
+      existing: true,
       ...(flags.db ? { db: flags.db } : {}),
     });
     try {
