@@ -779,7 +779,10 @@ describe('aam search and aam outdated', () => {
     await w.aam(['registry', 'add', 'corp', s.url]).then(must);
     const r = must(await w.aam(['search', 'review']));
     expect(r.stdout).toMatch(/code-review@1\.0\.0 \(\S+\)\n {2}Reviews pull requests/);
-    expect(r.stdout).toContain('review-helper (corp)');
+    expect(r.stdout).toContain('review-helper@2.0.0 (corp)');
+    // Case does not matter, and % or _ are plain characters.
+    expect(must(await w.aam(['search', 'REVIEW-H', '--registry', 'corp'])).stdout).toContain('review-helper');
+    expect(must(await w.aam(['search', '%', '--registry', 'corp'])).stdout).toContain('No packages match');
     expect(r.stdout).not.toContain('other-thing');
     const byDescription = JSON.parse(must(await w.aam(['search', 'PULL', '--json'])).stdout) as {
       results: { name: string }[];

@@ -995,6 +995,15 @@ describe.each<Dialect>(['sqlite', 'postgres'])('registry repository on %s', (dia
         await publish(reg.url, alice.token, '@alice/w', '1.0.0', await buildArchive('@alice/w', '1.0.0')),
         201,
       );
+      // Search: case-insensitive on both databases, % and _ literal, with the latest tag's version.
+      const found = await call<{ items: { name: string; latest?: string }[] }>(
+        reg.url,
+        'GET',
+        '/api/v1/packages?q=ALICE%2FW',
+      );
+      expect(found.body.items).toEqual([expect.objectContaining({ name: '@alice/w', latest: '1.0.0' })]);
+      const literal = await call<{ items: unknown[] }>(reg.url, 'GET', '/api/v1/packages?q=%25');
+      expect(literal.body.items).toEqual([]);
       const log = await verifyWholeLog(reg.url, reg.key);
       // The attestation key is made before the registry listens; the admin (and the checkpoint key's entry with
       // it) only once it does, so a start that cannot listen leaves no admin whose token nobody saw.

@@ -21,6 +21,7 @@ import {
   assertPackageName,
   assertTag,
   assertVersion,
+  isSemver,
   PACKAGE_NAME_RE,
 } from '../package/name.js';
 import type {
@@ -300,11 +301,15 @@ export class HttpRegistry implements Registry {
     });
     if (!doc || !Array.isArray(doc.items)) throw this.invalid('answered a search with no item list');
     const hits: SearchHit[] = [];
-    for (const raw of doc.items.slice(0, limit) as { name?: unknown; description?: unknown }[]) {
+    for (const raw of doc.items.slice(0, limit) as {
+      name?: unknown;
+      description?: unknown;
+      latest?: unknown;
+    }[]) {
       if (typeof raw?.name !== 'string' || !PACKAGE_NAME_RE.test(raw.name))
         throw this.invalid(`answered a search with an invalid package name ${JSON.stringify(raw?.name)}`);
       const description = typeof raw.description === 'string' ? raw.description.slice(0, 1024) : '';
-      hits.push({ name: raw.name, description });
+      hits.push({ name: raw.name, description, ...(isSemver(raw.latest) ? { latest: raw.latest } : {}) });
     }
     return hits;
   }

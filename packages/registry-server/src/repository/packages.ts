@@ -19,17 +19,24 @@ export class Packages {
   }
 
   /**
-   * Packages with an approved version whose name or description contains `text`, by name, after `after`:
-   * `limit` rows at most.
+   * Packages with an approved version whose name or description contains `text` (case-insensitively on both
+   * databases; `%` and `_` in the text are literal), by name, after `after`: `limit` rows at most, each with the
+   * version its `latest` tag points at.
    */
-  async search(text: string, after: string, limit: number): Promise<{ name: string; description: string }[]> {
-    return this.q.all<{ name: string; description: string } & Row>(
-      `SELECT p.name, p.description FROM packages p
-        WHERE (p.name LIKE ? OR p.description LIKE ?) AND p.name > ?
+  async search(
+    text: string,
+    after: string,
+    limit: number,
+  ): Promise<{ name: string; description: string; latest: string | null }[]> {
+    const pattern = `%${text.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    return this.q.all<{ name: string; description: string; latest: string | null } & Row>(
+      `SELECT p.name, p.description, t.version AS latest FROM packages p
+         LEFT JOIN dist_tags t ON t.package = p.name AND t.tag = 'latest'
+        WHERE (LOWER(p.name) LIKE ? ESCAPE '\\' OR LOWER(p.description) LIKE ? ESCAPE '\\') AND p.name > ?
           AND EXISTS (SELECT 1 FROM versions v WHERE v.package = p.name AND v.status = 'approved')
         ORDER BY p.name LIMIT ?`,
-      `%${text}%`,
-      `%${text}%`,
+      pattern,
+      pattern,
       after,
       limit,
     );

@@ -12,7 +12,9 @@ import type { RegistryContext } from './context.js';
 /** Packages with an approved version whose name or description contains `text`, by name. */
 export async function searchPackages(ctx: RegistryContext, text: string, { limit, after }: Page) {
   const rows = await ctx.db.read((q) => new Repository(q).packages.search(text, after ?? '', limit + 1));
-  const items = rows.slice(0, limit).map((r) => ({ name: r.name, description: r.description }));
+  const items = rows
+    .slice(0, limit)
+    .map((r) => ({ name: r.name, description: r.description, ...(r.latest ? { latest: r.latest } : {}) }));
   const last = items.at(-1);
   return { items, next_cursor: rows.length > limit && last ? cursorOf(last.name) : null };
 }
