@@ -198,7 +198,7 @@ A checksum mismatch exits 1 with nothing installed and the lock untouched.`;
 }
 
 /**
- * `Summary: 2 installed, 1 warned (signature_missing ×1), 0 refused, 3 up to date`: one line that ends every
+ * `Summary: 2 installed, 1 warned (unsigned ×1), 0 refused; 3 up to date`: the one line that ends every
  * install, each package counted once (warned ones were installed, with warnings).
  */
 export function installSummary(packages: InstalledPackage[], dryRun: boolean) {
