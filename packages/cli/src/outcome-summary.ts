@@ -34,13 +34,13 @@ export class OutcomeTally {
     return [...this.outcomes.values()].filter((o) => o === outcome).length;
   }
 
-  /** `refused: signature_missing ×2, identity_untrusted ×1` */
+  /** `refused: unsigned ×2, signer_untrusted ×1` */
   reasonCounts(outcome: 'warned' | 'refused'): Record<string, number> {
     return Object.fromEntries([...this.reasons.get(outcome)!].sort((a, b) => b[1] - a[1]));
   }
 
   /**
-   * The one line that ends the command, e.g. `Summary: 2 installed, 1 warned, 1 refused (signature_missing ×1);
+   * The one line that ends the command, e.g. `Summary: 2 installed, 1 warned, 1 refused (unsigned ×1);
    * nothing was installed`. `okWord` names the clean outcome (installed, verified, up to date).
    */
   line(okWord: string, tail?: string, failWord = 'refused'): string {
