@@ -3,7 +3,7 @@
  * signing flag signs, typos are caught with suggestions (never weakening security), exit codes follow the rule
  * (2: what the user typed, 1: what the world refused).
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync, existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
@@ -557,6 +557,19 @@ describe('messages that say what happened', () => {
   });
 });
 
+/** `aam install SPEC` as a separate process, to be interrupted: its exit code and what it printed on stderr. */
+function installInBackground(w: World, spec: string) {
+  const child = spawn(process.execPath, [AAM_BIN, 'install', spec], {
+    cwd: w.project,
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, NO_COLOR: '1', ...w.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const exited = new Promise<number | null>((ok) => child.once('exit', (code) => ok(code)));
+  return { child, exited, stderr: () => stderr };
+}
+
 describe('Ctrl-C mid-install', () => {
   it('also while a registry has not answered yet: the request is abandoned at once, nothing retried', async () => {
     let connected: (() => void) | undefined;
@@ -570,22 +583,14 @@ describe('Ctrl-C mid-install', () => {
     try {
       const w = new World();
       oneRegistry(w, 'slow', port);
-      const { spawn } = await import('node:child_process');
-      const child = spawn(process.execPath, [AAM_BIN, 'install', 'anything'], {
-        cwd: w.project,
-        env: { PATH: process.env.PATH, HOME: process.env.HOME, NO_COLOR: '1', ...w.env },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      let stderr = '';
-      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-      const exited = new Promise<number | null>((ok) => child.once('exit', (code) => ok(code)));
+      const install = installInBackground(w, 'anything');
       await inFlight;
       const sent = Date.now();
-      child.kill('SIGINT');
-      expect(await exited).toBe(130);
+      install.child.kill('SIGINT');
+      expect(await install.exited).toBe(130);
       // Not the 30 s timeout, nor its retries.
       expect(Date.now() - sent).toBeLessThan(5_000);
-      expect(stderr).toBe('interrupted: nothing changed\n');
+      expect(install.stderr()).toBe('interrupted: nothing changed\n');
       expect(existsSync(join(w.project, '.aam'))).toBe(false);
     } finally {
       held.forEach((c) => c.destroy());
@@ -620,19 +625,11 @@ describe('Ctrl-C mid-install', () => {
     try {
       const w = new World();
       oneRegistry(w, 'main', port);
-      const { spawn } = await import('node:child_process');
-      const child = spawn(process.execPath, [AAM_BIN, 'install', 'slow-one'], {
-        cwd: w.project,
-        env: { PATH: process.env.PATH, HOME: process.env.HOME, NO_COLOR: '1', ...w.env },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      let stderr = '';
-      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-      const exited = new Promise<number | null>((ok) => child.once('exit', (code) => ok(code)));
+      const install = installInBackground(w, 'slow-one');
       await archiveStarted;
-      child.kill('SIGINT');
-      expect(await exited).toBe(130);
-      expect(stderr).toBe('interrupted: nothing changed\n');
+      install.child.kill('SIGINT');
+      expect(await install.exited).toBe(130);
+      expect(install.stderr()).toBe('interrupted: nothing changed\n');
       expect(existsSync(join(w.project, '.aam'))).toBe(false);
       const { readdirSync } = await import('node:fs');
       expect(readdirSync(w.project)).toEqual([]);
