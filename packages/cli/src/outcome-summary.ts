@@ -1,5 +1,11 @@
 import type { Decision } from '@aam/core';
 
+/** The reason codes behind a decision's outcome: its failures when it fails, else its warnings. */
+export function outcomeCodes(decision: Decision): string[] {
+  const effect = decision.outcome === 'fail' ? 'fail' : 'warn';
+  return decision.reasons.filter((r) => r.effect === effect).map((r) => r.code);
+}
+
 /** Per-package outcomes of one install or verify, for the summary line that ends it. */
 export class OutcomeTally {
   private readonly outcomes = new Map<string, 'ok' | 'warned' | 'refused'>();
@@ -18,16 +24,7 @@ export class OutcomeTally {
 
   recordDecision(id: string, decision: Decision): void {
     const outcome = decision.outcome === 'fail' ? 'refused' : decision.outcome === 'warn' ? 'warned' : 'ok';
-    const effect = decision.outcome === 'fail' ? 'fail' : 'warn';
-    this.record(
-      id,
-      outcome,
-      decision.reasons.filter((r) => r.effect === effect).map((r) => r.code),
-    );
-  }
-
-  get size(): number {
-    return this.outcomes.size;
+    this.record(id, outcome, outcomeCodes(decision));
   }
 
   count(outcome: 'ok' | 'warned' | 'refused'): number {

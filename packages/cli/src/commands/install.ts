@@ -141,7 +141,6 @@ A checksum mismatch exits 1 with nothing installed and the lock untouched.`;
 
   private progress = new Progress(false);
   private ignoreSignatures = false;
-  private downloading?: { index: number; total: number };
   private readonly tally = new OutcomeTally();
   /** With more than one package, each verification block starts with its package and is indented under it. */
   private indent = '';
@@ -167,12 +166,12 @@ A checksum mismatch exits 1 with nothing installed and the lock untouched.`;
           this.indent = '  ';
         }
         this.progress.update(`Downloading ${e.name}@${e.version} (${e.index}/${e.total})...`);
-        this.downloading = { index: e.index, total: e.total };
         return;
       case 'download-progress': {
         const pct = e.size > 0 ? ` ${Math.min(100, Math.floor((e.received / e.size) * 100))}%` : '';
-        const where = this.downloading ? ` (${this.downloading.index}/${this.downloading.total})` : '';
-        this.progress.update(`Downloading ${e.name}@${e.version}${where}${pct} ${formatSize(e.received)}`);
+        this.progress.update(
+          `Downloading ${e.name}@${e.version} (${e.index}/${e.total})${pct} ${formatSize(e.received)}`,
+        );
         return;
       }
       case 'checksum-verified':

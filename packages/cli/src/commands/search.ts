@@ -27,7 +27,7 @@ are; when none can, the command fails (exit 1). Which registry an install takes 
   async run() {
     const { args, flags } = await this.parse(Search);
     const { config } = this.config_();
-    const { results, failures } = await searchFlow({
+    const { results, failures, searched } = await searchFlow({
       config,
       query: args.query,
       limit: flags.limit,
@@ -35,11 +35,8 @@ are; when none can, the command fails (exit 1). Which registry an install takes 
     });
     for (const f of failures)
       process.stderr.write(warn(`Registry '${f.registry}' could not search: ${f.error}`) + '\n');
-    if (
-      results.length === 0 &&
-      failures.length > 0 &&
-      failures.length === (flags.registry ? 1 : config.registries.length)
-    )
+    // Every registry asked failed: the search failed (exit 1), it did not find nothing.
+    if (failures.length === searched)
       throw new AamError('NETWORK_ERROR', 'No registry could answer the search');
     if (results.length === 0) this.log(`No packages match '${args.query}'.`);
     for (const r of results)

@@ -1,7 +1,7 @@
 import { Args, Flags } from '@oclif/core';
 import { AamError, verifyArtifactFlow, verifyInstalledFlow, type TrustContext } from '@aam/core';
 import { AamCommand } from '../base-command.js';
-import { OutcomeTally } from '../outcome-summary.js';
+import { OutcomeTally, outcomeCodes } from '../outcome-summary.js';
 import { artifactVerificationLines, decisionLines } from '../render-decision.js';
 import { fail, ok, warn } from '../style.js';
 
@@ -78,11 +78,7 @@ Anything but ok, or a policy failure, exits 1.`;
         ...new Set(bad.map((f) => `file_${f.status}`)),
         ...(r.notes.length ? ['install_interrupted'] : []),
         ...(r.policyError ? ['cannot_judge'] : []),
-        ...(r.decision
-          ? r.decision.reasons
-              .filter((x) => x.effect === (r.decision!.outcome === 'fail' ? 'fail' : 'warn'))
-              .map((x) => x.code)
-          : []),
+        ...(r.decision ? outcomeCodes(r.decision) : []),
       ]);
       if (!r.checksumsAvailable) this.log(warn(`${id}: no checksums available`));
       else if (bad.length === 0)

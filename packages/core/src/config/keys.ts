@@ -3,7 +3,6 @@ import { parse } from 'yaml';
 import { AamError } from '../errors.js';
 import { schemaPath } from '../schemas.js';
 import { didYouMean } from '../suggest.js';
-import type { AamConfig } from './types.js';
 
 interface SchemaNode {
   type?: string | string[];
@@ -67,8 +66,8 @@ export function configKeyPath(key: string): (string | number)[] {
   return path;
 }
 
-/** The value at a path of the merged config (undefined when unset). */
-export function configValueAt(config: AamConfig, path: (string | number)[]): unknown {
+/** The value at a path of a config: the merged one or one file's layer (undefined when unset). */
+export function configValueAt(config: unknown, path: (string | number)[]): unknown {
   let v: unknown = config;
   for (const seg of path) {
     if (v === null || typeof v !== 'object' || !Object.hasOwn(v, seg)) return undefined;

@@ -22,7 +22,12 @@ export async function searchFlow(req: {
   query: string;
   registry?: string;
   limit?: number;
-}): Promise<{ results: SearchResult[]; failures: { registry: string; error: string }[] }> {
+}): Promise<{
+  results: SearchResult[];
+  failures: { registry: string; error: string }[];
+  /** How many registries were asked (all of them failing means the search failed). */
+  searched: number;
+}> {
   const limit = req.limit ?? 20;
   const registries = registriesToSearch(req.config.registries, req.registry);
   const answers = await Promise.all(
@@ -50,8 +55,7 @@ export async function searchFlow(req: {
         })),
       );
   }
-  // With only failures, the search failed: the caller exits 1.
-  return { results, failures };
+  return { results, failures, searched: registries.length };
 }
 
 export interface OutdatedPackage {
@@ -83,25 +87,17 @@ export async function outdatedFlow(req: {
     if (!opened.has(name)) opened.set(name, openRegistry(cfg));
     return opened.get(name);
   };
-  const registryOf = (name: string, source: string) => {
-    try {
-      return registryNamed(source);
-    } catch (e) {
-      failures.push({ name, error: e instanceof Error ? e.message : String(e) });
-      return null;
-    }
-  };
   const packages: OutdatedPackage[] = [];
   const failures: { name: string; error: string }[] = [];
   await Promise.all(
     Object.entries(lock.packages).map(async ([name, locked]) => {
-      const registry = registryOf(name, locked.source);
-      if (registry === null) return;
-      if (!registry) {
-        failures.push({ name, error: `its registry '${locked.source}' is not configured` });
-        return;
-      }
+      // One package that cannot be checked (its registry gone, unreadable, unreachable) is reported alone.
       try {
+        const registry = registryNamed(locked.source);
+        if (!registry) {
+          failures.push({ name, error: `its registry '${locked.source}' is not configured` });
+          return;
+        }
         const meta = await registry.metadata(name);
         if (!meta || meta.hidden) {
           failures.push({ name, error: `'${locked.source}' no longer lists it` });

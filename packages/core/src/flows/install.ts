@@ -64,8 +64,16 @@ export type InstallEvent =
   | { $case: 'warning'; message: string }
   /** The download and judgement of one package starts (`index` of `total`, from 1). */
   | { $case: 'verifying'; name: string; version: string; index: number; total: number; size: number }
-  /** Bytes of the package's archive received so far (for a progress display). */
-  | { $case: 'download-progress'; name: string; version: string; received: number; size: number }
+  /** Bytes of the package's archive received so far (for a progress display); `index` of `total` as above. */
+  | {
+      $case: 'download-progress';
+      name: string;
+      version: string;
+      index: number;
+      total: number;
+      received: number;
+      size: number;
+    }
   | { $case: 'checksum-verified'; name: string; version: string; checksum: Checksum }
   | {
       $case: 'decided';
@@ -362,13 +370,14 @@ async function judgePlan(
     const id = `${name}@${record.version}`;
     const { version, size } = record;
     checkAbort(req.signal);
-    req.onEvent?.({ $case: 'verifying', name, version, index: ++index, total: plan.size, size });
+    const position = { index: ++index, total: plan.size };
+    req.onEvent?.({ $case: 'verifying', name, version, ...position, size });
     const archive = await fetchArchive(
       registry,
       name,
       version,
       limits.maxArchiveSize,
-      (received) => req.onEvent?.({ $case: 'download-progress', name, version, received, size }),
+      (received) => req.onEvent?.({ $case: 'download-progress', name, version, ...position, received, size }),
       req.signal,
     );
     const judgement = await judge(

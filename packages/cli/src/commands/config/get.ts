@@ -20,9 +20,7 @@ prints as YAML. A key the configuration schema does not have is an error (exit 2
     const loaded = this.config_();
     const value = configValueAt(loaded.config, path);
     // The highest file that sets it; else the built-in default.
-    const layer = [...loaded.layers]
-      .reverse()
-      .find((l) => configValueAt(l.value as never, path) !== undefined);
+    const layer = [...loaded.layers].reverse().find((l) => configValueAt(l.value, path) !== undefined);
     if (value === undefined) this.log('(not set)');
     else if (value !== null && typeof value === 'object') this.log(stringify(value).trimEnd());
     else this.log(String(value));
