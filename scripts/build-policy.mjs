@@ -1,6 +1,7 @@
-// Builds the prebuilt default policy (policies/build/aam.wasm) with the pinned opa, and the capabilities
-// file that restricts policies to built-ins native in WASM. `--check` rebuilds twice into a temp dir and
-// fails if either build differs from the committed bytes (CI), so the shipped WASM is what the Rego says.
+// Builds the prebuilt default policies with the pinned opa: the client's trust policy (policies/build/aam.wasm)
+// and the registry's publish policy (policies/build/publish.wasm), and the capabilities file that restricts
+// policies to built-ins native in WASM. `--check` rebuilds each twice into a temp dir and fails if either build
+// differs from the committed bytes (CI), so the shipped WASM is what the Rego says.
 import { createRequire } from 'node:module';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync, mkdirSync, rmSync } from 'node:fs';
@@ -39,19 +40,26 @@ const capabilities = {
 };
 const capsText = JSON.stringify(capabilities, null, 1) + '\n';
 const capsFile = join(root, 'policies/capabilities.json');
-const target = join(root, 'policies/build/aam.wasm');
+const targets = [
+  { file: join(root, 'policies/build/aam.wasm'), sources: () => core.defaultPolicyFiles(), entrypoints: core.ENTRYPOINTS },
+  {
+    file: join(root, 'policies/build/publish.wasm'),
+    sources: () => core.publishPolicyFiles(),
+    entrypoints: [core.PUBLISH_ENTRYPOINT],
+  },
+];
 
-async function build(capsPath) {
+async function build(capsPath, target) {
   const work = mkdtempSync(join(tmpdir(), 'aam-policy-build-'));
   try {
     const out = join(work, 'bundle.tar.gz');
     // Relative names from policies/: OPA embeds file names in the WASM, and the bytes must not depend on
     // where the repository is checked out.
-    const files = (await core.defaultPolicyFiles()).map((f) => relative(policies, f));
+    const files = (await target.sources()).map((f) => relative(policies, f));
     await core.opaBuildWasm({
       opa,
       files,
-      entrypoints: core.ENTRYPOINTS,
+      entrypoints: target.entrypoints,
       capabilities: capsPath,
       output: out,
       cwd: policies,
@@ -66,11 +74,14 @@ if (check) {
   const problems = [];
   if (readFileSync(capsFile, 'utf8') !== capsText)
     problems.push('policies/capabilities.json differs from what this opa generates');
-  const committed = readFileSync(target);
-  for (const n of [1, 2]) {
-    const wasm = await build(capsFile);
-    if (!wasm.equals(committed))
-      problems.push(`build ${n} of policies/build/aam.wasm differs from the committed bytes`);
+  for (const target of targets) {
+    const name = relative(root, target.file);
+    const committed = readFileSync(target.file);
+    for (const n of [1, 2]) {
+      const wasm = await build(capsFile, target);
+      if (!wasm.equals(committed)) problems.push(`build ${n} of ${name} differs from the committed bytes`);
+    }
+    if (!problems.length) console.log(`${name}: rebuilt twice, identical to the committed ${committed.length} bytes`);
   }
   if (problems.length) {
     console.error(
@@ -78,13 +89,13 @@ if (check) {
     );
     process.exit(1);
   }
-  console.log(`policies/build/aam.wasm: rebuilt twice, identical to the committed ${committed.length} bytes`);
 } else {
   writeFileSync(capsFile, capsText);
-  mkdirSync(dirname(target), { recursive: true });
-  const wasm = await build(capsFile);
-  writeFileSync(target, wasm);
-  console.log(
-    `wrote policies/capabilities.json (${capabilities.builtins.length} built-ins) and policies/build/aam.wasm (${wasm.length} bytes)`,
-  );
+  for (const target of targets) {
+    mkdirSync(dirname(target.file), { recursive: true });
+    const wasm = await build(capsFile, target);
+    writeFileSync(target.file, wasm);
+    console.log(`wrote ${relative(root, target.file)} (${wasm.length} bytes)`);
+  }
+  console.log(`wrote policies/capabilities.json (${capabilities.builtins.length} built-ins)`);
 }

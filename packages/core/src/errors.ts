@@ -56,6 +56,7 @@ export type AamErrorCode =
   | 'REGISTRY_TOO_LARGE'
   | 'NETWORK_ERROR'
   | 'TRUST_ROOT_UPDATE_FAILED'
+  | 'SCAN_FAILED'
   | 'INTERRUPTED';
 
 /** Codes that mean "the input was bad" (exit 2) rather than "the check refused" (exit 1). */

@@ -7,6 +7,7 @@ import type { ArchiveLimits } from './archive-rules.js';
 import { MANIFEST_FILE, parseManifestText, type Manifest } from './manifest.js';
 import { walkArchive } from './walk-archive.js';
 import { dict } from '../dict.js';
+import type { ScanFile } from '../plugin/contracts.js';
 
 export interface ExtractResult {
   manifest: Manifest;
@@ -105,6 +106,29 @@ export async function extractArchive(
     await rm(root, { recursive: true, force: true });
     throw e;
   }
+}
+
+/**
+ * Validates every entry of an archive and returns its manifest and the bytes of each regular file, in memory
+ * (what the registry's scanners read: nothing is extracted to disk). The unpacked total is capped by
+ * `limits.maxUnpackedSize` as for any unpack.
+ */
+export async function readArchive(
+  source: Buffer,
+  limits: ArchiveLimits,
+): Promise<{ manifest: Manifest; files: string[]; contents: ScanFile[] }> {
+  let manifestText: string | undefined;
+  const files: string[] = [];
+  const contents: ScanFile[] = [];
+  await walkArchive(source, limits, async (entry) => {
+    if (entry.$case === 'file' || entry.$case === 'hardlink' || entry.$case === 'symlink')
+      files.push(entry.path);
+    if (entry.$case !== 'file') return;
+    const bytes = await readAll(entry.stream, entry.path === MANIFEST_FILE ? MAX_MANIFEST_BYTES : Infinity);
+    if (entry.path === MANIFEST_FILE) manifestText = bytes.toString('utf8');
+    contents.push({ path: entry.path, mode: entry.mode, bytes });
+  });
+  return { manifest: manifestFromArchive(manifestText, files), files, contents };
 }
 
 /** Validates every entry of an archive and returns its manifest, writing nothing to disk. */

@@ -5,8 +5,8 @@ import type { DependencyContainer } from 'tsyringe';
 import { declaringDir, type LoadedConfig } from '../config/load.js';
 import { aamHome } from '../config/paths.js';
 import { AamError } from '../errors.js';
-import type { AamPlugin, PluginSettings, SignatureVerifier, Signer } from './contracts.js';
-import { LOADED_PLUGINS, PLUGIN_SETTINGS, SIGNATURE_VERIFIER, SIGNER } from './tokens.js';
+import type { AamPlugin, PluginSettings, Scanner, SignatureVerifier, Signer } from './contracts.js';
+import { LOADED_PLUGINS, PLUGIN_SETTINGS, SCANNER, SIGNATURE_VERIFIER, SIGNER } from './tokens.js';
 
 function isPlugin(v: unknown): v is AamPlugin {
   return (
@@ -83,6 +83,7 @@ function resolveAllOrEmpty<T>(c: DependencyContainer, token: symbol): T[] {
 export const verifiersOf = (c: DependencyContainer): SignatureVerifier[] =>
   resolveAllOrEmpty(c, SIGNATURE_VERIFIER as symbol);
 export const signersOf = (c: DependencyContainer): Signer[] => resolveAllOrEmpty(c, SIGNER as symbol);
+export const scannersOf = (c: DependencyContainer): Scanner[] => resolveAllOrEmpty(c, SCANNER as symbol);
 export const pluginsOf = (c: DependencyContainer): AamPlugin[] =>
   resolveAllOrEmpty(c, LOADED_PLUGINS as symbol);
 

@@ -81,4 +81,61 @@ export interface PluginSettings {
   home: string;
   /** The merged `registries:` list (the registry attestation verifier reads the keys pinned for each). */
   registries?: RegistryConfig[];
+  /**
+   * Scanner settings by scanner name, as the registry was started with them (`aam registry serve --clamd ADDR`
+   * gives `{clamav: {address: ADDR}}`); a scanner plugin reads its own entry.
+   */
+  scanners?: Record<string, Record<string, string>>;
+}
+
+/** How bad a scanner's finding is. The default publish policy rejects `critical` and holds the rest for review. */
+export type Severity = 'critical' | 'high' | 'medium' | 'low';
+
+/** One thing a scanner found in one file. Never carries a secret's value: only where it is and what it looks like. */
+export interface Finding {
+  /** The scanner's rule id (`aws-access-key-id`, `bidi-control`, or the malware signature's name). */
+  rule: string;
+  severity: Severity;
+  /** The file inside the package (POSIX, relative to its root). */
+  path: string;
+  /** 1-based line, when the rule matched text. */
+  line?: number;
+  message: string;
+}
+
+/** One regular file of the archive, held in memory (scans never extract to disk). */
+export interface ScanFile {
+  path: string;
+  /** The tar header's mode bits (an executable bit is a finding for text packages). */
+  mode: number;
+  bytes: Uint8Array;
+}
+
+/** What a scanner looks at: the package's files and its manifest, as the registry read them from the upload. */
+export interface ScanTarget {
+  name: string;
+  version: string;
+  /** The manifest (`aam.yaml`) as parsed and validated. */
+  manifest: Record<string, unknown>;
+  files: ScanFile[];
+}
+
+/** What a scan returned: its findings (none: clean) and, for signature-based engines, the database it used. */
+export interface ScanReport {
+  findings: Finding[];
+  /** An identifier of the rules or signatures the scan used (`sha256:<hex>` of the database, or its version). */
+  database?: string;
+}
+
+/**
+ * A scanner of package contents, run by the registry before it accepts a version (one per engine: ClamAV, the
+ * secrets rules, agent-package hazards, a company's own). It reports findings and never decides: the registry's
+ * publish policy does. It throws when it could not scan (engine down, timed out, aborted): the registry then
+ * refuses the publish (503), never passes it.
+ */
+export interface Scanner {
+  /** A short stable name, as clients require it (`require_scans: [clamav, secrets]`). */
+  readonly name: string;
+  readonly version: string;
+  scan(target: ScanTarget, opts: { signal: AbortSignal }): Promise<ScanReport>;
 }

@@ -6,6 +6,12 @@
 export type {
   AamPlugin,
   ArtifactRef,
+  Finding,
+  ScanFile,
+  Scanner,
+  ScanReport,
+  ScanTarget,
+  Severity,
   PluginSettings,
   SignatureDocument,
   SignatureFact,
@@ -14,7 +20,7 @@ export type {
   SignOptions,
   VerifyContext,
 } from './contracts.js';
-export { LOADED_PLUGINS, PLUGIN_SETTINGS, SIGNATURE_VERIFIER, SIGNER } from './tokens.js';
+export { LOADED_PLUGINS, PLUGIN_SETTINGS, SCANNER, SIGNATURE_VERIFIER, SIGNER } from './tokens.js';
 export { AamError, errorChain, isAamError, type AamErrorCode } from '../errors.js';
 export { spkiKeyId } from '../integrity/key-id.js';
 /** A plugin that handles a credential registers it, so that it never reaches output or logs. */

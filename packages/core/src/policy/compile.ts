@@ -2,7 +2,7 @@ import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypt
 import { existsSync, statSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join, relative, resolve } from 'node:path';
+import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
 import tar from 'tar-stream';
@@ -30,9 +30,21 @@ export const prebuiltWasmPath = (env?: NodeJS.ProcessEnv): string =>
 export const capabilitiesPath = (env?: NodeJS.ProcessEnv): string =>
   join(policiesDir(env), 'capabilities.json');
 
-/** The default policy's Rego files (tests excluded), in a stable order. */
+/** The registry's default publish policy (`package aam.publish`): its own WASM, never part of the trust bundle. */
+export const publishPolicyDir = (env?: NodeJS.ProcessEnv): string => join(policiesDir(env), 'aam', 'publish');
+export const prebuiltPublishWasmPath = (env?: NodeJS.ProcessEnv): string =>
+  join(policiesDir(env), 'build', 'publish.wasm');
+export const PUBLISH_ENTRYPOINT = 'aam/publish/decision';
+
+/** The default trust policy's Rego files (tests and the registry's publish policy excluded), in a stable order. */
 export async function defaultPolicyFiles(env?: NodeJS.ProcessEnv): Promise<string[]> {
-  return regoFilesIn(join(policiesDir(env), 'aam'));
+  const publish = publishPolicyDir(env);
+  return (await regoFilesIn(join(policiesDir(env), 'aam'))).filter((f) => !f.startsWith(publish + sep));
+}
+
+/** The default publish policy's Rego files (tests excluded). */
+export async function publishPolicyFiles(env?: NodeJS.ProcessEnv): Promise<string[]> {
+  return regoFilesIn(publishPolicyDir(env));
 }
 
 async function regoFilesIn(dir: string): Promise<string[]> {

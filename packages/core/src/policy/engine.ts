@@ -5,7 +5,7 @@ import type { PolicySource } from './compile.js';
 import type { Decision, Facts } from './facts.js';
 import { policyConfig } from './translate.js';
 
-interface LoadedPolicy {
+export interface LoadedPolicy {
   evaluate(input: unknown, entrypoint?: string | number): { result: unknown }[];
   setData(data: unknown): void;
   entrypoints: Record<string, number>;
@@ -20,6 +20,16 @@ function normalise(e: unknown, what: string): AamError {
   if (e instanceof AamError) return e;
   const detail = e instanceof Error ? e.message : typeof e === 'string' ? e : JSON.stringify(e);
   return new AamError('POLICY_ERROR', `${what}: ${detail}`);
+}
+
+/** Loads a policy WASM with the OPA SDK (any entrypoints); an SDK failure becomes a POLICY_ERROR. */
+export async function loadPolicyWasm(wasm: Uint8Array): Promise<LoadedPolicy> {
+  sdk ??= require('@open-policy-agent/opa-wasm') as typeof sdk;
+  try {
+    return await sdk!.loadPolicy(wasm);
+  } catch (e) {
+    throw normalise(e, 'loading the policy WASM failed');
+  }
 }
 
 const loaded = new Map<string, Promise<LoadedPolicy>>();
@@ -45,10 +55,9 @@ export class PolicyEngine {
   static async load(source: PolicySource, security?: SecurityConfig): Promise<PolicyEngine> {
     let p = loaded.get(source.hash);
     if (!p) {
-      sdk ??= require('@open-policy-agent/opa-wasm') as typeof sdk;
-      p = sdk!.loadPolicy(source.wasm).catch((e: unknown) => {
+      p = loadPolicyWasm(source.wasm).catch((e: unknown) => {
         loaded.delete(source.hash);
-        throw normalise(e, 'loading the policy WASM failed');
+        throw e;
       });
       loaded.set(source.hash, p);
     }

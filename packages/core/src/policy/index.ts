@@ -8,3 +8,4 @@ export * from './opa.js';
 export * from './compile.js';
 export * from './engine.js';
 export * from './levels.js';
+export * from './publish.js';

@@ -1,0 +1,1 @@
+export { MAX_FINDINGS, runScanners, type ScanResult } from './run.js';

@@ -1,0 +1,103 @@
+import { AamError } from '../errors.js';
+import type { Finding, Scanner, ScanTarget } from '../plugin/contracts.js';
+
+/** One scanner's result, as the publish policy reads it and the registry attestation records it. */
+export interface ScanResult {
+  scanner: string;
+  version: string;
+  /** The database or rule set the scan used, when the scanner names one. */
+  database?: string;
+  result: 'clean' | 'findings';
+  findings: Finding[];
+  duration_ms: number;
+}
+
+/** At most this many findings per scanner are kept (an archive full of matches must not flood the answer). */
+export const MAX_FINDINGS = 100;
+
+const SEVERITIES = new Set(['critical', 'high', 'medium', 'low']);
+
+/**
+ * Runs every scanner over the target, at once, each within `timeoutMs`. Any scanner that throws, times out or
+ * answers something that is not a list of findings makes the whole scan fail (`SCAN_FAILED`): a scan that did
+ * not happen is never reported clean. `signal` aborts them all (the request went away).
+ */
+export async function runScanners(
+  scanners: Scanner[],
+  target: ScanTarget,
+  opts: { timeoutMs: number; signal?: AbortSignal },
+): Promise<ScanResult[]> {
+  return Promise.all(scanners.map((s) => runOne(s, target, opts)));
+}
+
+async function runOne(
+  scanner: Scanner,
+  target: ScanTarget,
+  opts: { timeoutMs: number; signal?: AbortSignal },
+): Promise<ScanResult> {
+  const controller = new AbortController();
+  const abort = () => controller.abort(opts.signal?.reason);
+  opts.signal?.addEventListener('abort', abort, { once: true });
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      controller.abort(new Error('timeout'));
+      reject(
+        new AamError('SCAN_FAILED', `The ${scanner.name} scan did not finish within ${opts.timeoutMs} ms`, {
+          scanner: scanner.name,
+        }),
+      );
+    }, opts.timeoutMs);
+  });
+  const started = performance.now();
+  try {
+    const report = await Promise.race([scanner.scan(target, { signal: controller.signal }), timedOut]);
+    const findings = checkedFindings(scanner.name, report?.findings);
+    return {
+      scanner: scanner.name,
+      version: scanner.version,
+      ...(typeof report.database === 'string' && report.database ? { database: report.database } : {}),
+      result: findings.length ? 'findings' : 'clean',
+      findings: findings.slice(0, MAX_FINDINGS),
+      duration_ms: Math.round(performance.now() - started),
+    };
+  } catch (e) {
+    if (e instanceof AamError && e.code === 'SCAN_FAILED') throw e;
+    throw new AamError(
+      'SCAN_FAILED',
+      `The ${scanner.name} scan failed: ${e instanceof Error ? e.message : String(e)}`,
+      { scanner: scanner.name },
+    );
+  } finally {
+    clearTimeout(timer);
+    opts.signal?.removeEventListener('abort', abort);
+  }
+}
+
+/** A scanner's findings, each checked for shape: a malformed answer is a failed scan, never "no findings". */
+function checkedFindings(scanner: string, findings: unknown): Finding[] {
+  if (!Array.isArray(findings))
+    throw new AamError('SCAN_FAILED', `The ${scanner} scan answered without a list of findings`, {
+      scanner,
+    });
+  return findings.map((f: Partial<Finding>) => {
+    if (
+      typeof f !== 'object' ||
+      f === null ||
+      typeof f.rule !== 'string' ||
+      !f.rule ||
+      !SEVERITIES.has(f.severity as string) ||
+      typeof f.path !== 'string' ||
+      typeof f.message !== 'string' ||
+      (f.line !== undefined && (!Number.isSafeInteger(f.line) || f.line < 1))
+    )
+      throw new AamError('SCAN_FAILED', `The ${scanner} scan answered a malformed finding`, { scanner });
+    return {
+      rule: f.rule,
+      severity: f.severity!,
+      path: f.path,
+      ...(f.line !== undefined ? { line: f.line } : {}),
+      message: f.message,
+    };
+  });
+}
