@@ -19,6 +19,7 @@ import {
   trustContextFor,
   verifiersOf,
   type LoadedConfig,
+  type PluginSettings,
   type TrustContext,
 } from '@aam/core';
 import type { DependencyContainer } from 'tsyringe';
@@ -91,19 +92,28 @@ export abstract class AamCommand extends Command {
     return this.loaded;
   }
 
-  /** Built-in plugins, then `plugins:` from config (relative to the file naming them), then `$AAM_PLUGINS`. */
-  protected async pluginContainer(): Promise<DependencyContainer> {
+  /**
+   * Built-in plugins, then `plugins:` from config (relative to the file naming them), then `$AAM_PLUGINS`.
+   * The registry server also loads the built-in scanners, with their settings (`scanners`).
+   */
+  protected async pluginContainer(
+    opts: { scanners?: NonNullable<PluginSettings['scanners']> } = {},
+  ): Promise<DependencyContainer> {
     const loaded = this.config_();
     const builtins = await Promise.all([
       import('@aam/plugin-sigstore'),
       import('@aam/plugin-gpg'),
       import('@aam/plugin-attestation'),
+      ...(opts.scanners ? [import('@aam/plugin-scan')] : []),
     ]);
     const plugins = await loadPlugins(
       loaded,
       builtins.map((m) => m.plugin),
     );
-    return createPluginContainer(plugins, { settings: pluginSettings(loaded) });
+    const settings = pluginSettings(loaded);
+    return createPluginContainer(plugins, {
+      settings: opts.scanners ? { ...settings, scanners: opts.scanners } : settings,
+    });
   }
 
   /**

@@ -74,7 +74,10 @@ export class PublishPolicy {
     try {
       text = await readFile(file);
     } catch (e) {
-      throw new AamError('USAGE', `--publish-policy ${opts.file}: ${e instanceof Error ? e.message : String(e)}`);
+      throw new AamError(
+        'USAGE',
+        `--publish-policy ${opts.file}: ${e instanceof Error ? e.message : String(e)}`,
+      );
     }
     const opa = requireOpa('to compile the publish policy', env);
     const pkg = await opaParsePackage(opa, file);

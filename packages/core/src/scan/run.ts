@@ -55,6 +55,7 @@ async function runOne(
     const findings = checkedFindings(scanner.name, report?.findings);
     return {
       scanner: scanner.name,
+      // Read after the scan: an engine may learn its own version from the daemon it asked.
       version: scanner.version,
       ...(typeof report.database === 'string' && report.database ? { database: report.database } : {}),
       result: findings.length ? 'findings' : 'clean',

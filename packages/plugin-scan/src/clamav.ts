@@ -1,0 +1,182 @@
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { connect, type Socket } from 'node:net';
+import { join } from 'node:path';
+import type { Finding, Scanner, ScanReport, ScanTarget } from '@aam/core/plugin';
+
+/** Where clamd listens: `HOST:PORT`, `tcp://HOST:PORT`, or a unix socket path (`/run/clamav/clamd.ctl`, `unix:PATH`). */
+export type ClamdAddress = { host: string; port: number } | { path: string };
+
+export function parseClamdAddress(text: string): ClamdAddress {
+  const t = text.trim();
+  if (t.startsWith('unix:')) return { path: t.slice(5) };
+  if (t.startsWith('/')) return { path: t };
+  const m = /^(?:tcp:\/\/)?(\[[^\]]+\]|[^:/]+):(\d{1,5})$/.exec(t);
+  if (!m || Number(m[2]) < 1 || Number(m[2]) > 65535)
+    throw new Error(
+      `clamd address ${JSON.stringify(text)} is not HOST:PORT, tcp://HOST:PORT or a socket path`,
+    );
+  return { host: m[1]!.replace(/^\[|\]$/g, ''), port: Number(m[2]) };
+}
+
+/** Bytes sent per INSTREAM chunk. */
+const CHUNK = 256 * 1024;
+
+/**
+ * A client of clamd's own protocol (the `z`-prefixed, NUL-terminated commands): PING, VERSION and INSTREAM,
+ * which streams bytes in length-prefixed chunks so nothing is written to disk on either side. Every call has a
+ * deadline and an abort signal; any error, timeout or unexpected answer rejects (a scan that did not happen is
+ * never clean).
+ */
+export class ClamdClient {
+  constructor(
+    readonly address: ClamdAddress,
+    private readonly timeoutMs = 30_000,
+  ) {}
+
+  /** One command on a fresh connection: writes the command (and data), returns the reply without its NUL. */
+  private command(name: string, data?: Uint8Array, signal?: AbortSignal): Promise<string> {
+    return new Promise((resolve, reject) => {
+      signal?.throwIfAborted();
+      const socket: Socket =
+        'path' in this.address ? connect(this.address.path) : connect(this.address.port, this.address.host);
+      const chunks: Buffer[] = [];
+      let settled = false;
+      const where = 'path' in this.address ? this.address.path : `${this.address.host}:${this.address.port}`;
+      const finish = (e: Error | undefined, reply?: string) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
+        socket.destroy();
+        if (e) reject(e);
+        else resolve(reply!);
+      };
+      const onAbort = () => finish(new Error(`clamd ${name} aborted`));
+      signal?.addEventListener('abort', onAbort, { once: true });
+      const timer = setTimeout(
+        () => finish(new Error(`clamd at ${where} did not answer ${name} within ${this.timeoutMs} ms`)),
+        this.timeoutMs,
+      );
+      socket.on('error', (e: NodeJS.ErrnoException) =>
+        finish(new Error(`clamd at ${where} is unreachable (${e.code ?? e.message})`)),
+      );
+      socket.on('data', (d: Buffer) => chunks.push(d));
+      socket.on('end', () => {
+        const reply = Buffer.concat(chunks).toString('utf8').replace(/\0$/, '');
+        if (!reply) finish(new Error(`clamd at ${where} closed the connection without answering ${name}`));
+        else finish(undefined, reply);
+      });
+      socket.on('connect', () => {
+        socket.write(`z${name}\0`);
+        if (data) {
+          for (let off = 0; off < data.length; off += CHUNK) {
+            const part = data.subarray(off, Math.min(off + CHUNK, data.length));
+            const len = Buffer.alloc(4);
+            len.writeUInt32BE(part.length);
+            socket.write(len);
+            socket.write(part);
+          }
+          socket.write(Buffer.alloc(4));
+        }
+      });
+    });
+  }
+
+  async ping(signal?: AbortSignal): Promise<void> {
+    const r = await this.command('PING', undefined, signal);
+    if (r !== 'PONG') throw new Error(`clamd answered PING with ${JSON.stringify(r.slice(0, 100))}`);
+  }
+
+  /** `ClamAV 1.4.3` or `ClamAV 1.4.3/27432/<date>` (with the official database's version). */
+  async version(signal?: AbortSignal): Promise<{ engine: string; database?: string }> {
+    const r = await this.command('VERSION', undefined, signal);
+    const m = /^ClamAV ([^/\s]+)(?:\/(\d+))?/.exec(r);
+    if (!m) throw new Error(`clamd answered VERSION with ${JSON.stringify(r.slice(0, 100))}`);
+    return { engine: m[1]!, ...(m[2] ? { database: m[2] } : {}) };
+  }
+
+  /** Scans bytes: undefined when clean, else the signature's name. */
+  async scan(bytes: Uint8Array, signal?: AbortSignal): Promise<string | undefined> {
+    const r = await this.command('INSTREAM', bytes, signal);
+    if (r === 'stream: OK') return undefined;
+    const found = /^stream: (.+) FOUND$/.exec(r);
+    if (found) return found[1]!;
+    throw new Error(`clamd could not scan: ${r.slice(0, 200)}`);
+  }
+}
+
+/** Files scanned at once (each its own clamd connection). */
+const PARALLEL = 4;
+
+/**
+ * Malware scanning with ClamAV's daemon: every file of the package streamed to clamd (INSTREAM), in memory. A
+ * signature match is a critical finding. The database is named by the sha256 of the signature files when the
+ * registry is told where they are (`--clamd-database DIR`, as a private registry that ships its own signatures
+ * is), else by the official database version clamd reports.
+ */
+export class ClamAvScanner implements Scanner {
+  readonly name = 'clamav';
+  private engine = 'unknown';
+  private dbCache?: { stamp: string; digest: string };
+
+  constructor(
+    private readonly client: ClamdClient,
+    private readonly databaseDir?: string,
+  ) {}
+
+  get version(): string {
+    return this.engine;
+  }
+
+  async scan(target: ScanTarget, opts: { signal: AbortSignal }): Promise<ScanReport> {
+    const v = await this.client.version(opts.signal);
+    this.engine = v.engine;
+    const findings: Finding[] = [];
+    let next = 0;
+    const worker = async () => {
+      while (next < target.files.length) {
+        const file = target.files[next++]!;
+        const signature = await this.client.scan(file.bytes, opts.signal);
+        if (signature)
+          findings.push({
+            rule: signature,
+            severity: 'critical',
+            path: file.path,
+            message: `ClamAV signature ${signature} matched`,
+          });
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(PARALLEL, target.files.length) }, worker));
+    findings.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+    const database = this.databaseDir
+      ? this.databaseDigest(this.databaseDir)
+      : v.database
+        ? `clamav-db:${v.database}`
+        : undefined;
+    return { findings, ...(database ? { database } : {}) };
+  }
+
+  /** sha256 over the signature files (name and bytes, sorted by name); recomputed only when one changed. */
+  private databaseDigest(dir: string): string {
+    const names = readdirSync(dir)
+      .filter((n) => !n.startsWith('.'))
+      .sort();
+    const stamp = names
+      .map((n) => {
+        const st = statSync(join(dir, n));
+        return `${n}:${st.size}:${st.mtimeMs}`;
+      })
+      .join('|');
+    if (this.dbCache?.stamp === stamp) return this.dbCache.digest;
+    const h = createHash('sha256');
+    for (const n of names) {
+      const st = statSync(join(dir, n));
+      if (!st.isFile()) continue;
+      h.update(`${n}\0${st.size}\0`).update(readFileSync(join(dir, n)));
+    }
+    const digest = `sha256:${h.digest('hex')}`;
+    this.dbCache = { stamp, digest };
+    return digest;
+  }
+}
