@@ -58,7 +58,33 @@ const config: fc.Arbitrary<ModelConfig> = fc.record({
     { arbitrary: fc.constant(undefined), weight: 3 },
     { arbitrary: fc.constantFrom(60, 3600), weight: 1 },
   ),
+  // Mostly none, for the same reason.
+  require_scans: fc.oneof(
+    { arbitrary: fc.constant([] as string[]), weight: 3 },
+    { arbitrary: fc.constantFrom(['secrets'], ['clamav', 'secrets']), weight: 1 },
+  ),
 });
+
+// What a registry attestation may record about its scans: some scanners, clean or not, held and approved or not.
+const scanRecord = fc.record({
+  name: fc.constantFrom('clamav', 'secrets', 'hazards'),
+  version: fc.constant('1.0.0'),
+  database: fc.constant(null),
+  result: fc.constantFrom('clean', 'findings'),
+  findings: fc.constantFrom([] as unknown[], [{ rule: 'aws-access-key-id', severity: 'high', path: 'a.md' }]),
+});
+const scanEvidence = fc.record(
+  {
+    scans: fc.array(scanRecord, { maxLength: 3 }),
+    publish_policy: fc.record({
+      digest: fc.constant(`sha256:${'c'.repeat(64)}`),
+      decision: fc.constantFrom('accept', 'hold'),
+      reasons: fc.constant([] as string[]),
+    }),
+    approved_by: fc.constantFrom([] as string[], ['bob']),
+  },
+  { requiredKeys: [] },
+);
 
 const sigstoreSig = fc.record({
   type: fc.constant('sigstore'),
@@ -110,6 +136,17 @@ const attestation = fc.oneof(
     name: fc.constantFrom('@a/x', '@a/y'),
     version: fc.constantFrom('1.0.0', '1.0.1'),
   }),
+  // The right one with scan evidence.
+  scanEvidence.map((e) => ({
+    type: 'registry-attestation' as const,
+    valid: true,
+    errors: [] as string[],
+    registry: 'corp',
+    subject_digest: A,
+    name: '@a/x',
+    version: '1.0.0',
+    ...e,
+  })),
   // The right one, often: otherwise a required attestation is almost never satisfied.
   fc.constant({
     type: 'registry-attestation' as const,

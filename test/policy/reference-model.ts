@@ -12,6 +12,8 @@ export interface ModelConfig {
   trusted_registries: string[];
   require_registry_attestation: boolean;
   require_audit_log: boolean;
+  /** Scanners a trusted attestation must record (docs/scanning.md "Requiring scans"); absent: none. */
+  require_scans?: string[];
   /** Seconds (as the host passes it), 0 when not set. */
   max_log_age?: number;
 }
@@ -34,6 +36,9 @@ export interface ModelAttestation {
   subject_digest?: string;
   name?: string;
   version?: string;
+  scans?: { name: string; result: string; findings: unknown[] }[];
+  publish_policy?: { decision: string };
+  approved_by?: string[];
 }
 
 export interface ModelAuditLog {
@@ -214,11 +219,13 @@ export function referenceDecision(cfg: ModelConfig, f: ModelFacts): ModelDecisio
   const requireAttestation = cfg.require_registry_attestation;
   const requireAuditLog = cfg.require_audit_log;
   const maxLogAge = cfg.max_log_age ?? 0;
+  const requiredScans = cfg.require_scans ?? [];
   const evaluate =
     required ||
     requireAttestation ||
     requireAuditLog ||
     maxLogAge > 0 ||
+    requiredScans.length > 0 ||
     (f.request.verify && !f.request.no_verify);
   if (evaluate) {
     // Under require_registry_attestation the signature rules judge the author's signatures alone: the
@@ -263,6 +270,21 @@ export function referenceDecision(cfg: ModelConfig, f: ModelFacts): ModelDecisio
       !(auditLogVerified(f) && typeof age === 'number' && age >= -300 && age <= maxLogAge)
     ) {
       effects.push({ code: 'audit_log_stale', effect: 'fail' });
+    }
+    // Required scans: recorded by a trusted attestation; clean passes, findings pass only when the registry held
+    // them and an approver is named (a warning), anything else fails.
+    for (const name of requiredScans) {
+      const records = trustedAtts.flatMap((a) =>
+        (Array.isArray(a.scans) ? a.scans : []).filter((x) => x?.name === name).map((x) => ({ x, a })),
+      );
+      const reviewed = (a: ModelAttestation) =>
+        a.publish_policy?.decision === 'hold' &&
+        (a.approved_by ?? []).some((p) => typeof p === 'string');
+      if (records.some(({ x }) => x.result === 'clean')) effects.push({ code: 'scan_clean', effect: 'pass' });
+      else if (records.some(({ x, a }) => x.result === 'findings' && reviewed(a)))
+        effects.push({ code: 'scan_findings_approved', effect: 'warn' });
+      else if (records.length > 0) effects.push({ code: 'scan_not_clean', effect: 'fail' });
+      else effects.push({ code: 'scan_missing', effect: 'fail' });
     }
   }
   const outcome = effects.some((e) => e.effect === 'fail')

@@ -233,6 +233,88 @@ export function looksLikePublishAttestation(bytes: Uint8Array): boolean {
   }
 }
 
+/** One scanner's result, as the publish attestation records it (`predicate.checks.scans[]`). */
+export interface ScanRecord {
+  name: string;
+  version: string;
+  /** The signature database or rule set the scan used (`sha256:<hex>`, or the engine's database version). */
+  database: string | null;
+  result: 'clean' | 'findings';
+  /** Where and what, never the matched bytes (a secret's value is never recorded). */
+  findings: { rule: string; severity: string; path: string; line?: number }[];
+}
+
+/** The publish policy that decided, and what it decided (`predicate.checks.publish_policy`). */
+export interface PublishPolicyRecord {
+  /** `sha256:<hex>` of the policy's Rego source. */
+  digest: string;
+  decision: 'accept' | 'hold';
+  /** The reason codes (`finding_needs_review`, ...); empty for a clean accept. */
+  reasons: string[];
+}
+
+/** What the registry's scans and publish policy said about a version: kept with it, and attested. */
+export interface ScanEvidence {
+  scans: ScanRecord[];
+  publish_policy: PublishPolicyRecord;
+}
+
+const SCAN_NAME_RE = /^[a-z0-9][a-z0-9._-]{0,63}$/;
+
+/**
+ * The scan evidence of a publish predicate: undefined when the registry recorded none (it did not scan when it
+ * accepted this version), else checked field by field. Anything malformed is refused, never half-read.
+ */
+export function parseScanEvidence(predicate: Record<string, unknown>): ScanEvidence | undefined {
+  const bad = (why: string): AttestationFormatError =>
+    new AttestationFormatError(`the predicate's scan evidence ${why}`, 'statement');
+  const checks = predicate.checks;
+  if (!isPlainObject(checks) || (checks.scans === undefined && checks.publish_policy === undefined)) return undefined;
+  const { scans, publish_policy: policy } = checks;
+  if (!Array.isArray(scans)) throw bad('has no list of scans');
+  const records = scans.map((x: unknown): ScanRecord => {
+    if (!isPlainObject(x) || typeof x.name !== 'string' || !SCAN_NAME_RE.test(x.name))
+      throw bad('names a scanner badly');
+    if (typeof x.version !== 'string') throw bad(`gives no version for ${x.name}`);
+    if (x.database !== null && typeof x.database !== 'string') throw bad(`gives a bad database for ${x.name}`);
+    if (x.result !== 'clean' && x.result !== 'findings') throw bad(`gives ${x.name} no result`);
+    if (!Array.isArray(x.findings)) throw bad(`gives ${x.name} no findings list`);
+    const findings = x.findings.map((f: unknown) => {
+      if (
+        !isPlainObject(f) ||
+        typeof f.rule !== 'string' ||
+        typeof f.severity !== 'string' ||
+        typeof f.path !== 'string' ||
+        (f.line !== undefined && !Number.isSafeInteger(f.line))
+      )
+        throw bad(`has a malformed finding of ${x.name}`);
+      return {
+        rule: f.rule,
+        severity: f.severity,
+        path: f.path,
+        ...(typeof f.line === 'number' ? { line: f.line } : {}),
+      };
+    });
+    if ((x.result === 'clean') !== (findings.length === 0))
+      throw bad(`says ${x.name} is ${x.result} with ${findings.length} findings`);
+    return { name: x.name, version: x.version, database: x.database, result: x.result, findings };
+  });
+  if (new Set(records.map((r) => r.name)).size !== records.length) throw bad('names a scanner twice');
+  if (
+    !isPlainObject(policy) ||
+    typeof policy.digest !== 'string' ||
+    !/^sha256:[0-9a-f]{64}$/.test(policy.digest) ||
+    (policy.decision !== 'accept' && policy.decision !== 'hold') ||
+    !Array.isArray(policy.reasons) ||
+    !policy.reasons.every((r) => typeof r === 'string')
+  )
+    throw bad('has no valid publish_policy {digest, decision, reasons}');
+  return {
+    scans: records,
+    publish_policy: { digest: policy.digest, decision: policy.decision, reasons: policy.reasons as string[] },
+  };
+}
+
 /** What the registry knows about an accepted version, for its publish statement. */
 export interface PublishStatementInput {
   name: string;
@@ -247,6 +329,8 @@ export interface PublishStatementInput {
   published_at: string;
   /** The audit log's origin and the index of the version's `package.publish` entry. */
   audit: { origin: string; index: number };
+  /** The scans and publish decision, when the registry recorded them for this version. */
+  evidence?: ScanEvidence;
 }
 
 /** The in-toto statement the registry signs for an accepted version (registry-anchors §5.5). */
@@ -266,6 +350,7 @@ export function publishStatement(i: PublishStatementInput) {
         manifest: 'valid',
         checksum: i.checksum,
         author_signature: i.signature,
+        ...(i.evidence ? { scans: i.evidence.scans, publish_policy: i.evidence.publish_policy } : {}),
       },
       approval: i.approval,
       published_at: i.published_at,

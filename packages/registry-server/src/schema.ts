@@ -63,6 +63,12 @@ const V2 = [
      FOREIGN KEY (package, version) REFERENCES versions(package, version))`,
 ];
 
+const V3 = [
+  `CREATE TABLE version_scans (
+     package TEXT NOT NULL, version TEXT NOT NULL, report TEXT NOT NULL, PRIMARY KEY (package, version),
+     FOREIGN KEY (package, version) REFERENCES versions(package, version))`,
+];
+
 export const MIGRATIONS: Migration[] = [
   {
     id: 1,
@@ -77,4 +83,5 @@ export const MIGRATIONS: Migration[] = [
     ],
   },
   { id: 2, name: 'registry attestations and their keys', sqlite: V2, postgres: V2 },
+  { id: 3, name: "each version's scan results and publish decision", sqlite: V3, postgres: V3 },
 ];

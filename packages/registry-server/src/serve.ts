@@ -7,7 +7,9 @@ import {
   generateNoteKey,
   isAamError,
   parseSignerKey,
+  PublishPolicy,
   type ArchiveLimits,
+  type Scanner,
   type SignatureVerifier,
 } from '@aam/core';
 import { buildApp, type LogLevel } from './app.js';
@@ -44,6 +46,15 @@ export interface ServeOptions {
    * An upload whose signature no verifier recognises or verifies is refused.
    */
   verifiers: SignatureVerifier[];
+  /**
+   * Scanners run on every upload before it is stored (the plugin container's, `scannersOf(container)`); none:
+   * uploads are not scanned, and the publish policy sees no scans.
+   */
+  scanners?: Scanner[];
+  /** Milliseconds each scanner may take (default 30 s); past it the publish is refused with 503. */
+  scanTimeoutMs?: number;
+  /** A Rego file (`package aam.publish`) deciding accept, hold or reject; default: the shipped policy. */
+  publishPolicy?: string;
   /** Fastify's structured log on stderr (credentials redacted); none when unset. */
   logLevel?: LogLevel;
   /** Test harnesses only: fault injection at named points (see `FaultPoints`). */
@@ -55,6 +66,8 @@ export interface RunningRegistry {
   db: Db;
   audit: AuditLog;
   url: string;
+  /** The publish policy deciding uploads (its source and digest, for the start-up banner). */
+  publishPolicy: PublishPolicy;
   /** Set only on the very first start, when the admin token was generated here. */
   adminToken?: string;
   close(): Promise<void>;
@@ -180,6 +193,8 @@ export async function startRegistry(opts: ServeOptions): Promise<RunningRegistry
   const host = opts.host ?? '127.0.0.1';
   const port = opts.port ?? 4873;
   await probePort(host, port);
+  // A publish policy that does not compile stops the start before anything is written.
+  const publishPolicy = await PublishPolicy.load(opts.publishPolicy ? { file: opts.publishPolicy } : {});
   const { db, audit, name, storage } = await openRegistryStore({
     storage: opts.storage,
     ...(opts.db ? { db: opts.db } : {}),
@@ -196,6 +211,9 @@ export async function startRegistry(opts: ServeOptions): Promise<RunningRegistry
     app = await buildApp({
       attestations,
       verifiers: opts.verifiers,
+      scanners: opts.scanners ?? [],
+      scanTimeoutMs: opts.scanTimeoutMs ?? 30_000,
+      publishPolicy,
       db,
       blobs: new BlobStore(storage),
       audit,
@@ -223,6 +241,7 @@ export async function startRegistry(opts: ServeOptions): Promise<RunningRegistry
       db,
       audit,
       url: address,
+      publishPolicy,
       ...(adminToken ? { adminToken } : {}),
       close: async () => {
         await server.close();

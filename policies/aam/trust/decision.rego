@@ -19,6 +19,7 @@ defaults := {
 	"trusted_registries": [],
 	"require_registry_attestation": false,
 	"require_audit_log": false,
+	"require_scans": [],
 	"max_log_age": 0,
 }
 
@@ -109,6 +110,8 @@ evaluate if require_attestation
 evaluate if require_audit_log
 
 evaluate if require_fresh_log
+
+evaluate if require_scans
 
 # max_log_age: seconds (the host converts 24h and the like), 0 when not set.
 max_log_age := n if {
@@ -206,6 +209,62 @@ attestation_problem(att) := concat("", ["the attestation by ", signer_label(att)
 attestation_detail := "it has none" if {
 	count([a | some a in evidence; a.kind == "attestation"]) == 0
 } else := concat("; ", [attestation_problem(a) | some a in evidence; a.kind == "attestation"])
+
+# ---- Required scans (require_scans): a trusted registry attestation records each scanner's result. --
+
+required_scans := s if {
+	s := setting("require_scans")
+	is_array(s)
+} else := []
+
+require_scans if count(required_scans) > 0
+
+# Each trusted attestation's record of a scanner, by name (malformed records are never a scan).
+attested_scans(name) := [{"scan": x, "att": a} |
+	some a in trusted_attestations
+	some x in object.get(a, "scans", [])
+	is_object(x)
+	x.name == name
+]
+
+# clean | approved (findings an approver reviewed, after the registry's policy held them) | findings | missing
+scan_state(name) := "clean" if {
+	some e in attested_scans(name)
+	e.scan.result == "clean"
+} else := "approved" if {
+	some e in attested_scans(name)
+	e.scan.result == "findings"
+	held_and_approved(e.att)
+} else := "findings" if {
+	count(attested_scans(name)) > 0
+} else := "missing"
+
+held_and_approved(att) if {
+	att.publish_policy.decision == "hold"
+	count(approvers(att)) > 0
+}
+
+approvers(att) := [a | some a in object.get(att, "approved_by", []); is_string(a)]
+
+# The record a reason speaks of: a clean one, else a reviewed one, else the first (always one value: an
+# attestation may record a scanner twice, and a function must not answer twice).
+scan_record(name) := clean[0] if {
+	clean := [e | some e in attested_scans(name); e.scan.result == "clean"]
+	count(clean) > 0
+} else := reviewed[0] if {
+	reviewed := [e | some e in attested_scans(name); e.scan.result == "findings"; held_and_approved(e.att)]
+	count(reviewed) > 0
+} else := attested_scans(name)[0]
+
+scan_rules(scan) := concat(", ", sort({f.rule | some f in object.get(scan, "findings", []); is_string(f.rule)}))
+
+recorded_scans := concat(", ", sort({x.name | some a in trusted_attestations; some x in object.get(a, "scans", []); is_string(x.name)}))
+
+scan_missing_detail := concat("", ["no trusted registry attestation: ", attestation_detail]) if {
+	count(trusted_attestations) == 0
+} else := "its trusted attestation records no scans" if {
+	recorded_scans == ""
+} else := concat("", ["its trusted attestation records ", recorded_scans])
 
 package_registry := text_or(pkg, "registry", "")
 
@@ -495,6 +554,56 @@ reasons contains {
 	evaluate
 	require_fresh_log
 	not log_fresh
+}
+
+# A required scan that no trusted attestation records, or whose findings nobody reviewed, fails under every
+# on_signature_failure; findings an approver reviewed after the registry held them warn.
+reasons contains {
+	"code": "scan_missing",
+	"effect": "fail",
+	"rule": "aam.trust.scan_missing",
+	"message": concat("", [pkg_id, from_registry, " has no ", name, " scan on record, and require_scans names it (", scan_missing_detail, ")"]),
+} if {
+	not checksum_mismatch
+	evaluate
+	some name in required_scans
+	scan_state(name) == "missing"
+}
+
+reasons contains {
+	"code": "scan_not_clean",
+	"effect": "fail",
+	"rule": "aam.trust.scan_not_clean",
+	"message": concat("", ["the ", name, " scan of ", pkg_id, " found ", scan_rules(scan_record(name).scan), " and no approver reviewed it, and require_scans names ", name]),
+} if {
+	not checksum_mismatch
+	evaluate
+	some name in required_scans
+	scan_state(name) == "findings"
+}
+
+reasons contains {
+	"code": "scan_findings_approved",
+	"effect": "warn",
+	"rule": "aam.trust.scan_findings_approved",
+	"message": concat("", ["the ", name, " scan of ", pkg_id, " found ", scan_rules(scan_record(name).scan), "; registry ", text_or(scan_record(name).att, "registry", ""), " held it and ", concat(", ", approvers(scan_record(name).att)), " approved it after review"]),
+} if {
+	not checksum_mismatch
+	evaluate
+	some name in required_scans
+	scan_state(name) == "approved"
+}
+
+reasons contains {
+	"code": "scan_clean",
+	"effect": "pass",
+	"rule": "aam.trust.scan_clean",
+	"message": concat("", ["registry ", text_or(scan_record(name).att, "registry", ""), " attests a clean ", name, " scan (", text_or(scan_record(name).scan, "version", "?"), ", database ", text_or(scan_record(name).scan, "database", "none"), ")"]),
+} if {
+	not checksum_mismatch
+	evaluate
+	some name in required_scans
+	scan_state(name) == "clean"
 }
 
 # ` (issuer https://...)` for a Sigstore identity: the same address from another issuer is another signer.

@@ -96,6 +96,13 @@ function requirementWarnings(config: AamConfig, sources: { src: YamlSource; valu
   const sec = config.security;
   const setsSecurity = (key: string) => (v: Partial<AamConfig>) =>
     (v.security as Record<string, unknown> | undefined)?.[key] !== undefined;
+  if ((sec.require_scans ?? []).length > 0 && !sec.trust_registry_attestations) {
+    at(
+      ['security', 'require_scans'],
+      setsSecurity('require_scans'),
+      'scan results come in registry attestations, and none is trusted while trust_registry_attestations is false: every package fails (scan_missing)',
+    );
+  }
   if (sec.require_registry_attestation && !sec.trust_registry_attestations) {
     at(
       ['security', 'require_registry_attestation'],
@@ -107,6 +114,7 @@ function requirementWarnings(config: AamConfig, sources: { src: YamlSource; valu
   const required = [
     ...(sec.require_registry_attestation ? ['require_registry_attestation'] : []),
     ...(sec.require_audit_log ? ['require_audit_log'] : []),
+    ...((sec.require_scans ?? []).length > 0 ? ['require_scans'] : []),
   ];
   if (required.length > 0) {
     config.registries.forEach((r, i) => {

@@ -39,6 +39,12 @@ export interface SecurityConfig {
    */
   require_audit_log: boolean;
   /**
+   * Scanners whose clean result a trusted registry attestation must record (`[clamav, secrets]`): a missing
+   * scan fails `scan_missing`, findings nobody approved fail `scan_not_clean`, findings an approver reviewed
+   * warn `scan_findings_approved`. Makes signatures judged.
+   */
+  require_scans: string[];
+  /**
    * The oldest a registry's checkpoint may be (seconds, or `30m`, `24h`, `7d`): older, or without a signed time,
    * fails `audit_log_stale`. Makes the audit log checked and signatures judged.
    */
@@ -85,6 +91,7 @@ export const DEFAULT_CONFIG: AamConfig = {
     trusted_registries: [],
     require_registry_attestation: false,
     require_audit_log: false,
+    require_scans: [],
   },
   policy: { modules: [] },
   registries: [],

@@ -15,6 +15,7 @@ export function policyConfig(security: SecurityConfig): Record<string, unknown> 
     trusted_registries: security.trusted_registries,
     require_registry_attestation: security.require_registry_attestation,
     require_audit_log: security.require_audit_log,
+    require_scans: security.require_scans ?? [],
     // Seconds, 0 for none: the policy compares numbers, never parses durations.
     max_log_age: durationSeconds(security.max_log_age),
   };

@@ -15,6 +15,7 @@ import type {
 } from './http-api.js';
 import { readBoundedText, REGISTRY_BOUNDS, tooLarge } from './bounds.js';
 import { readProblem } from './problem.js';
+import { printable } from '../printable.js';
 import { backoffMs, networkInterrupt, networkSettings } from './network.js';
 import {
   archiveFileName,
@@ -266,16 +267,23 @@ export class HttpRegistry implements Registry {
     }
     const path = versionPath(req.name, req.version);
     const res = await this.send('PUT', path, { form, auth: true });
-    const body = await this.readJson<{ status?: string; tags?: unknown }>(res, 'PUT', path);
+    const body = await this.readJson<{ status?: string; tags?: unknown; publish_policy?: unknown }>(
+      res,
+      'PUT',
+      path,
+    );
     const location = new URL(res.headers.get('location') ?? path, `${this.base}/`).href;
     const base = { name: req.name, version: req.version, checksum: req.checksum, location };
-    if (res.status === 202 || body.status === 'pending')
+    if (res.status === 202 || body.status === 'pending') {
+      const held = heldBy(body.publish_policy);
       return {
         ...base,
         tags: [],
         status: 'pending',
-        message: `${req.name}@${req.version} is waiting for approval on '${this.name}': no tag moves and it cannot be installed until an approver (not you) runs 'aam approve ${req.name}@${req.version}'`,
+        ...(held.length ? { held_by: held } : {}),
+        message: `${req.name}@${req.version} is ${held.length ? `held for review by the publish policy of '${this.name}'` : `waiting for approval on '${this.name}'`}: no tag moves and it cannot be installed until an approver (not you) runs 'aam approve ${req.name}@${req.version}'`,
       };
+    }
     if (body.status === 'rejected')
       throw new AamError(
         'REGISTRY_REFUSED',
@@ -727,4 +735,14 @@ export function packagePath(name: string): string {
 export function versionPath(name: string, version: string): string {
   assertVersion(version);
   return `${packagePath(name)}/versions/${encodeURIComponent(version)}`;
+}
+
+/** Why the registry's publish policy held a version: its reasons' messages (untrusted text: made printable). */
+function heldBy(policy: unknown): string[] {
+  const p = policy as { decision?: unknown; reasons?: unknown } | undefined;
+  if (!p || p.decision !== 'hold' || !Array.isArray(p.reasons)) return [];
+  return p.reasons
+    .slice(0, 20)
+    .map((r: { message?: unknown }) => (typeof r?.message === 'string' ? printable(r.message).slice(0, 300) : ''))
+    .filter(Boolean);
 }

@@ -61,6 +61,8 @@ export interface PublishOutcome {
   status?: 'published' | 'pending' | 'unchanged';
   /** What the registry said, for the user (set for `pending` and `unchanged`). */
   message?: string;
+  /** Why the registry's publish policy held it for review (the findings), when it did. */
+  held_by?: string[];
 }
 
 /**

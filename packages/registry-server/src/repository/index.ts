@@ -6,6 +6,7 @@ import { AuditLogRows } from './audit-log.js';
 import { DistTags } from './dist-tags.js';
 import { Owners } from './owners.js';
 import { Packages } from './packages.js';
+import { Scans } from './scans.js';
 import { Settings } from './settings.js';
 import { Signatures } from './signatures.js';
 import { Tokens } from './tokens.js';
@@ -36,6 +37,7 @@ export class Repository {
   readonly transfers: Transfers;
   readonly auditLog: AuditLogRows;
   readonly settings: Settings;
+  readonly scans: Scans;
 
   constructor(q: Query) {
     this.users = new Users(q);
@@ -51,5 +53,6 @@ export class Repository {
     this.transfers = new Transfers(q);
     this.auditLog = new AuditLogRows(q);
     this.settings = new Settings(q);
+    this.scans = new Scans(q);
   }
 }

@@ -10,15 +10,24 @@ import { tagsOnApproval } from './dist-tags.js';
 export async function approvalQueue(ctx: RegistryContext, p: Principal) {
   requireScope(p, 'approve');
   if (p.role !== 'approver' && p.role !== 'admin') throw forbidden('Only approvers see the approval queue');
-  const rows = await ctx.db.read((q) => new Repository(q).versions.pending());
-  return {
-    items: rows.map((v) => ({
-      name: v.package,
-      version: v.version,
-      checksum: v.checksum,
-      published_at: v.published_at,
-    })),
-  };
+  const items = await ctx.db.read(async (q) => {
+    const repo = new Repository(q);
+    const out = [];
+    for (const v of await repo.versions.pending()) {
+      // Why it waits: held by the publish policy (its reasons and the findings), or every publish waits.
+      const evidence = await repo.scans.of(v.package, v.version);
+      out.push({
+        name: v.package,
+        version: v.version,
+        checksum: v.checksum,
+        published_at: v.published_at,
+        held_by: evidence?.publish_policy.decision === 'hold' ? evidence.publish_policy.reasons : [],
+        findings: (evidence?.scans ?? []).flatMap((s) => s.findings.map((f) => ({ scanner: s.name, ...f }))),
+      });
+    }
+    return out;
+  });
+  return { items };
 }
 
 /**

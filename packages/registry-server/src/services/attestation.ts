@@ -1,4 +1,4 @@
-import { publishStatement } from '@aam/plugin-attestation/format';
+import { publishStatement, type ScanEvidence } from '@aam/plugin-attestation/format';
 import type { Repository } from '../repository/index.js';
 import { now, type RegistryContext } from './context.js';
 
@@ -21,7 +21,10 @@ export async function attestVersion(
   repo: Repository,
   v: AttestedVersion,
   approval: { approvers: string[]; at: string } | null,
+  /** The scans and publish decision (read from the version's record when not given). */
+  evidence?: ScanEvidence,
 ): Promise<void> {
+  const scans = evidence ?? (await repo.scans.of(v.name, v.version));
   const sig = await repo.signatures.first(v.name, v.version);
   const published = await repo.versions.row(v.name, v.version);
   const statement = publishStatement({
@@ -40,6 +43,7 @@ export async function attestVersion(
     approval,
     published_at: published?.published_at ?? now(),
     audit: { origin: ctx.audit.origin, index: v.auditIndex },
+    ...(scans ? { evidence: scans } : {}),
   });
   const envelope = await ctx.attestations.sign(repo.attestationKeys, statement);
   await repo.attestations.insert(

@@ -1,4 +1,4 @@
-import type { ArchiveLimits, SignatureVerifier } from '@aam/core';
+import type { ArchiveLimits, PublishPolicy, Scanner, SignatureVerifier } from '@aam/core';
 import type { AttestationSigner } from '../attest.js';
 import type { AuditLog } from '../audit.js';
 import type { BlobStore } from '../blobs.js';
@@ -19,6 +19,12 @@ export interface RegistryContext {
   attestations: AttestationSigner;
   /** Verifiers for authors' signatures (Sigstore, GPG): an upload whose signature does not verify is refused. */
   verifiers: SignatureVerifier[];
+  /** Content scanners run on every upload, in memory, before anything is stored (none: no scans). */
+  scanners: Scanner[];
+  /** Milliseconds each scanner may take; past it the scan failed and the publish is refused (503). */
+  scanTimeoutMs: number;
+  /** Decides accept, hold or reject from the upload's facts and scan results (Rego, WASM). */
+  publishPolicy: PublishPolicy;
   /** Test-only fault injection, e.g. a crash inside the publish transaction. */
   faults?: FaultPoints;
 }

@@ -1,4 +1,5 @@
-import type { Manifest } from '@aam/core';
+import type { Manifest, PublishReason } from '@aam/core';
+import type { ScanEvidence } from '@aam/plugin-attestation/format';
 import { requireScope, type Principal } from '../auth.js';
 import type { AppendResult } from '../audit.js';
 import type { Query } from '../db.js';
@@ -9,6 +10,7 @@ import { requireOwner } from './access.js';
 import { attestVersion } from './attestation.js';
 import { now, type RegistryContext } from './context.js';
 import { tagsOnApproval } from './dist-tags.js';
+import { judgeUpload, rejectUpload } from './scan.js';
 import { authorSignature, inspectUpload, type Upload, type VerifiedSignature } from './upload.js';
 
 /** A new version: its status, the tags that moved, and its audit entry with a proof under a checkpoint. */
@@ -19,6 +21,9 @@ export interface PublishReceipt {
   status: 'approved' | 'pending';
   tags: string[];
   audit: { index: number; checkpoint: string; inclusion_proof: string[] };
+  /** What the scanners found and the publish policy decided (`hold`: the version waits for an approver). */
+  publish_policy: { decision: 'accept' | 'hold'; digest: string; reasons: PublishReason[] };
+  scans: { name: string; version: string; result: string; findings: number }[];
 }
 
 /** A retry of a publish that already happened with these very bytes. */
@@ -44,7 +49,7 @@ export async function publishVersion(
   upload: Upload,
   url: { name?: string; version?: string } = {},
 ): Promise<PublishReceipt | ReplayReceipt> {
-  const { checksum, manifest } = await inspectUpload(ctx, upload, url);
+  const { checksum, manifest, contents } = await inspectUpload(ctx, upload, url);
   const { name, version } = manifest;
   const tag = tagName(upload.fields.tag ?? 'latest');
   requireScope(p, 'publish', name);
@@ -53,11 +58,28 @@ export async function publishVersion(
   // nothing behind) and again inside the transaction (which decides races).
   const claim = await ctx.db.read((q) => claimOf(new Repository(q), p, name, version, checksum));
   if (typeof claim !== 'string') return replayOf(name, version, checksum, claim);
+  // Scanned and judged before anything is stored: a rejection stores nothing but its audit entry.
+  const judgement = await judgeUpload(ctx, p, {
+    manifest,
+    checksum,
+    size: upload.archive.length,
+    contents,
+    signature,
+  });
+  if (judgement.decision.decision === 'reject')
+    return rejectUpload(ctx, p, { name, version, checksum }, judgement);
   // The blob lands first (idempotent, content-addressed); the version exists only once the transaction
   // commits, so a crash in between leaves an unreferenced blob and nothing else.
   await ctx.blobs.put(checksum.slice(7), upload.archive);
   const result = await ctx.db.write((q) =>
-    recordVersion(ctx, q, p, { manifest, checksum, size: upload.archive.length, tag, signature }),
+    recordVersion(ctx, q, p, {
+      manifest,
+      checksum,
+      size: upload.archive.length,
+      tag,
+      signature,
+      evidence: judgement.evidence,
+    }),
   );
   if (result.replay) return replayOf(name, version, checksum, result.existing);
   const { entry } = result;
@@ -73,6 +95,17 @@ export async function publishVersion(
       checkpoint: entry.checkpoint,
       inclusion_proof: inclusion.map((h) => h.toString('base64')),
     },
+    publish_policy: {
+      decision: judgement.evidence.publish_policy.decision,
+      digest: judgement.evidence.publish_policy.digest,
+      reasons: judgement.decision.reasons,
+    },
+    scans: judgement.evidence.scans.map((s) => ({
+      name: s.name,
+      version: s.version,
+      result: s.result,
+      findings: s.findings.length,
+    })),
   };
 }
 
@@ -128,6 +161,7 @@ async function recordVersion(
     size: number;
     tag: string;
     signature?: VerifiedSignature | undefined;
+    evidence: ScanEvidence;
   },
 ): Promise<
   | { replay: true; existing: VersionRow }
@@ -141,12 +175,20 @@ async function recordVersion(
     await repo.packages.insert(name, description, now());
     await repo.owners.add(name, p.userId);
   }
-  const status = ctx.requireApproval ? 'pending' : 'approved';
+  // Held by the publish policy, or every publish waits (--require-approval): an approver decides.
+  const held = v.evidence.publish_policy.decision === 'hold';
+  const status = ctx.requireApproval || held ? 'pending' : 'approved';
   const entry = await ctx.audit.append(q, {
     event: 'package.publish',
     actor: p.user,
     package: `${name}@${version}`,
-    metadata: { tag: v.tag, checksum: v.checksum, signature: v.signature?.type ?? null, status },
+    metadata: {
+      tag: v.tag,
+      checksum: v.checksum,
+      signature: v.signature?.type ?? null,
+      status,
+      ...(held ? { held_by: v.evidence.publish_policy.reasons } : {}),
+    },
   });
   await repo.versions.insert({
     package: name,
@@ -162,6 +204,7 @@ async function recordVersion(
     requestedTag: v.tag,
     auditIndex: entry.index,
   });
+  await repo.scans.insert(name, version, v.evidence);
   if (ctx.faults) await ctx.faults.reached('publish:after-version-insert');
   if (v.signature)
     await repo.signatures.insert({
@@ -179,6 +222,7 @@ async function recordVersion(
       repo,
       { name, version, checksum: v.checksum, publisher: p.user, auditIndex: entry.index },
       null,
+      v.evidence,
     );
   await repo.packages.setDescription(name, description);
   return { replay: false, status, entry, tags };

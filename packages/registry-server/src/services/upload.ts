@@ -1,7 +1,7 @@
 // What a publish uploaded, checked before anything is stored: the archive (its checksum, a safe unpack, the
 // name and version the URL claimed) and the author's signature (verified).
 import { createHash } from 'node:crypto';
-import { AamError, inspectArchive, verifySignature, type Manifest } from '@aam/core';
+import { AamError, readArchive, verifySignature, type Manifest, type ScanFile } from '@aam/core';
 import { badRequest, RegistryError } from '../problem.js';
 import type { RegistryContext } from './context.js';
 
@@ -22,12 +22,15 @@ export interface VerifiedSignature {
   fingerprint?: string;
 }
 
-/** The archive's checksum and manifest: it must match the `sha256` field, unpack safely and be what the URL named. */
+/**
+ * The archive's checksum, manifest and files (in memory, for the scanners): it must match the `sha256` field,
+ * unpack safely and be what the URL named.
+ */
 export async function inspectUpload(
   ctx: RegistryContext,
   { archive, fields }: Upload,
   url: { name?: string; version?: string },
-): Promise<{ checksum: string; manifest: Manifest }> {
+): Promise<{ checksum: string; manifest: Manifest; contents: ScanFile[] }> {
   const checksum = `sha256:${createHash('sha256').update(archive).digest('hex')}`;
   if (fields.sha256 !== undefined && fields.sha256.replace(/^sha256:/, '') !== checksum.slice(7))
     throw new RegistryError(
@@ -36,8 +39,9 @@ export async function inspectUpload(
       `The sha256 part says ${fields.sha256}; the archive is ${checksum}`,
     );
   let manifest: Manifest;
+  let contents: ScanFile[];
   try {
-    ({ manifest } = await inspectArchive(archive, ctx.limits));
+    ({ manifest, contents } = await readArchive(archive, ctx.limits));
   } catch (e) {
     if (e instanceof AamError) {
       const code = e.code === 'INVALID_MANIFEST' ? 'invalid_manifest' : 'invalid_archive';
@@ -52,7 +56,7 @@ export async function inspectUpload(
       'name_mismatch',
       `The archive is ${name}@${version}, not ${url.name ?? name}@${url.version ?? version}`,
     );
-  return { checksum, manifest };
+  return { checksum, manifest, contents };
 }
 
 /**

@@ -103,9 +103,10 @@ registry's metadata.yaml. A published version is immutable: publishing it again 
     if (r.dryRun && sign) this.log(`Dry run: would sign with ${signType}`);
     if (r.dryRun)
       this.log(`Dry run: would publish ${r.name}@${r.version} to '${r.registry}' (tag: ${flags.tag})`);
-    else if (r.outcome!.status === 'pending' || r.outcome!.status === 'unchanged')
+    else if (r.outcome!.status === 'pending' || r.outcome!.status === 'unchanged') {
       this.log(warn(r.outcome!.message ?? `${r.name}@${r.version}: ${r.outcome!.status}`));
-    else
+      for (const why of r.outcome!.held_by ?? []) this.log(`  ${why}`);
+    } else
       this.log(
         ok(`Published ${r.name}@${r.version} to '${r.registry}' (tags: ${r.outcome!.tags.join(', ')})`),
       );
@@ -120,6 +121,7 @@ registry's metadata.yaml. A published version is immutable: publishing it again 
       tags: r.outcome?.tags ?? [],
       status: r.dryRun ? 'dry-run' : (r.outcome?.status ?? 'published'),
       signature: r.signature ?? null,
+      held_by: r.outcome?.held_by ?? [],
     };
   }
 }

@@ -1,6 +1,6 @@
 import { Flags } from '@oclif/core';
 import { resolve } from 'node:path';
-import { AamError, verifiersOf } from '@aam/core';
+import { AamError, didYouMean, scannersOf, verifiersOf } from '@aam/core';
 import { AamCommand } from '../../base-command.js';
 import { ok, warn } from '../../style.js';
 
@@ -14,6 +14,12 @@ attestation (in-toto statement in a DSSE envelope, ECDSA P-256) naming the check
 signature, approvals and the audit index of its publish event; an author signature that does not verify is refused.
 Authors' signatures are checked by the same plugins as the CLI's (built-in, plugins: and $AAM_PLUGINS) with the
 config's security settings (security.sigstore.trusted_root, ...).
+
+Before it stores an upload, the registry scans its files in memory (secrets, agent-package hazards, and ClamAV
+malware signatures when --clamd names a clamd; scanner plugins add more) and asks its publish policy (Rego:
+the shipped one, or --publish-policy FILE), which accepts, holds for an approver, or rejects (422, logged as
+version.reject, nothing stored). A scanner that is down or too slow refuses the publish (503), never passes it.
+Scan results and the policy's digest and decision go into the version's attestation (docs/scanning.md).
 
 On the first start it creates the 'admin' user and prints a one-time admin token (or takes
 $AAM_REGISTRY_ADMIN_TOKEN), and generates the checkpoint key under --storage/keys (or takes
@@ -51,6 +57,24 @@ $AAM_REGISTRY_CHECKPOINT_KEY, which replicas must share). It refuses to start on
       options: ['silent', 'fatal', 'error', 'warn', 'info', 'debug', 'trace'],
       default: 'warn',
     }),
+    'publish-policy': Flags.string({
+      description:
+        'Rego file (package aam.publish) deciding accept, hold or reject for each upload (default: the shipped policy; needs opa)',
+    }),
+    scan: Flags.string({
+      description:
+        "scanners to run, comma-separated (default: every one loaded: secrets, hazards, clamav with --clamd, plugins'); 'none' for no scans",
+    }),
+    clamd: Flags.string({
+      description: 'where clamd listens (HOST:PORT or a unix socket path): adds the clamav malware scan',
+    }),
+    'clamd-database': Flags.string({
+      description: "clamd's signature directory, to name its digest in attestations (else clamd's database version)",
+    }),
+    'scan-timeout': Flags.integer({
+      description: 'seconds each scanner may take on one upload; past it the publish is refused (503)',
+      default: 30,
+    }),
     'sigstore-trusted-root': Flags.string({
       description:
         "trusted_root.json for checking authors' Sigstore bundles (default: security.sigstore.trusted_root, else the public-good root)",
@@ -64,11 +88,21 @@ $AAM_REGISTRY_CHECKPOINT_KEY, which replicas must share). It refuses to start on
     const root = flags['sigstore-trusted-root'];
     // Authors' signatures are checked by the same plugins, settings and trust roots as the CLI's.
     this.config_(root ? { security: { sigstore: { trusted_root: resolve(root) } } } : undefined);
-    const verifiers = verifiersOf(await this.pluginContainer());
+    const clamav = flags.clamd
+      ? { address: flags.clamd, ...(flags['clamd-database'] ? { database: resolve(flags['clamd-database']) } : {}) }
+      : undefined;
+    if (flags['clamd-database'] && !flags.clamd) throw new AamError('USAGE', '--clamd-database needs --clamd');
+    if (flags['scan-timeout'] < 1) throw new AamError('USAGE', '--scan-timeout must be at least 1 second');
+    const container = await this.pluginContainer({ scanners: clamav ? { clamav } : {} });
+    const verifiers = verifiersOf(container);
+    const scanners = chooseScanners(scannersOf(container), flags.scan);
     const { startRegistry } = await import('@aam/registry-server');
     type LogLevel = NonNullable<Parameters<typeof startRegistry>[0]['logLevel']>;
     const r = await startRegistry({
       verifiers,
+      scanners,
+      scanTimeoutMs: flags['scan-timeout'] * 1000,
+      ...(flags['publish-policy'] ? { publishPolicy: resolve(flags['publish-policy']) } : {}),
       storage: flags.storage,
       host: flags.host,
       port: flags.port,
@@ -83,6 +117,10 @@ $AAM_REGISTRY_CHECKPOINT_KEY, which replicas must share). It refuses to start on
     this.log(ok(`Registry listening on ${r.url}`));
     this.log(`  Audit log: ${r.audit.origin}`);
     this.log(`  Checkpoint key: ${r.audit.vkey}`);
+    this.log(`  Scans: ${scanners.length ? scanners.map((x) => x.name).join(', ') : 'none'}`);
+    this.log(
+      `  Publish policy: ${r.publishPolicy.source === 'default' ? 'the shipped default' : r.publishPolicy.source} (${r.publishPolicy.digest})`,
+    );
     if (r.adminToken) {
       this.log(warn('Admin token (shown once; keep it secret):'));
       this.log(`  ${r.adminToken}`);
@@ -94,4 +132,20 @@ $AAM_REGISTRY_CHECKPOINT_KEY, which replicas must share). It refuses to start on
     process.once('SIGTERM', stop);
     await new Promise(() => undefined);
   }
+}
+
+/** The scanners `--scan` names (all loaded ones by default; `none`: none), each loaded, or a usage error. */
+export function chooseScanners<T extends { name: string }>(loaded: T[], wanted: string | undefined): T[] {
+  if (wanted === undefined) return loaded;
+  if (wanted.trim() === 'none') return [];
+  const names = wanted.split(',').map((n) => n.trim()).filter(Boolean);
+  return names.map((n) => {
+    const s = loaded.find((x) => x.name === n);
+    if (!s)
+      throw new AamError(
+        'USAGE',
+        `--scan names '${n}', which is not loaded (loaded: ${loaded.map((x) => x.name).join(', ') || 'none'})${didYouMean(n, loaded.map((x) => x.name))}${n === 'clamav' ? '; the clamav scan needs --clamd HOST:PORT' : ''}`,
+      );
+    return s;
+  });
 }
