@@ -22,8 +22,11 @@ import {
   looksLikePublishAttestation,
   pae,
   parseEnvelope,
+  parseScanEvidence,
   parseStatement,
+  type PublishPolicyRecord,
   type PublishStatement,
+  type ScanRecord,
 } from './format.js';
 
 export const REGISTRY_ATTESTATION = 'registry-attestation';
@@ -39,6 +42,12 @@ export interface RegistryAttestationFact extends SignatureFact {
   key_id?: string;
   /** The index of the version's `package.publish` entry in the registry's audit log. */
   audit_index?: number;
+  /** What the registry's scanners found (absent: it recorded no scans for this version). */
+  scans?: ScanRecord[];
+  /** The registry's publish policy: its digest and decision (`accept`, or `hold` then approved). */
+  publish_policy?: PublishPolicyRecord;
+  /** Who approved the version, when the registry waited for an approver. */
+  approved_by?: string[];
 }
 
 export interface AttestationVerifierOptions {
@@ -163,6 +172,14 @@ export class RegistryAttestationVerifier implements SignatureVerifier {
     fact.version = statement.package.version;
     fact.signed_at = statement.publishedAt;
     fact.audit_index = statement.audit.index;
+    const evidence = parseScanEvidence(statement.predicate);
+    if (evidence) {
+      fact.scans = evidence.scans;
+      fact.publish_policy = evidence.publish_policy;
+    }
+    const approval = statement.predicate.approval as { approvers?: unknown } | null | undefined;
+    if (approval && Array.isArray(approval.approvers))
+      fact.approved_by = approval.approvers.filter((a): a is string => typeof a === 'string');
     const actual = await artifactDigest(artifact);
     if (statement.subject.sha256 !== actual)
       throw new Refusal(

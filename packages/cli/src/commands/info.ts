@@ -1,5 +1,5 @@
 import { Args, Flags } from '@oclif/core';
-import { formatSize, infoFlow, type SignatureFact } from '@aam/core';
+import { formatSize, infoFlow, type AttestationFact, type SignatureFact } from '@aam/core';
 import { AamCommand } from '../base-command.js';
 import { showAuditLog } from '../render-audit-log.js';
 import { tlogLine } from '../render-decision.js';
@@ -88,5 +88,31 @@ function signatureListing(s: SignatureFact): string[] {
     lines.push(`    ${s.type === 'registry-attestation' ? 'Timestamp' : 'Issued'}: ${s.signed_at}`);
   if (s.tlog) lines.push(`    Transparency log: ${tlogLine(s.tlog)}`);
   lines.push(`    Status: ${s.valid ? 'Valid ✓' : `Invalid ✗ (${s.errors.join('; ')})`}`);
+  lines.push(...scanListing(s as AttestationFact));
+  return lines;
+}
+
+/** A registry attestation's scan evidence: one line per scanner, the publish policy and who approved. */
+function scanListing(a: AttestationFact): string[] {
+  if (a.type !== 'registry-attestation' || !a.valid) return [];
+  if (!a.scans || !a.publish_policy) return ['    Scans: none recorded'];
+  const lines = ['    Scans:'];
+  for (const x of a.scans) {
+    const db = x.database ? `, database ${x.database}` : '';
+    const what =
+      x.result === 'clean'
+        ? 'clean ✓'
+        : `${x.findings.length} finding${x.findings.length === 1 ? '' : 's'} ⚠ (${x.findings
+            .slice(0, 5)
+            .map((f) => `${f.rule} in ${f.path}${f.line ? `:${f.line}` : ''}`)
+            .join('; ')})`;
+    lines.push(`      ${x.name} ${x.version}${db}: ${what}`);
+  }
+  if (a.scans.length === 0) lines.push('      (the registry ran no scanners)');
+  const held = a.publish_policy.decision === 'hold';
+  lines.push(
+    `    Publish policy: ${held ? `held (${a.publish_policy.reasons.join(', ')})` : 'accepted'} (${a.publish_policy.digest})`,
+  );
+  if (a.approved_by?.length) lines.push(`    Approved by: ${a.approved_by.join(', ')}`);
   return lines;
 }

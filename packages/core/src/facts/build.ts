@@ -1,6 +1,6 @@
 import type { LockedPackage } from '../lock/lockfile.js';
 import type { SignatureFact } from '../plugin/contracts.js';
-import type { AttestationFact, AuditLogFact, Facts } from '../policy/facts.js';
+import type { AttestationFact, AuditLogFact, Facts, ScanFact } from '../policy/facts.js';
 
 /** The signature type of registry attestations (`@aam/plugin-attestation`). */
 export const REGISTRY_ATTESTATION = 'registry-attestation';
@@ -71,5 +71,13 @@ function toAttestationFact(s: SignatureFact): AttestationFact {
     registry: s.registry ?? '',
     ...Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined)),
     ...(typeof x.audit_index === 'number' ? { audit_index: x.audit_index } : {}),
+    // Scan evidence as the verifier parsed it from the signed statement (it refuses a malformed one).
+    ...(Array.isArray(x.scans) ? { scans: x.scans as ScanFact[] } : {}),
+    ...(x.publish_policy && typeof x.publish_policy === 'object'
+      ? { publish_policy: x.publish_policy as NonNullable<AttestationFact['publish_policy']> }
+      : {}),
+    ...(Array.isArray(x.approved_by)
+      ? { approved_by: x.approved_by.filter((a): a is string => typeof a === 'string') }
+      : {}),
   };
 }

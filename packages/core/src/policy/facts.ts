@@ -16,6 +16,21 @@ export interface AttestationFact {
   signed_at?: string;
   /** The index of the version's `package.publish` entry in the registry's audit log (proven included). */
   audit_index?: number;
+  /** The registry's scans of this version, as its signed attestation records them (`require_scans`). */
+  scans?: ScanFact[];
+  /** The registry's publish policy: its digest and decision (`hold`: an approver let it through). */
+  publish_policy?: { digest: string; decision: 'accept' | 'hold'; reasons: string[] };
+  /** Who approved the version, when it waited for an approver. */
+  approved_by?: string[];
+}
+
+/** One scanner's result in a registry attestation: no finding's value, only where and which rule. */
+export interface ScanFact {
+  name: string;
+  version: string;
+  database: string | null;
+  result: 'clean' | 'findings';
+  findings: { rule: string; severity: string; path: string; line?: number }[];
 }
 
 /**
