@@ -278,8 +278,7 @@ export function referenceDecision(cfg: ModelConfig, f: ModelFacts): ModelDecisio
         (Array.isArray(a.scans) ? a.scans : []).filter((x) => x?.name === name).map((x) => ({ x, a })),
       );
       const reviewed = (a: ModelAttestation) =>
-        a.publish_policy?.decision === 'hold' &&
-        (a.approved_by ?? []).some((p) => typeof p === 'string');
+        a.publish_policy?.decision === 'hold' && (a.approved_by ?? []).some((p) => typeof p === 'string');
       if (records.some(({ x }) => x.result === 'clean')) effects.push({ code: 'scan_clean', effect: 'pass' });
       else if (records.some(({ x, a }) => x.result === 'findings' && reviewed(a)))
         effects.push({ code: 'scan_findings_approved', effect: 'warn' });

@@ -269,14 +269,16 @@ export function parseScanEvidence(predicate: Record<string, unknown>): ScanEvide
   const bad = (why: string): AttestationFormatError =>
     new AttestationFormatError(`the predicate's scan evidence ${why}`, 'statement');
   const checks = predicate.checks;
-  if (!isPlainObject(checks) || (checks.scans === undefined && checks.publish_policy === undefined)) return undefined;
+  if (!isPlainObject(checks) || (checks.scans === undefined && checks.publish_policy === undefined))
+    return undefined;
   const { scans, publish_policy: policy } = checks;
   if (!Array.isArray(scans)) throw bad('has no list of scans');
   const records = scans.map((x: unknown): ScanRecord => {
     if (!isPlainObject(x) || typeof x.name !== 'string' || !SCAN_NAME_RE.test(x.name))
       throw bad('names a scanner badly');
     if (typeof x.version !== 'string') throw bad(`gives no version for ${x.name}`);
-    if (x.database !== null && typeof x.database !== 'string') throw bad(`gives a bad database for ${x.name}`);
+    if (x.database !== null && typeof x.database !== 'string')
+      throw bad(`gives a bad database for ${x.name}`);
     if (x.result !== 'clean' && x.result !== 'findings') throw bad(`gives ${x.name} no result`);
     if (!Array.isArray(x.findings)) throw bad(`gives ${x.name} no findings list`);
     const findings = x.findings.map((f: unknown) => {

@@ -743,6 +743,8 @@ function heldBy(policy: unknown): string[] {
   if (!p || p.decision !== 'hold' || !Array.isArray(p.reasons)) return [];
   return p.reasons
     .slice(0, 20)
-    .map((r: { message?: unknown }) => (typeof r?.message === 'string' ? printable(r.message).slice(0, 300) : ''))
+    .map((r: { message?: unknown }) =>
+      typeof r?.message === 'string' ? printable(r.message).slice(0, 300) : '',
+    )
     .filter(Boolean);
 }

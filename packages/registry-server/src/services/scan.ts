@@ -87,7 +87,11 @@ export async function judgeUpload(
   };
 }
 
-async function scanOrRefuse(ctx: RegistryContext, manifest: Manifest, files: ScanFile[]): Promise<ScanResult[]> {
+async function scanOrRefuse(
+  ctx: RegistryContext,
+  manifest: Manifest,
+  files: ScanFile[],
+): Promise<ScanResult[]> {
   if (ctx.scanners.length === 0) return [];
   try {
     return await runScanners(
@@ -181,4 +185,3 @@ export async function rejectUpload(
     { reasons, audit_index: entry.index },
   );
 }
-

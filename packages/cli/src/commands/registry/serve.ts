@@ -69,7 +69,8 @@ $AAM_REGISTRY_CHECKPOINT_KEY, which replicas must share). It refuses to start on
       description: 'where clamd listens (HOST:PORT or a unix socket path): adds the clamav malware scan',
     }),
     'clamd-database': Flags.string({
-      description: "clamd's signature directory, to name its digest in attestations (else clamd's database version)",
+      description:
+        "clamd's signature directory, to name its digest in attestations (else clamd's database version)",
     }),
     'scan-timeout': Flags.integer({
       description: 'seconds each scanner may take on one upload; past it the publish is refused (503)',
@@ -89,9 +90,13 @@ $AAM_REGISTRY_CHECKPOINT_KEY, which replicas must share). It refuses to start on
     // Authors' signatures are checked by the same plugins, settings and trust roots as the CLI's.
     this.config_(root ? { security: { sigstore: { trusted_root: resolve(root) } } } : undefined);
     const clamav = flags.clamd
-      ? { address: flags.clamd, ...(flags['clamd-database'] ? { database: resolve(flags['clamd-database']) } : {}) }
+      ? {
+          address: flags.clamd,
+          ...(flags['clamd-database'] ? { database: resolve(flags['clamd-database']) } : {}),
+        }
       : undefined;
-    if (flags['clamd-database'] && !flags.clamd) throw new AamError('USAGE', '--clamd-database needs --clamd');
+    if (flags['clamd-database'] && !flags.clamd)
+      throw new AamError('USAGE', '--clamd-database needs --clamd');
     if (flags['scan-timeout'] < 1) throw new AamError('USAGE', '--scan-timeout must be at least 1 second');
     const container = await this.pluginContainer({ scanners: clamav ? { clamav } : {} });
     const verifiers = verifiersOf(container);
@@ -138,13 +143,19 @@ $AAM_REGISTRY_CHECKPOINT_KEY, which replicas must share). It refuses to start on
 export function chooseScanners<T extends { name: string }>(loaded: T[], wanted: string | undefined): T[] {
   if (wanted === undefined) return loaded;
   if (wanted.trim() === 'none') return [];
-  const names = wanted.split(',').map((n) => n.trim()).filter(Boolean);
+  const names = wanted
+    .split(',')
+    .map((n) => n.trim())
+    .filter(Boolean);
   return names.map((n) => {
     const s = loaded.find((x) => x.name === n);
     if (!s)
       throw new AamError(
         'USAGE',
-        `--scan names '${n}', which is not loaded (loaded: ${loaded.map((x) => x.name).join(', ') || 'none'})${didYouMean(n, loaded.map((x) => x.name))}${n === 'clamav' ? '; the clamav scan needs --clamd HOST:PORT' : ''}`,
+        `--scan names '${n}', which is not loaded (loaded: ${loaded.map((x) => x.name).join(', ') || 'none'})${didYouMean(
+          n,
+          loaded.map((x) => x.name),
+        )}${n === 'clamav' ? '; the clamav scan needs --clamd HOST:PORT' : ''}`,
       );
     return s;
   });
