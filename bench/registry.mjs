@@ -28,9 +28,9 @@ export const registrySizes = {
   full: { rounds: 2, downloadSeconds: 5, downloadWarmupSeconds: 1, publishes: 500, publishWarmup: 50 },
 };
 
-const CONNECTIONS = 10;
+export const CONNECTIONS = 10;
 /** Incompressible payload per archive: with the manifest and SKILL.md the archive is ~20 KB. */
-const PAYLOAD_BYTES = 19_600;
+export const PAYLOAD_BYTES = 19_600;
 /** aam downloads must reach this multiple of Verdaccio's rate, publishes at least Verdaccio's. */
 const TARGET_DOWNLOADS = 1.5;
 const TARGET_PUBLISHES = 1.0;
@@ -50,7 +50,7 @@ const VERSION = '1.0.0';
  * The aam package `name` (made by initPackageFlow, plus the payload): its directory, its files and the
  * archive `aam pkg pack` makes of it (core.packPackage).
  */
-async function makeAamPackage(core, workDir, name, payload) {
+export async function makeAamPackage(core, workDir, name, payload) {
   const dir = join(workDir, 'registry-packages', name);
   await core.initPackageFlow({
     dir,
@@ -73,7 +73,7 @@ async function makeAamPackage(core, workDir, name, payload) {
  * `count` archives of versions 1.0.1, 1.0.2, ... of the package (only aam.yaml's version line differs),
  * built in memory like packPackage builds them; the one for 1.0.0 must equal packPackage's byte for byte.
  */
-async function aamVersionArchives(pkg, count) {
+export async function aamVersionArchives(pkg, count) {
   const manifest = pkg.files.find((f) => f.path === 'aam.yaml');
   const text = manifest.bytes.toString('utf8');
   if (!text.includes(`\nversion: ${VERSION}\n`)) throw new Error(`Unexpected aam.yaml:\n${text}`);
@@ -97,7 +97,7 @@ async function aamVersionArchives(pkg, count) {
 }
 
 /** An npm tarball (package/package.json + the same payload). */
-function npmTarball(name, version, payload) {
+export function npmTarball(name, version, payload) {
   const pj = { name, version, description: `Registry benchmark package ${name}`, license: 'Apache-2.0' };
   return tarGz([
     { path: 'package/package.json', bytes: Buffer.from(JSON.stringify(pj, null, 2) + '\n') },
@@ -159,7 +159,7 @@ function npmPublishBody(url, name, version, tarball) {
 // ---- the servers ---------------------------------------------------------------------------------------
 
 /** One server under test: how to publish to it and where its download lives. */
-function aamLane(key, label, reg, extraPids = []) {
+export function aamLane(key, label, reg, extraPids = []) {
   const auth = { authorization: `Bearer ${reg.adminToken}` };
   return {
     key,
@@ -184,7 +184,7 @@ function aamLane(key, label, reg, extraPids = []) {
   };
 }
 
-function verdaccioLane(v, token) {
+export function verdaccioLane(v, token) {
   return {
     key: 'verdaccio',
     label: `Verdaccio ${v.version}`,
@@ -209,7 +209,7 @@ function verdaccioLane(v, token) {
 }
 
 /** One request outside the timing (setup and checks), with fetch. */
-async function send(url, req) {
+export async function send(url, req) {
   const r = await fetch(url + req.path, { method: req.method, headers: req.headers, body: req.body });
   const body = Buffer.from(await r.arrayBuffer());
   return { status: r.status, headers: r.headers, body };
@@ -280,7 +280,7 @@ async function downloads(lane, seconds) {
 }
 
 /** `count` publishes, each a new version from `pool` (shared cursor: every request takes the next one). */
-async function publishes(lane, pool, count) {
+export async function publishes(lane, pool, count) {
   if (pool.next + count + CONNECTIONS > pool.items.length)
     throw new Error(
       `${lane.label}: only ${pool.items.length - pool.next} pre-built publishes left for ${count}`,

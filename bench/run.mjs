@@ -18,6 +18,7 @@ import { benchRegistry } from './registry.mjs';
 import { benchAuditLog } from './audit-log.mjs';
 import { benchAttestation } from './attestation.mjs';
 import { benchInstallChecks } from './install-checks.mjs';
+import { benchScanning } from './scanning.mjs';
 
 /** The benchmarks in running order: --only name, key in the results and the --json output, function. */
 const BENCHMARKS = [
@@ -31,6 +32,7 @@ const BENCHMARKS = [
   { name: 'audit-log', key: 'auditLog', run: benchAuditLog },
   { name: 'attestation', key: 'attestation', run: benchAttestation },
   { name: 'install-checks', key: 'installChecks', run: benchInstallChecks },
+  { name: 'scanning', key: 'scanning', run: benchScanning },
 ];
 const NAMES = BENCHMARKS.map((b) => b.name);
 

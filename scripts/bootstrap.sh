@@ -11,6 +11,8 @@ command -v openssl >/dev/null 2>&1 || need_apt+=(openssl)
 # The shell-completion tests run the generated scripts in real bash, zsh and fish.
 command -v zsh >/dev/null 2>&1 || need_apt+=(zsh)
 command -v fish >/dev/null 2>&1 || need_apt+=(fish)
+# The registry's malware scan talks to ClamAV's daemon; the tests start their own clamd with a generated database.
+[ -x /usr/sbin/clamd ] || command -v clamd >/dev/null 2>&1 || need_apt+=(clamav-daemon)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "==> apt-get install ${need_apt[*]}"
   apt-get update -qq && apt-get install -y -qq "${need_apt[@]}" >/dev/null

@@ -41,7 +41,11 @@ const capabilities = {
 const capsText = JSON.stringify(capabilities, null, 1) + '\n';
 const capsFile = join(root, 'policies/capabilities.json');
 const targets = [
-  { file: join(root, 'policies/build/aam.wasm'), sources: () => core.defaultPolicyFiles(), entrypoints: core.ENTRYPOINTS },
+  {
+    file: join(root, 'policies/build/aam.wasm'),
+    sources: () => core.defaultPolicyFiles(),
+    entrypoints: core.ENTRYPOINTS,
+  },
   {
     file: join(root, 'policies/build/publish.wasm'),
     sources: () => core.publishPolicyFiles(),
@@ -81,7 +85,8 @@ if (check) {
       const wasm = await build(capsFile, target);
       if (!wasm.equals(committed)) problems.push(`build ${n} of ${name} differs from the committed bytes`);
     }
-    if (!problems.length) console.log(`${name}: rebuilt twice, identical to the committed ${committed.length} bytes`);
+    if (!problems.length)
+      console.log(`${name}: rebuilt twice, identical to the committed ${committed.length} bytes`);
   }
   if (problems.length) {
     console.error(

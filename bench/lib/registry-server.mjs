@@ -11,13 +11,14 @@ export const REGISTRY_SERVER_URL = new URL('../../packages/registry-server/dist/
 const SELF = fileURLToPath(import.meta.url);
 
 /**
- * Starts a registry child: `{ storage, db }` (db: `sqlite:PATH` or `postgres://...`). Returns
+ * Starts a registry child: `{ storage, db, scan? }` (db: `sqlite:PATH` or `postgres://...`; scan: the built-in
+ * scanners `{ clamd?: ADDRESS, clamdDatabase?: DIR }`, none when absent). Returns
  * `{ url, adminToken, pid, stop() }`; throws with the child's stderr if it does not come up within 60 s.
  */
-export function spawnAamRegistry({ storage, db }) {
+export function spawnAamRegistry({ storage, db, scan }) {
   // AAM_BENCH_SERVER_NODE_ARGS: extra node options for the server, e.g. `--cpu-prof --cpu-prof-dir=DIR`.
   const nodeArgs = (process.env.AAM_BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
-  const child = spawn(process.execPath, [...nodeArgs, SELF, JSON.stringify({ storage, db })], {
+  const child = spawn(process.execPath, [...nodeArgs, SELF, JSON.stringify({ storage, db, scan })], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, NODE_ENV: 'production' },
   });
@@ -62,11 +63,24 @@ export function spawnAamRegistry({ storage, db }) {
   });
 }
 
+/** The scanners `aam registry serve --clamd ADDR --clamd-database DIR` runs: secrets, hazards, clamav. */
+async function builtinScanners({ clamd, clamdDatabase }) {
+  const scan = await import(new URL('../../packages/plugin-scan/dist/index.js', import.meta.url).href);
+  return [
+    new scan.SecretsScanner(),
+    new scan.HazardsScanner(),
+    ...(clamd
+      ? [new scan.ClamAvScanner(new scan.ClamdClient(scan.parseClamdAddress(clamd)), clamdDatabase)]
+      : []),
+  ];
+}
+
 async function main() {
-  const { storage, db } = JSON.parse(process.argv[2]);
+  const { storage, db, scan } = JSON.parse(process.argv[2]);
   const { startRegistry } = await import(REGISTRY_SERVER_URL);
   const reg = await startRegistry({
     verifiers: [],
+    ...(scan ? { scanners: await builtinScanners(scan) } : {}),
     storage,
     db,
     host: '127.0.0.1',

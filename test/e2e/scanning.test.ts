@@ -3,7 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { globalConfigPath, setConfigKeys } from '../../packages/core/dist/index.js';
-import { EICAR, EICAR_SIGNATURE, startClamd, type Clamd } from '../support/clamd.js';
+import { EICAR, EICAR_SIGNATURE, startClamd, type Clamd } from '../support/clamd.mjs';
 import {
   allEntries,
   blobFiles,
@@ -271,24 +271,15 @@ describe('publish policy and scanners as configuration', () => {
     }
   }, 60_000);
 
-  it('--publish-policy FILE replaces the default (compiled with opa), and its digest is what the attestation names', async () => {
-    const w = new World();
-    const file = join(w.root, 'publish.rego');
-    // Hold every first publish; accept the rest (no scans needed).
-    writeFileSync(
-      file,
-      [
-        'package aam.publish',
-        'import rego.v1',
-        'decision := {"decision": "hold", "reasons": [{"code": "first_publish", "rule": "corp.first_publish", "message": "a new package needs a look"}]} if input.package.first_publish',
-        'else := {"decision": "accept", "reasons": []}',
-        '',
-      ].join('\n'),
-    );
+  it('--publish-policy FILE replaces the default (compiled with opa); the example holds unsigned first publishes', async () => {
+    const file = join(REPO, 'policies/examples/publish/hold-new-signers.rego');
     const server = await startServer({ args: ['--publish-policy', file, '--scan', 'none'] });
     try {
       expect(server.stdout()).toContain('Scans: none');
-      expect(server.stdout()).toContain(`Publish policy: ${file} (sha256:`);
+      const { createHash } = await import('node:crypto');
+      const { readFileSync } = await import('node:fs');
+      const digest = `sha256:${createHash('sha256').update(readFileSync(file)).digest('hex')}`;
+      expect(server.stdout()).toContain(`Publish policy: ${file} (${digest})`);
       const alice = (await createUser(server.url, server.adminToken!, 'alice')).token;
       const first = expectStatus(
         await publish(server.url, alice, '@corp/new', '1.0.0', await buildArchive('@corp/new', '1.0.0')),
@@ -296,7 +287,8 @@ describe('publish policy and scanners as configuration', () => {
       );
       expect((first.body as unknown as { publish_policy: unknown }).publish_policy).toMatchObject({
         decision: 'hold',
-        reasons: [{ code: 'first_publish', message: 'a new package needs a look' }],
+        digest,
+        reasons: [{ code: 'unsigned_first_publish', message: 'a new package must be signed' }],
       });
     } finally {
       await server.stop();
@@ -333,7 +325,7 @@ describe('publish policy and scanners as configuration', () => {
       wrong,
     ]);
     expect(r2.code).toBe(2);
-    expect(r2.stderr).toContain("a publish policy declares 'package aam.publish'");
+    expect(r2.stderr).toContain("a publish policy declares 'package aam.publish' (or a package under it");
     const r3 = await w.aam([
       'registry',
       'serve',

@@ -61,7 +61,7 @@ const config: fc.Arbitrary<ModelConfig> = fc.record({
   // Mostly none, for the same reason.
   require_scans: fc.oneof(
     { arbitrary: fc.constant([] as string[]), weight: 3 },
-    { arbitrary: fc.constantFrom(['secrets'], ['clamav', 'secrets']), weight: 1 },
+    { arbitrary: fc.constantFrom(['secrets'], ['clamav', 'secrets']).map((x) => [...x]), weight: 1 },
   ),
 });
 
@@ -69,9 +69,11 @@ const config: fc.Arbitrary<ModelConfig> = fc.record({
 const scanRecord = fc.record({
   name: fc.constantFrom('clamav', 'secrets', 'hazards'),
   version: fc.constant('1.0.0'),
-  database: fc.constant(null),
+  database: fc.constant(null as string | null),
   result: fc.constantFrom('clean', 'findings'),
-  findings: fc.constantFrom([] as unknown[], [{ rule: 'aws-access-key-id', severity: 'high', path: 'a.md' }]),
+  findings: fc.constantFrom([] as { rule: string; severity: string; path: string }[], [
+    { rule: 'aws-access-key-id', severity: 'high', path: 'a.md' },
+  ]),
 });
 const scanEvidence = fc.record(
   {

@@ -36,8 +36,14 @@ export interface ModelAttestation {
   subject_digest?: string;
   name?: string;
   version?: string;
-  scans?: { name: string; result: string; findings: unknown[] }[];
-  publish_policy?: { decision: string };
+  scans?: {
+    name: string;
+    version: string;
+    database: string | null;
+    result: 'clean' | 'findings';
+    findings: { rule: string; severity: string; path: string }[];
+  }[];
+  publish_policy?: { digest: string; decision: 'accept' | 'hold'; reasons: string[] };
   approved_by?: string[];
 }
 

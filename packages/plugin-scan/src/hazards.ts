@@ -11,6 +11,8 @@ const BIDI = /[\u202A-\u202E\u2066-\u2069]/gu;
 const TAGS = /[\u{E0000}-\u{E007F}]/gu;
 const FLAG_SEQUENCE = /\u{1F3F4}[\u{E0030}-\u{E0039}\u{E0061}-\u{E007A}]{2,6}\u{E007F}/gu;
 // Zero-width and other invisible characters, and the variation selectors supplement (data hidden in emoji).
+// The joiner (U+200D) is in the class on purpose: it is one of the characters looked for, one at a time.
+// eslint-disable-next-line no-misleading-character-class
 const INVISIBLE = /[\u200B-\u200F\u2060-\u2064\u180E\uFEFF\u{E0100}-\u{E01EF}]/gu;
 const EMOJI = /\p{Extended_Pictographic}/u;
 // Links an agent could fetch over plain text. Loopback and the reserved documentation domains are fine.
@@ -19,7 +21,7 @@ const HARMLESS_HOST =
   /^(?:localhost|127(?:\.\d{1,3}){3}|\[::1\]|0\.0\.0\.0|(?:[a-z0-9-]+\.)*localhost|(?:[a-z0-9-]+\.)*example(?:\.com|\.org|\.net)?|www\.w3\.org)(?::\d+)?$/i;
 
 const SCRIPT_EXTENSIONS =
-  /\.(?:sh|bash|zsh|fish|ps1|psm1|bat|cmd|com|exe|dll|so|dylib|scr|vbs|vbe|jse?|wsf|msi|jar|apk|bin|elf|app)$/i;
+  /\.(?:sh|bash|zsh|fish|ps1|psm1|bat|cmd|com|exe|dll|so|dylib|scr|vbs|vbe|jse?|wsf|msi|jar|apk|elf|app)$/i;
 
 /** Magic numbers of native executables. */
 function nativeFormat(b: Uint8Array): string | undefined {

@@ -62,10 +62,25 @@ export function loadSecretRules(file: URL | string = DEFAULT_RULES_FILE): Secret
   return doc;
 }
 
+/** Shortest run of printable ASCII read from a binary file (`strings`): every rule's match is longer. */
+export const MIN_BINARY_RUN = 16;
+
+/**
+ * The printable ASCII runs of at least MIN_BINARY_RUN bytes in a binary file, one per line (as `strings` does):
+ * a key pasted into an image or an archive is still ASCII, and random bytes hold almost no such run, so a large
+ * binary costs one pass over its bytes instead of one per rule.
+ */
+export function printableRuns(bytes: Uint8Array): string {
+  const latin1 = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
+  return (latin1.match(PRINTABLE_RUN) ?? []).join('\n');
+}
+
+const PRINTABLE_RUN = new RegExp(`[\\x20-\\x7e\\t]{${MIN_BINARY_RUN},}`, 'g');
+
 /**
  * Finds tokens and keys in package files: cloud keys, private key blocks, GitHub, npm, Slack, Stripe and aam
- * tokens, and high-entropy values assigned to secret-looking names. Text files are read as UTF-8, others as
- * Latin-1 (a key pasted into a binary is still ASCII). A finding names the rule, file and line, never the value.
+ * tokens, and high-entropy values assigned to secret-looking names. Text files are read as UTF-8 (findings name
+ * the line); binary files by their printable runs (findings name the file). A finding never carries the value.
  */
 export class SecretsScanner implements Scanner {
   readonly name = 'secrets';
@@ -86,8 +101,10 @@ export class SecretsScanner implements Scanner {
     const findings: Finding[] = [];
     for (const file of target.files) {
       opts.signal.throwIfAborted();
-      const text = asText(file.bytes) ?? Buffer.from(file.bytes).toString('latin1');
-      findings.push(...this.scanText(file.path, text));
+      const text = asText(file.bytes);
+      if (text !== undefined) findings.push(...this.scanText(file.path, text));
+      else
+        findings.push(...this.scanText(file.path, printableRuns(file.bytes)).map(({ line: _l, ...f }) => f));
     }
     return Promise.resolve({ findings, database: this.database });
   }

@@ -9,7 +9,7 @@ import {
   MARKER_SIGNATURE,
   startClamd,
   type Clamd,
-} from '../../../test/support/clamd.js';
+} from '../../../test/support/clamd.mjs';
 
 const target = (files: Record<string, string | Buffer>) => ({
   name: 'p',

@@ -47,7 +47,7 @@ export interface PublishDecision {
 }
 
 /**
- * The registry's publish policy: `package aam.publish`, entrypoint `aam/publish/decision`, evaluated in WASM by
+ * The registry's publish policy: `package aam.publish` (or one under it), rule `decision`, evaluated in WASM by
  * the same SDK as the client's trust policy. The default is the prebuilt `policies/build/publish.wasm`; a file
  * given by the operator is compiled with opa at start-up. Its digest (sha256 of the Rego source) goes into
  * every registry attestation.
@@ -59,6 +59,8 @@ export class PublishPolicy {
     readonly digest: string,
     /** `default`, or the file's path. */
     readonly source: string,
+    /** `aam/publish/decision`, or the decision of the package under it the file declares. */
+    private readonly entrypoint: string,
   ) {}
 
   /** The default policy (prebuilt WASM), or `file` compiled with opa. */
@@ -67,7 +69,7 @@ export class PublishPolicy {
     if (!opts.file) {
       const sources = await Promise.all((await publishPolicyFiles(env)).map((f) => readFile(f)));
       const wasm = await readFile(prebuiltPublishWasmPath(env));
-      return PublishPolicy.fromWasm(wasm, digestOf(sources), 'default');
+      return PublishPolicy.fromWasm(wasm, digestOf(sources), 'default', PUBLISH_ENTRYPOINT);
     }
     const file = resolve(opts.file);
     let text: Buffer;
@@ -81,40 +83,47 @@ export class PublishPolicy {
     }
     const opa = requireOpa('to compile the publish policy', env);
     const pkg = await opaParsePackage(opa, file);
-    if (pkg.join('.') !== 'aam.publish')
+    if (pkg[0] !== 'aam' || pkg[1] !== 'publish')
       throw new AamError(
         'INVALID_POLICY',
-        `${file}: package ${pkg.join('.')}: a publish policy declares 'package aam.publish' and a 'decision' rule`,
+        `${file}: package ${pkg.join('.')}: a publish policy declares 'package aam.publish' (or a package under it, 'aam.publish.corp') and a 'decision' rule`,
       );
+    const entrypoint = `${pkg.join('/')}/decision`;
     const work = await mkdtemp(join(tmpdir(), 'aam-publish-policy-'));
     try {
       const out = join(work, 'bundle.tar.gz');
       await opaBuildWasm({
         opa,
         files: [basename(file)],
-        entrypoints: [PUBLISH_ENTRYPOINT],
+        entrypoints: [entrypoint],
         capabilities: capabilitiesPath(env),
         output: out,
         cwd: dirname(file),
       });
-      return PublishPolicy.fromWasm(await wasmFromBundle(await readFile(out), out), digestOf([text]), file);
+      const wasm = await wasmFromBundle(await readFile(out), out);
+      return PublishPolicy.fromWasm(wasm, digestOf([text]), file, entrypoint);
     } finally {
       await rm(work, { recursive: true, force: true });
     }
   }
 
-  private static async fromWasm(wasm: Buffer, digest: string, source: string): Promise<PublishPolicy> {
+  private static async fromWasm(
+    wasm: Buffer,
+    digest: string,
+    source: string,
+    entrypoint: string,
+  ): Promise<PublishPolicy> {
     const policy = await loadPolicyWasm(wasm);
-    if (!(PUBLISH_ENTRYPOINT in policy.entrypoints))
-      throw new AamError('INVALID_POLICY', `The publish policy has no entrypoint ${PUBLISH_ENTRYPOINT}`);
-    return new PublishPolicy(policy, digest, source);
+    if (!(entrypoint in policy.entrypoints))
+      throw new AamError('INVALID_POLICY', `The publish policy has no entrypoint ${entrypoint}`);
+    return new PublishPolicy(policy, digest, source, entrypoint);
   }
 
   /** The decision for these facts. Anything but a well-formed accept, hold or reject is a POLICY_ERROR. */
   decide(facts: PublishFacts | Record<string, unknown>): PublishDecision {
     let result: unknown;
     try {
-      result = this.policy.evaluate(facts, PUBLISH_ENTRYPOINT)[0]?.result;
+      result = this.policy.evaluate(facts, this.entrypoint)[0]?.result;
     } catch (e) {
       throw new AamError(
         'POLICY_ERROR',

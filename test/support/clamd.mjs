@@ -3,8 +3,9 @@
  * free loopback port with a signature database the tests generate (signature databases cannot be downloaded
  * here, and a private registry ships its own the same way): an MD5 signature (`.hdb`) of the EICAR test file
  * and a body signature (`.ndb`) of a marker string. Nothing is written outside a temporary directory.
+ * Plain JavaScript (types in clamd.d.mts): the tests and the benchmark share it.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -21,21 +22,8 @@ export const MALWARE_MARKER = ['aam-test-', 'malware-marker'].join('');
 export const EICAR_SIGNATURE = 'Aam.Test.EICAR.UNOFFICIAL';
 export const MARKER_SIGNATURE = 'Aam.Test.Marker.UNOFFICIAL';
 
-export interface Clamd {
-  /** `127.0.0.1:PORT` */
-  address: string;
-  port: number;
-  databaseDir: string;
-  /** Stops the daemon (SIGTERM, waits for it to exit). */
-  stop(): Promise<void>;
-  /** Starts it again on the same port and database (after `stop`). */
-  start(): Promise<void>;
-  /** Stops it and removes its files. */
-  close(): Promise<void>;
-}
-
 /** `clamd`'s path, or a message saying how to install it. */
-export function findClamd(): { bin: string } | { missing: string } {
+export function findClamd() {
   for (const bin of ['/usr/sbin/clamd', '/usr/bin/clamd', '/usr/local/sbin/clamd'])
     if (existsSync(bin)) return { bin };
   const which = spawnSync('sh', ['-c', 'command -v clamd'], { encoding: 'utf8' });
@@ -43,18 +31,18 @@ export function findClamd(): { bin: string } | { missing: string } {
   return { missing: 'clamd not found: install it (Debian/Ubuntu: apt-get install -y clamav-daemon)' };
 }
 
-function freePort(): Promise<number> {
+function freePort() {
   return new Promise((resolve, reject) => {
     const s = createServer();
     s.once('error', reject);
     s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
+      const { port } = s.address();
       s.close(() => resolve(port));
     });
   });
 }
 
-async function ping(port: number): Promise<boolean> {
+async function ping(port) {
   const { connect } = await import('node:net');
   return new Promise((resolve) => {
     const s = connect(port, '127.0.0.1');
@@ -70,7 +58,7 @@ async function ping(port: number): Promise<boolean> {
   });
 }
 
-export async function startClamd(): Promise<Clamd> {
+export async function startClamd() {
   const found = findClamd();
   if ('missing' in found) throw new Error(found.missing);
   const dir = mkdtempSync(join(tmpdir(), 'aam-clamd-'));
@@ -98,11 +86,11 @@ export async function startClamd(): Promise<Clamd> {
       '',
     ].join('\n'),
   );
-  let child: ChildProcess | undefined;
+  let child;
   const start = async () => {
     child = spawn(found.bin, [`--config-file=${config}`], { stdio: 'ignore' });
-    const exited = new Promise<void>((_, reject) =>
-      child!.once('exit', (code) =>
+    const exited = new Promise((_, reject) =>
+      child.once('exit', (code) =>
         reject(new Error(`clamd exited (${code}) while starting; see ${dir}/clamd.log`)),
       ),
     );
