@@ -13,6 +13,7 @@ import {
   expectStatus,
   logKey,
   publish,
+  sha256hex,
   verifyWholeLog,
 } from '../support/registry-http.js';
 import { httpClient, must, NO_STACK, REPO, World } from './support/aam.js';
@@ -240,8 +241,11 @@ describe('registry scans and the publish policy (real clamd)', () => {
 });
 
 describe('publish policy and scanners as configuration', () => {
-  it('a company scanner plugin runs beside the built-ins; its critical finding is rejected and a hung scan is a 503', async () => {
-    const server = await startServer({ args: ['--scan-timeout', '1'], env: { AAM_PLUGINS: CORP_SCANNER } });
+  it('a company scanner plugin runs beside the built-ins; its critical finding is rejected, a hung scan is a 503, and a package past the scan budget a 413', async () => {
+    const server = await startServer({
+      args: ['--scan-timeout', '1', '--scan-max-size', String(1024 * 1024)],
+      env: { AAM_PLUGINS: CORP_SCANNER },
+    });
     try {
       expect(server.stdout()).toContain('Scans: secrets, hazards, corp-codenames');
       const alice = (await createUser(server.url, server.adminToken!, 'alice')).token;
@@ -266,6 +270,17 @@ describe('publish policy and scanners as configuration', () => {
       );
       expect(h.body.detail).toContain('The corp-codenames scan did not finish within 1000 ms');
       expectStatus(await call(server.url, 'GET', '/api/v1/packages/@corp/hang'), 404);
+      // Past the size budget nothing is half-scanned: the upload is refused whole.
+      const huge = await buildArchive('@corp/huge', '1.0.0', {
+        extra: [{ name: 'prompts/big.md', content: 'x'.repeat(2 * 1024 * 1024) }],
+      });
+      const t = expectStatus(
+        await publish(server.url, alice, '@corp/huge', '1.0.0', huge),
+        413,
+        'scan_budget_exceeded',
+      );
+      expect(t.body.detail).toContain('more than the 1048576 bytes this registry scans in one upload');
+      expectStatus(await call(server.url, 'GET', '/api/v1/packages/@corp/huge'), 404);
     } finally {
       await server.stop();
     }
@@ -290,6 +305,32 @@ describe('publish policy and scanners as configuration', () => {
         digest,
         reasons: [{ code: 'unsigned_first_publish', message: 'a new package must be signed' }],
       });
+    } finally {
+      await server.stop();
+    }
+  }, 60_000);
+
+  it('the example policy sees the package history: a new signer is held, a known one accepted', async () => {
+    const file = join(REPO, 'policies/examples/publish/hold-new-signers.rego');
+    const fake = join(REPO, 'test/fixtures/plugins/aam-plugin-fake-verifier');
+    const server = await startServer({ args: ['--publish-policy', file], env: { AAM_PLUGINS: fake } });
+    try {
+      const alice = (await createUser(server.url, server.adminToken!, 'alice')).token;
+      const signedBy = async (key: string, version: string) => {
+        const archive = await buildArchive('@corp/signed', version);
+        const sig = `FAKE-KMS:${key}:sha256:${sha256hex(archive)}`;
+        return publish(server.url, alice, '@corp/signed', version, archive, {
+          fields: { signature_type: 'fake-kms' },
+          files: { signature: Buffer.from(sig) },
+        });
+      };
+      const [a, b] = ['a'.repeat(64), 'b'.repeat(64)];
+      expectStatus(await signedBy(a, '1.0.0'), 201); // a signed first publish
+      expectStatus(await signedBy(a, '1.0.1'), 201); // the same signer again
+      const other = expectStatus(await signedBy(b, '1.0.2'), 202); // someone new
+      expect(
+        (other.body as unknown as { publish_policy: { reasons: { code: string }[] } }).publish_policy.reasons,
+      ).toEqual([expect.objectContaining({ code: 'new_signer' })]);
     } finally {
       await server.stop();
     }

@@ -106,6 +106,9 @@ export class ClamdClient {
   }
 }
 
+/** How long clamd's VERSION answer is reused. */
+const VERSION_TTL_MS = 30_000;
+
 /** Files scanned at once (each its own clamd connection). */
 const PARALLEL = 4;
 
@@ -118,6 +121,8 @@ const PARALLEL = 4;
 export class ClamAvScanner implements Scanner {
   readonly name = 'clamav';
   private engine = 'unknown';
+  /** clamd's VERSION answer, asked again after VERSION_TTL_MS (it changes only when clamd is upgraded). */
+  private versionSeen?: { at: number; v: { engine: string; database?: string } };
   private dbCache?: { stamp: string; digest: string };
 
   constructor(
@@ -130,7 +135,7 @@ export class ClamAvScanner implements Scanner {
   }
 
   async scan(target: ScanTarget, opts: { signal: AbortSignal }): Promise<ScanReport> {
-    const v = await this.client.version(opts.signal);
+    const v = await this.daemonVersion(opts.signal);
     this.engine = v.engine;
     const findings: Finding[] = [];
     let next = 0;
@@ -155,6 +160,13 @@ export class ClamAvScanner implements Scanner {
         ? `clamav-db:${v.database}`
         : undefined;
     return { findings, ...(database ? { database } : {}) };
+  }
+
+  private async daemonVersion(signal: AbortSignal): Promise<{ engine: string; database?: string }> {
+    if (this.versionSeen && Date.now() - this.versionSeen.at < VERSION_TTL_MS) return this.versionSeen.v;
+    const v = await this.client.version(signal);
+    this.versionSeen = { at: Date.now(), v };
+    return v;
   }
 
   /** sha256 over the signature files (name and bytes, sorted by name); recomputed only when one changed. */

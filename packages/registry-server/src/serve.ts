@@ -53,6 +53,8 @@ export interface ServeOptions {
   scanners?: Scanner[];
   /** Milliseconds each scanner may take (default 30 s); past it the publish is refused with 503. */
   scanTimeoutMs?: number;
+  /** Most unpacked bytes of one upload that are read into memory and scanned (default 256 MiB); more: 413. */
+  scanMaxBytes?: number;
   /** A Rego file (`package aam.publish`) deciding accept, hold or reject; default: the shipped policy. */
   publishPolicy?: string;
   /** Fastify's structured log on stderr (credentials redacted); none when unset. */
@@ -213,6 +215,7 @@ export async function startRegistry(opts: ServeOptions): Promise<RunningRegistry
       verifiers: opts.verifiers,
       scanners: opts.scanners ?? [],
       scanTimeoutMs: opts.scanTimeoutMs ?? 30_000,
+      scanMaxBytes: opts.scanMaxBytes ?? 256 * MB,
       publishPolicy,
       db,
       blobs: new BlobStore(storage),

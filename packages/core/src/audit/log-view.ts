@@ -111,8 +111,9 @@ export function foldEntry(packages: Record<string, PackageState>, e: AuditEntryB
   if (e.package === undefined) return;
   const name = packageOfTarget(e.package);
   const version = versionOfTarget(e.package);
-  // A publish the registry's policy rejected stored nothing: it names no package that exists.
-  if (e.event === 'version.reject' && !Object.hasOwn(packages, name)) return;
+  // A publish the registry's policy rejected stored nothing: it changes no package or version (a version of that
+  // number published before or after it is another upload).
+  if (e.event === 'version.reject' && e.metadata.stage === 'publish') return;
   const pkg = Object.hasOwn(packages, name) ? packages[name]! : (packages[name] = emptyState());
   const m = e.metadata;
   const text = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);

@@ -29,6 +29,7 @@ class InflateCap extends Transform {
         new AamError(
           'INVALID_ARCHIVE',
           `Archive unpacks to more than ${this.cap} bytes (limit); refusing it as a possible gzip bomb`,
+          { limit: 'max_unpacked_size' },
         ),
       );
       return;
@@ -92,7 +93,9 @@ export async function walkArchive(
           const size = h.size ?? 0;
           unpacked += size;
           if (unpacked > limits.maxUnpackedSize)
-            refuse(`Archive unpacks to more than ${limits.maxUnpackedSize} bytes (limit)`);
+            refuse(`Archive unpacks to more than ${limits.maxUnpackedSize} bytes (limit)`, {
+              limit: 'max_unpacked_size',
+            });
           files.add(key);
           const mode = ((h.mode ?? 0o644) & 0o111) !== 0 ? 0o755 : 0o644;
           await visit({ $case: 'file', path, mode, size, stream: entry as AsyncIterable<Buffer> });

@@ -33,6 +33,14 @@ export class Signatures {
     );
   }
 
+  /** Everyone who signed any version of the package (type, identity, fingerprint), once each. */
+  async signersOf(pkg: string): Promise<SignatureSummaryRow[]> {
+    return this.q.all<SignatureSummaryRow>(
+      'SELECT DISTINCT type, identity, fingerprint FROM signatures WHERE package = ? ORDER BY type, identity, fingerprint',
+      pkg,
+    );
+  }
+
   /** A version's signatures with their bytes, by type. */
   async of(pkg: string, ver: string): Promise<SignatureRow[]> {
     return this.q.all<SignatureRow>(

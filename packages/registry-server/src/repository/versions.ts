@@ -56,6 +56,15 @@ export class Versions {
     return this.q.all<VersionRow>('SELECT * FROM versions WHERE package = ?', pkg);
   }
 
+  /** How many versions the package has, whatever their status. */
+  async count(pkg: string): Promise<number> {
+    const row = await this.q.get<{ n: number | string } & Row>(
+      'SELECT COUNT(*) AS n FROM versions WHERE package = ?',
+      pkg,
+    );
+    return Number(row?.n ?? 0);
+  }
+
   /** Whether any version of the package is approved (visible to everyone). */
   async anyApproved(pkg: string): Promise<boolean> {
     return !!(await this.q.get(

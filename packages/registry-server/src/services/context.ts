@@ -23,6 +23,8 @@ export interface RegistryContext {
   scanners: Scanner[];
   /** Milliseconds each scanner may take; past it the scan failed and the publish is refused (503). */
   scanTimeoutMs: number;
+  /** Most unpacked bytes of one upload held in memory and scanned; more is refused (413), never half-scanned. */
+  scanMaxBytes: number;
   /** Decides accept, hold or reject from the upload's facts and scan results (Rego, WASM). */
   publishPolicy: PublishPolicy;
   /** Test-only fault injection, e.g. a crash inside the publish transaction. */

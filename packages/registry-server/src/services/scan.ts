@@ -123,29 +123,22 @@ async function historyOf(
   name: string,
   signature: VerifiedSignature | undefined,
 ): Promise<PublishFacts['history']> {
-  const versions = await repo.versions.of(name);
-  const seen = new Map<string, { type: string; identity?: string; fingerprint?: string }>();
-  for (const v of versions) {
-    for (const s of await repo.signatures.summaries(name, v.version)) {
-      const signer = {
-        type: s.type,
-        ...(s.identity ? { identity: s.identity } : {}),
-        ...(s.fingerprint ? { fingerprint: s.fingerprint } : {}),
-      };
-      seen.set(JSON.stringify(signer), signer);
-    }
-  }
-  const signers = [...seen.values()];
+  const versions = await repo.versions.count(name);
+  const signers = (await repo.signatures.signersOf(name)).map((s) => ({
+    type: s.type,
+    ...(s.identity ? { identity: s.identity } : {}),
+    ...(s.fingerprint ? { fingerprint: s.fingerprint } : {}),
+  }));
   const newSigner =
     signature !== undefined &&
-    versions.length > 0 &&
+    versions > 0 &&
     !signers.some(
       (s) =>
         s.type === signature.type &&
         (s.identity ?? null) === (signature.identity ?? null) &&
         (s.fingerprint ?? null) === (signature.fingerprint ?? null),
     );
-  return { versions: versions.length, signers, new_signer: newSigner };
+  return { versions, signers, new_signer: newSigner };
 }
 
 /**

@@ -40,9 +40,18 @@ export async function inspectUpload(
     );
   let manifest: Manifest;
   let contents: ScanFile[];
+  // The files are held in memory for the scanners: at most the scan budget of them.
+  const scanCapped = ctx.scanMaxBytes < ctx.limits.maxUnpackedSize;
+  const limits = scanCapped ? { ...ctx.limits, maxUnpackedSize: ctx.scanMaxBytes } : ctx.limits;
   try {
-    ({ manifest, contents } = await readArchive(archive, ctx.limits));
+    ({ manifest, contents } = await readArchive(archive, limits));
   } catch (e) {
+    if (e instanceof AamError && scanCapped && e.details.limit === 'max_unpacked_size')
+      throw new RegistryError(
+        413,
+        'scan_budget_exceeded',
+        `The package unpacks to more than the ${ctx.scanMaxBytes} bytes this registry scans in one upload: nothing was stored`,
+      );
     if (e instanceof AamError) {
       const code = e.code === 'INVALID_MANIFEST' ? 'invalid_manifest' : 'invalid_archive';
       throw new RegistryError(422, code, e.message);

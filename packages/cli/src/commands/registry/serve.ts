@@ -76,6 +76,11 @@ $AAM_REGISTRY_CHECKPOINT_KEY, which replicas must share). It refuses to start on
       description: 'seconds each scanner may take on one upload; past it the publish is refused (503)',
       default: 30,
     }),
+    'scan-max-size': Flags.integer({
+      description:
+        'most unpacked bytes of one upload read into memory and scanned; a larger package is refused (413)',
+      default: 256 * 1024 * 1024,
+    }),
     'sigstore-trusted-root': Flags.string({
       description:
         "trusted_root.json for checking authors' Sigstore bundles (default: security.sigstore.trusted_root, else the public-good root)",
@@ -98,6 +103,8 @@ $AAM_REGISTRY_CHECKPOINT_KEY, which replicas must share). It refuses to start on
     if (flags['clamd-database'] && !flags.clamd)
       throw new AamError('USAGE', '--clamd-database needs --clamd');
     if (flags['scan-timeout'] < 1) throw new AamError('USAGE', '--scan-timeout must be at least 1 second');
+    if (flags['scan-max-size'] < 1024 * 1024)
+      throw new AamError('USAGE', '--scan-max-size must be at least 1048576 bytes (1 MB)');
     const container = await this.pluginContainer({ scanners: clamav ? { clamav } : {} });
     const verifiers = verifiersOf(container);
     const scanners = chooseScanners(scannersOf(container), flags.scan);
@@ -107,6 +114,7 @@ $AAM_REGISTRY_CHECKPOINT_KEY, which replicas must share). It refuses to start on
       verifiers,
       scanners,
       scanTimeoutMs: flags['scan-timeout'] * 1000,
+      scanMaxBytes: flags['scan-max-size'],
       ...(flags['publish-policy'] ? { publishPolicy: resolve(flags['publish-policy']) } : {}),
       storage: flags.storage,
       host: flags.host,
