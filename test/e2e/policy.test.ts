@@ -266,6 +266,44 @@ describe('aam policy eval / test / init / show', () => {
     });
   });
 
+  it('eval --explain replays a require_scans decision from the attestation facts alone', async () => {
+    const w = new World();
+    writeFileSync(
+      join(w.home, 'config.yaml'),
+      'security:\n  trust_registry_attestations: true\n  trusted_registries: [corp]\n  require_scans: [clamav, secrets]\n',
+    );
+    const digest = `sha256:${'a'.repeat(64)}`;
+    const attested = {
+      ...facts,
+      package: { ...facts.package, registry: 'corp' },
+      signatures: [],
+      attestations: [
+        {
+          type: 'registry-attestation',
+          valid: true,
+          errors: [],
+          registry: 'corp',
+          subject_digest: digest,
+          name: '@a/x',
+          version: '1.0.0',
+          scans: [{ name: 'clamav', version: '1.4.3', database: null, result: 'clean', findings: [] }],
+          publish_policy: { digest: `sha256:${'c'.repeat(64)}`, decision: 'accept', reasons: [] },
+        },
+      ],
+    };
+    const input = join(w.root, 'facts.json');
+    writeFileSync(input, JSON.stringify(attested));
+    const r = await w.aam(['policy', 'eval', '--input', input, '--explain']);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain(
+      '✓ scan_clean (aam.trust.scan_clean): registry corp attests a clean clamav scan (1.4.3, database none)',
+    );
+    expect(r.stdout).toContain(
+      '✗ scan_missing (aam.trust.scan_missing): @a/x@1.0.0 from registry corp has no secrets scan on record, and require_scans names it (its trusted attestation records clamav)',
+    );
+    expect(r.stdout).toContain('Required scans: clamav clean, secrets missing');
+  });
+
   it('eval refuses facts that do not fit facts/v1, naming the line (exit 2)', async () => {
     const w = new World();
     const input = join(w.root, 'facts.yaml');

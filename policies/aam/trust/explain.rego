@@ -14,6 +14,7 @@ explain := {
 		"on_signature_failure": mode,
 		"require_registry_attestation": flag_require_attestation,
 		"require_audit_log": flag_require_audit_log,
+		"require_scans": required_scans,
 		"max_log_age": max_log_age,
 	},
 	"signatures_judged": evaluate_flag,
@@ -35,6 +36,7 @@ explain := {
 		"fresh": flag_log_fresh,
 		"state_problems": state_problems,
 	},
+	"scans": {name: scan_state(name) | some name in required_scans},
 	"trust_on_first_use": {
 		"recorded": sort(recorded_signers),
 		"current": sort(current_signers),

@@ -82,6 +82,13 @@ key or registry matched each signature, and why every other entry did not. Exits
       if (e.kind === 'signature' && e.identities.length + e.keys.length === 0)
         this.log('  (no trusted_identities or trusted_keys configured)');
     }
+    // In the order the config names them.
+    const required = (explanation.config as { require_scans?: string[] }).require_scans ?? [];
+    const states = (explanation.scans ?? {}) as Record<string, string>;
+    if (required.length > 0)
+      this.log(
+        `Required scans: ${required.map((name) => `${name} ${states[name] ?? 'missing'}`).join(', ')}`,
+      );
     const tofu = explanation.trust_on_first_use as {
       recorded: string[];
       current: string[];
