@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Finding, Scanner, ScanReport, ScanTarget } from '@aam/core/plugin';
 import { asText, lineOf, MAX_PER_RULE_AND_FILE } from './text.js';
 
@@ -22,6 +23,15 @@ const HARMLESS_HOST =
 
 const SCRIPT_EXTENSIONS =
   /\.(?:sh|bash|zsh|fish|ps1|psm1|bat|cmd|com|exe|dll|so|dylib|scr|vbs|vbe|jse?|wsf|msi|jar|apk|elf|app)$/i;
+
+/** The rules' digest (their patterns), named as the scan's database in attestations: it changes with any rule. */
+export const HAZARD_RULES_DIGEST = `sha256:${createHash('sha256')
+  .update(
+    [BIDI, TAGS, FLAG_SEQUENCE, INVISIBLE, LINK, HARMLESS_HOST, SCRIPT_EXTENSIONS]
+      .map((r) => `${r.source}/${r.flags}`)
+      .join('\n'),
+  )
+  .digest('hex')}`;
 
 /** Magic numbers of native executables. */
 function nativeFormat(b: Uint8Array): string | undefined {
@@ -58,7 +68,7 @@ export class HazardsScanner implements Scanner {
       const text = asText(file.bytes);
       if (text !== undefined) findings.push(...textFindings(file.path, text));
     }
-    return Promise.resolve({ findings, database: `aam-hazards-${HAZARD_RULES_VERSION}` });
+    return Promise.resolve({ findings, database: HAZARD_RULES_DIGEST });
   }
 }
 

@@ -4,7 +4,13 @@ import { HazardsScanner } from './hazards.js';
 import { SecretsScanner } from './secrets.js';
 
 export { ClamAvScanner, ClamdClient, parseClamdAddress, type ClamdAddress } from './clamav.js';
-export { HazardsScanner, HAZARD_RULES_VERSION, executableFindings, textFindings } from './hazards.js';
+export {
+  HazardsScanner,
+  HAZARD_RULES_DIGEST,
+  HAZARD_RULES_VERSION,
+  executableFindings,
+  textFindings,
+} from './hazards.js';
 export {
   DEFAULT_RULES_FILE,
   loadSecretRules,

@@ -102,5 +102,7 @@ describe('agent-package hazards', () => {
     );
     expect(r.findings.filter((f) => f.path === 'a.md')).toHaveLength(5);
     expect(r.findings.filter((f) => f.path === 'b.dat')).toEqual([]);
+    // The rules are named by their digest, as the attestation records it.
+    expect(r.database).toMatch(/^sha256:[0-9a-f]{64}$/);
   });
 });
