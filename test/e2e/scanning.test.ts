@@ -252,38 +252,23 @@ describe('publish policy and scanners as configuration', () => {
     try {
       expect(server.stdout()).toContain('Scans: secrets, hazards, corp-codenames');
       const alice = (await createUser(server.url, server.adminToken!, 'alice')).token;
-      const leak = await buildArchive('@corp/leak', '1.0.0', {
-        extra: [{ name: 'prompts/p.md', content: 'intro\nabout project-nightjar\n' }],
-      });
-      const r = expectStatus(
-        await publish(server.url, alice, '@corp/leak', '1.0.0', leak),
-        422,
-        'publish_rejected',
+      /** Publishes NAME@1.0.0 with one extra prompt file; expects the refusal, and that nothing was stored. */
+      const refused = async (name: string, content: string, status: number, code: string) => {
+        const archive = await buildArchive(name, '1.0.0', { extra: [{ name: 'prompts/p.md', content }] });
+        const r = expectStatus(await publish(server.url, alice, name, '1.0.0', archive), status, code);
+        expectStatus(await call(server.url, 'GET', `/api/v1/packages/${name}`), 404);
+        return r.body.detail;
+      };
+      expect(
+        await refused('@corp/leak', 'intro\nabout project-nightjar\n', 422, 'publish_rejected'),
+      ).toContain('corp-codenames found codename-leak in prompts/p.md:2: an internal codename');
+      expect(await refused('@corp/hang', 'hang-the-scanner', 503, 'scanner_unavailable')).toContain(
+        'The corp-codenames scan did not finish within 1000 ms',
       );
-      expect(r.body.detail).toContain(
-        'corp-codenames found codename-leak in prompts/p.md:2: an internal codename',
-      );
-      const hang = await buildArchive('@corp/hang', '1.0.0', {
-        extra: [{ name: 'prompts/p.md', content: 'hang-the-scanner' }],
-      });
-      const h = expectStatus(
-        await publish(server.url, alice, '@corp/hang', '1.0.0', hang),
-        503,
-        'scanner_unavailable',
-      );
-      expect(h.body.detail).toContain('The corp-codenames scan did not finish within 1000 ms');
-      expectStatus(await call(server.url, 'GET', '/api/v1/packages/@corp/hang'), 404);
       // Past the size budget nothing is half-scanned: the upload is refused whole.
-      const huge = await buildArchive('@corp/huge', '1.0.0', {
-        extra: [{ name: 'prompts/big.md', content: 'x'.repeat(2 * 1024 * 1024) }],
-      });
-      const t = expectStatus(
-        await publish(server.url, alice, '@corp/huge', '1.0.0', huge),
-        413,
-        'scan_budget_exceeded',
+      expect(await refused('@corp/huge', 'x'.repeat(2 * 1024 * 1024), 413, 'scan_budget_exceeded')).toContain(
+        'more than the 1048576 bytes this registry scans in one upload',
       );
-      expect(t.body.detail).toContain('more than the 1048576 bytes this registry scans in one upload');
-      expectStatus(await call(server.url, 'GET', '/api/v1/packages/@corp/huge'), 404);
     } finally {
       await server.stop();
     }

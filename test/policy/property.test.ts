@@ -128,6 +128,16 @@ const gpgSig = fc.record({
   // A GPG user ID is not a verified identity: trusted_identities must never match it.
   identity: fc.constantFrom('alice@example.com', 'bob@example.com'),
 });
+/** A valid attestation of @a/x@1.0.0 with checksum A by the trusted registry `corp`. */
+const RIGHT_ATTESTATION = {
+  type: 'registry-attestation' as const,
+  valid: true,
+  errors: [] as string[],
+  registry: 'corp',
+  subject_digest: A,
+  name: '@a/x',
+  version: '1.0.0',
+};
 const attestation = fc.oneof(
   fc.record({
     type: fc.constant('registry-attestation' as const),
@@ -139,26 +149,9 @@ const attestation = fc.oneof(
     version: fc.constantFrom('1.0.0', '1.0.1'),
   }),
   // The right one with scan evidence.
-  scanEvidence.map((e) => ({
-    type: 'registry-attestation' as const,
-    valid: true,
-    errors: [] as string[],
-    registry: 'corp',
-    subject_digest: A,
-    name: '@a/x',
-    version: '1.0.0',
-    ...e,
-  })),
+  scanEvidence.map((e) => ({ ...RIGHT_ATTESTATION, ...e })),
   // The right one, often: otherwise a required attestation is almost never satisfied.
-  fc.constant({
-    type: 'registry-attestation' as const,
-    valid: true,
-    errors: [] as string[],
-    registry: 'corp',
-    subject_digest: A,
-    name: '@a/x',
-    version: '1.0.0',
-  }),
+  fc.constant(RIGHT_ATTESTATION),
 );
 const auditLog = fc.oneof(
   fc.record(
