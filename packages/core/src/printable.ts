@@ -6,3 +6,14 @@ export function printable(text: string): string {
   // eslint-disable-next-line no-control-regex
   return text.replace(/[\u0000-\u0008\u000a-\u001f\u007f-\u009f]/g, '\ufffd');
 }
+
+// eslint-disable-next-line no-control-regex
+const UNSAFE_IN_NAMES = /[\u0000-\u001f\u007f-\u009f\u202A-\u202E\u2066-\u2069\u200B-\u200F\uFEFF]/gu;
+
+/**
+ * A file name as it may be shown and stored: control, bidirectional and invisible characters written as `\u{hex}`,
+ * so `invoice\u202Efdp.md` never displays as another name and no escape sequence reaches a terminal.
+ */
+export function escapedName(name: string): string {
+  return name.replace(UNSAFE_IN_NAMES, (c) => `\\u{${c.codePointAt(0)!.toString(16)}}`);
+}

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { runScanners } from '@aam/core';
 import { executableFindings, HazardsScanner, textFindings } from '../src/hazards.js';
 
 const rules = (text: string) => textFindings('skills/a/SKILL.md', text).map((f) => f.rule);
@@ -79,6 +80,45 @@ describe('agent-package hazards', () => {
   });
   it('executables: a plain markdown file is fine', () => {
     expect(executableFindings('prompts/p.md', 0o644, Buffer.from('# prompt\n#!not a shebang'))).toEqual([]);
+  });
+
+  it('unsafe-file-name: a name with a right-to-left override or an escape sequence is found, and given escaped', async () => {
+    const target = {
+      name: 'p',
+      version: '1.0.0',
+      manifest: {},
+      files: [
+        { path: 'docs/invoice\u202Edm.exe', mode: 0o644, bytes: Buffer.from('x') },
+        { path: 'docs/\u001b[31mred.md', mode: 0o644, bytes: Buffer.from('x') },
+      ],
+    };
+    const r = await new HazardsScanner().scan(target, { signal: new AbortController().signal });
+    const names = r.findings.filter((f) => f.rule === 'unsafe-file-name');
+    expect(names.map((f) => f.message)).toEqual([
+      expect.stringMatching(/^the file name holds U\+202E/),
+      expect.stringMatching(/^the file name holds U\+001B/),
+    ]);
+    expect(names[0]!.severity).toBe('high');
+    // The host escapes such names in every finding it keeps (runScanners).
+    const [kept] = await runScanners([new HazardsScanner()], target, { timeoutMs: 1000 });
+    expect(kept!.findings.map((f) => f.path)).toContain('docs/invoice\\u{202e}dm.exe');
+    expect(kept!.findings.map((f) => f.path)).toContain('docs/\\u{1b}[31mred.md');
+    for (const f of kept!.findings) {
+      expect(f.path.includes('\u202e')).toBe(false);
+      expect(f.path.includes('\u001b')).toBe(false);
+    }
+  });
+  it('unsafe-file-name: ordinary names, accents and non-Latin scripts are fine', async () => {
+    const r = await new HazardsScanner().scan(
+      {
+        name: 'p',
+        version: '1.0.0',
+        manifest: {},
+        files: [{ path: 'docs/résumé-日本語.md', mode: 0o644, bytes: Buffer.from('x') }],
+      },
+      { signal: new AbortController().signal },
+    );
+    expect(r.findings).toEqual([]);
   });
 
   it('the scanner reads text rules only in text files, and reports at most 5 per rule and file', async () => {

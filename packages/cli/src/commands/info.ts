@@ -1,5 +1,5 @@
 import { Args, Flags } from '@oclif/core';
-import { formatSize, infoFlow, type AttestationFact, type SignatureFact } from '@aam/core';
+import { formatSize, infoFlow, printable, type AttestationFact, type SignatureFact } from '@aam/core';
 import { AamCommand } from '../base-command.js';
 import { showAuditLog } from '../render-audit-log.js';
 import { tlogLine } from '../render-decision.js';
@@ -104,15 +104,16 @@ function scanListing(a: AttestationFact): string[] {
         ? 'clean ✓'
         : `${x.findings.length} finding${x.findings.length === 1 ? '' : 's'} ⚠ (${x.findings
             .slice(0, 5)
-            .map((f) => `${f.rule} in ${f.path}${f.line ? `:${f.line}` : ''}`)
+            // Paths come from the package's archive: control characters are shown, never sent to the terminal.
+            .map((f) => printable(`${f.rule} in ${f.path}${f.line ? `:${f.line}` : ''}`))
             .join('; ')})`;
-    lines.push(`      ${x.name} ${x.version}${db}: ${what}`);
+    lines.push(`      ${printable(`${x.name} ${x.version}${db}`)}: ${what}`);
   }
   if (a.scans.length === 0) lines.push('      (the registry ran no scanners)');
   const held = a.publish_policy.decision === 'hold';
   lines.push(
     `    Publish policy: ${held ? `held (${a.publish_policy.reasons.join(', ')})` : 'accepted'} (${a.publish_policy.digest})`,
   );
-  if (a.approved_by?.length) lines.push(`    Approved by: ${a.approved_by.join(', ')}`);
+  if (a.approved_by?.length) lines.push(`    Approved by: ${printable(a.approved_by.join(', '))}`);
   return lines;
 }

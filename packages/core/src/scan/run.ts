@@ -1,4 +1,5 @@
 import { AamError } from '../errors.js';
+import { escapedName } from '../printable.js';
 import type { Finding, Scanner, ScanTarget } from '../plugin/contracts.js';
 
 /** One scanner's result, as the publish policy reads it and the registry attestation records it. */
@@ -96,7 +97,8 @@ function checkedFindings(scanner: string, findings: unknown): Finding[] {
     return {
       rule: f.rule,
       severity: f.severity!,
-      path: f.path,
+      // The path comes from the package: shown and stored with its unsafe characters escaped.
+      path: escapedName(f.path),
       ...(f.line !== undefined ? { line: f.line } : {}),
       message: f.message,
     };
