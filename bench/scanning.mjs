@@ -137,7 +137,8 @@ export async function benchScanning({ workDir, quick }) {
 
     // The same ~20 KB package as the registry benchmark; version 1.0.0 first (untimed), then new versions.
     const payload = randomBytes(PAYLOAD_BYTES);
-    const pkg = await makeAamPackage(core, workDir, PUB, payload);
+    // Its own directory: the registry benchmark may have made a package of the same name in this run.
+    const pkg = await makeAamPackage(core, join(workDir, 'scanning'), PUB, payload);
     const total =
       sizes.publishWarmup + sizes.rounds * sizes.publishes + (sizes.rounds + 1) * CONNECTIONS * 2 + 10;
     const versions = await aamVersionArchives(pkg, total);
