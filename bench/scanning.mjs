@@ -73,11 +73,11 @@ async function bigPackage(core, mb) {
 async function scanOnce(core, scanners, archive) {
   const t0 = process.hrtime.bigint();
   const limits = { maxArchiveSize: 64 << 20, maxUnpackedSize: 512 << 20, maxEntries: 10_000 };
-  const { manifest, contents } = await core.readArchive(archive, limits);
+  const { manifest, contents, files } = await core.readArchive(archive, limits);
   const readMs = elapsedMs(t0);
   const results = await core.runScanners(
     scanners,
-    { name: manifest.name, version: manifest.version, manifest, files: contents },
+    { name: manifest.name, version: manifest.version, manifest, files: contents, paths: files },
     { timeoutMs: 60_000 },
   );
   return { ms: elapsedMs(t0), readMs, results };

@@ -312,13 +312,21 @@ describe('publish policy and scanners as configuration', () => {
           files: { signature: Buffer.from(sig) },
         });
       };
+      const codes = (r: { body: unknown }) =>
+        (r.body as { publish_policy: { reasons: { code: string }[] } }).publish_policy.reasons.map(
+          (x) => x.code,
+        );
       const [a, b] = ['a'.repeat(64), 'b'.repeat(64)];
       expectStatus(await signedBy(a, '1.0.0'), 201); // a signed first publish
       expectStatus(await signedBy(a, '1.0.1'), 201); // the same signer again
-      const other = expectStatus(await signedBy(b, '1.0.2'), 202); // someone new
+      expect(codes(expectStatus(await signedBy(b, '1.0.2'), 202))).toEqual(['new_signer']); // someone new
+      // Held is not vouched for: the same new signer again is as new as the first time.
+      expect(codes(expectStatus(await signedBy(b, '1.0.3'), 202))).toEqual(['new_signer']);
+      // Dropping the signature the approved versions carry is held too.
+      const unsigned = await buildArchive('@corp/signed', '1.0.4');
       expect(
-        (other.body as unknown as { publish_policy: { reasons: { code: string }[] } }).publish_policy.reasons,
-      ).toEqual([expect.objectContaining({ code: 'new_signer' })]);
+        codes(expectStatus(await publish(server.url, alice, '@corp/signed', '1.0.4', unsigned), 202)),
+      ).toEqual(['signature_dropped']);
     } finally {
       await server.stop();
     }

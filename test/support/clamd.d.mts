@@ -20,5 +20,12 @@ export interface Clamd {
 
 /** `clamd`'s path, or a message saying how to install it. */
 export declare function findClamd(): { bin: string } | { missing: string };
-/** Starts clamd on a free loopback port with a generated signature database; resolves once it answers PING. */
-export declare function startClamd(): Promise<Clamd>;
+/**
+ * Starts clamd on a free loopback port with a generated signature database and `AlertExceedsMax yes`; resolves once
+ * it answers PING. Limits in clamd.conf's size notation (`200M`); defaults 200M, 400M and 200M.
+ */
+export declare function startClamd(limits?: {
+  streamMaxLength?: string;
+  maxScanSize?: string;
+  maxFileSize?: string;
+}): Promise<Clamd>;

@@ -58,7 +58,7 @@ async function ping(port) {
   });
 }
 
-export async function startClamd() {
+export async function startClamd(limits = {}) {
   const found = findClamd();
   if ('missing' in found) throw new Error(found.missing);
   const dir = mkdtempSync(join(tmpdir(), 'aam-clamd-'));
@@ -80,9 +80,11 @@ export async function startClamd() {
       'TCPAddr 127.0.0.1',
       'Foreground yes',
       `LogFile ${join(dir, 'clamd.log')}`,
-      'StreamMaxLength 200M',
-      'MaxScanSize 400M',
-      'MaxFileSize 200M',
+      // What a registry needs (docs/scanning.md): a file past a limit is a finding, never an unscanned "OK".
+      'AlertExceedsMax yes',
+      `StreamMaxLength ${limits.streamMaxLength ?? '200M'}`,
+      `MaxScanSize ${limits.maxScanSize ?? '400M'}`,
+      `MaxFileSize ${limits.maxFileSize ?? '200M'}`,
       '',
     ].join('\n'),
   );

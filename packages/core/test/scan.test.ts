@@ -9,6 +9,7 @@ const target = {
   version: '1.0.0',
   manifest: {},
   files: [{ path: 'a.md', mode: 0o644, bytes: Buffer.from('x') }],
+  paths: ['a.md'],
 };
 const scanner = (name: string, scan: Scanner['scan'], version = '1.0.0'): Scanner => ({
   name,
@@ -74,6 +75,57 @@ describe('runScanners fails closed', () => {
       message: 'The slow scan did not finish within 50 ms',
     });
     expect(aborted).toBe(true);
+  });
+
+  it('keeps the most severe findings when it cuts: a critical one after 150 low ones is kept', async () => {
+    const low = Array.from({ length: 150 }, (_, i) => ({
+      rule: 'r',
+      severity: 'low' as const,
+      path: `f${i}`,
+      message: 'm',
+    }));
+    const critical = { rule: 'malware', severity: 'critical' as const, path: 'evil', message: 'm' };
+    const [r] = await runScanners([scanner('m', async () => ({ findings: [...low, critical] }))], target, {
+      timeoutMs: 1000,
+    });
+    expect(r!.findings[0]).toMatchObject({ rule: 'malware', severity: 'critical' });
+    expect(r!.findings).toHaveLength(100);
+  });
+
+  it('refuses scanners with a bad or a shared name (the attestation names each once)', async () => {
+    const ok = async () => ({ findings: [] });
+    await expect(
+      runScanners([scanner('a', ok), scanner('a', ok)], target, { timeoutMs: 1000 }),
+    ).rejects.toMatchObject({
+      code: 'USAGE',
+      message: "Two scanners are named 'a': each name must be unique",
+    });
+    await expect(runScanners([scanner('Corp Scan', ok)], target, { timeoutMs: 1000 })).rejects.toMatchObject({
+      code: 'USAGE',
+    });
+  });
+
+  it('escapes control characters in what a scanner says (paths come from the package)', async () => {
+    const [r] = await runScanners(
+      [
+        scanner('e', async () => ({
+          findings: [{ rule: 'r', severity: 'low', path: 'a\u001b[2Jb', message: 'x\u202ey' }],
+        })),
+      ],
+      target,
+      { timeoutMs: 1000 },
+    );
+    expect(r!.findings[0]).toMatchObject({ path: 'a\\u{1b}[2Jb', message: 'x\\u{202e}y' });
+  });
+
+  it('a scanner saying SCAN_TOO_LARGE fails the scan as too large (the registry answers 413, not 503)', async () => {
+    const big = scanner('big', async () =>
+      Promise.reject(Object.assign(new Error('too big'), { code: 'SCAN_TOO_LARGE' })),
+    );
+    await expect(runScanners([big], target, { timeoutMs: 1000 })).rejects.toMatchObject({
+      code: 'SCAN_FAILED',
+      details: { scanner: 'big', too_large: true },
+    });
   });
 
   it('keeps at most 100 findings per scanner', async () => {

@@ -58,9 +58,13 @@ export class ClamdClient {
         () => finish(new Error(`clamd at ${where} did not answer ${name} within ${this.timeoutMs} ms`)),
         this.timeoutMs,
       );
-      socket.on('error', (e: NodeJS.ErrnoException) =>
-        finish(new Error(`clamd at ${where} is unreachable (${e.code ?? e.message})`)),
-      );
+      socket.on('error', (e: NodeJS.ErrnoException) => {
+        // clamd may answer and close while the rest of a stream is still being written (a size limit): its
+        // answer is what counts.
+        const reply = Buffer.concat(chunks).toString('utf8').replace(/\0$/, '');
+        if (reply) finish(undefined, reply);
+        else finish(new Error(`clamd at ${where} is unreachable (${e.code ?? e.message})`));
+      });
       socket.on('data', (d: Buffer) => chunks.push(d));
       socket.on('end', () => {
         const reply = Buffer.concat(chunks).toString('utf8').replace(/\0$/, '');
@@ -102,6 +106,11 @@ export class ClamdClient {
     if (r === 'stream: OK') return undefined;
     const found = /^stream: (.+) FOUND$/.exec(r);
     if (found) return found[1]!;
+    // Past clamd's StreamMaxLength: no retry will help, the registry refuses the package as too large.
+    if (/size limit exceeded/i.test(r))
+      throw Object.assign(new Error(`a file is larger than clamd's StreamMaxLength (${r.slice(0, 100)})`), {
+        code: 'SCAN_TOO_LARGE',
+      });
     throw new Error(`clamd could not scan: ${r.slice(0, 200)}`);
   }
 }

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Finding, Scanner, ScanReport, ScanTarget } from '@aam/core/plugin';
-import { asText, lineOf, MAX_PER_RULE_AND_FILE } from './text.js';
+import { asText, lineOf, MAX_PER_RULE_AND_FILE, nextTurn } from './text.js';
 
 /** The version of the hazard rules below; it changes whenever a rule does. */
 export const HAZARD_RULES_VERSION = '1.0.0';
@@ -65,17 +65,30 @@ export class HazardsScanner implements Scanner {
   readonly name = 'hazards';
   readonly version = HAZARD_RULES_VERSION;
 
-  scan(target: ScanTarget, opts: { signal: AbortSignal }): Promise<ScanReport> {
+  async scan(target: ScanTarget, opts: { signal: AbortSignal }): Promise<ScanReport> {
     const findings: Finding[] = [];
+    // Every entry's name, links included (a link has a name too).
+    for (const path of target.paths) findings.push(...pathFindings(path));
+    const onlyText = declaresOnlyText(target.manifest);
     for (const file of target.files) {
+      await nextTurn();
       opts.signal.throwIfAborted();
-      findings.push(...pathFindings(file.path));
-      findings.push(...executableFindings(file.path, file.mode, file.bytes));
+      if (onlyText) findings.push(...executableFindings(file.path, file.mode, file.bytes));
       const text = asText(file.bytes);
       if (text !== undefined) findings.push(...textFindings(file.path, text));
     }
-    return Promise.resolve({ findings, database: HAZARD_RULES_DIGEST });
+    return { findings, database: HAZARD_RULES_DIGEST };
   }
+}
+
+/** The artifact kinds that are text read by an agent (the manifest schema's kinds today). */
+const TEXT_ARTIFACT_KINDS = new Set(['agents', 'skills', 'prompts', 'instructions']);
+
+/** Whether the manifest declares only text artifacts: then an executable or a script has no business there. */
+export function declaresOnlyText(manifest: Record<string, unknown>): boolean {
+  const artifacts = manifest.artifacts;
+  if (typeof artifacts !== 'object' || artifacts === null) return true;
+  return Object.keys(artifacts).every((kind) => TEXT_ARTIFACT_KINDS.has(kind));
 }
 
 /** A file name with control, bidirectional or invisible characters. */
@@ -173,14 +186,16 @@ export function textFindings(path: string, text: string): Finding[] {
     };
   });
   each(LINK, text, (m) => {
-    if (HARMLESS_HOST.test(m[1]!)) return undefined;
+    // user:password@host: only the host is judged and named (a credential in a link never reaches a finding).
+    const host = m[1]!.slice(m[1]!.lastIndexOf('@') + 1);
+    if (HARMLESS_HOST.test(host)) return undefined;
     const scheme = m[0].slice(0, m[0].indexOf(':')).toLowerCase();
     return {
       rule: 'insecure-link',
       severity: 'low',
       path,
       line: lineOf(text, m.index),
-      message: `a link over plain ${scheme} to ${m[1]!.slice(0, 100)} (use https)`,
+      message: `a link over plain ${scheme} to ${host.slice(0, 100)} (use https)`,
     };
   });
   return out;

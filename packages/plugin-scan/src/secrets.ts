@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { Finding, Scanner, ScanReport, ScanTarget, Severity } from '@aam/core/plugin';
 import { AamError } from '@aam/core/plugin';
 import { createHash } from 'node:crypto';
-import { asText, entropy, lineOf, MAX_PER_RULE_AND_FILE } from './text.js';
+import { asText, entropy, lineOf, MAX_PER_RULE_AND_FILE, nextTurn } from './text.js';
 
 /** One rule of `rules/secrets.json`. */
 export interface SecretRule {
@@ -97,16 +97,17 @@ export class SecretsScanner implements Scanner {
     this.database = `sha256:${createHash('sha256').update(JSON.stringify(rules)).digest('hex')}`;
   }
 
-  scan(target: ScanTarget, opts: { signal: AbortSignal }): Promise<ScanReport> {
+  async scan(target: ScanTarget, opts: { signal: AbortSignal }): Promise<ScanReport> {
     const findings: Finding[] = [];
     for (const file of target.files) {
+      await nextTurn();
       opts.signal.throwIfAborted();
       const text = asText(file.bytes);
       if (text !== undefined) findings.push(...this.scanText(file.path, text));
       else
         findings.push(...this.scanText(file.path, printableRuns(file.bytes)).map(({ line: _l, ...f }) => f));
     }
-    return Promise.resolve({ findings, database: this.database });
+    return { findings, database: this.database };
   }
 
   /** The findings in one file's text. */

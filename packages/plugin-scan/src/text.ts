@@ -29,3 +29,6 @@ export function entropy(s: string): number {
 
 /** At most this many findings per rule and file: one file full of matches says what it needs to in a few. */
 export const MAX_PER_RULE_AND_FILE = 5;
+
+/** Lets timers and I/O run between files: the registry's time budget can then stop a scan of many files. */
+export const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { runScanners } from '@aam/core';
-import { executableFindings, HazardsScanner, textFindings } from '../src/hazards.js';
+import { declaresOnlyText, executableFindings, HazardsScanner, textFindings } from '../src/hazards.js';
+import { scanTarget, signal } from './support.js';
 
 const rules = (text: string) => textFindings('skills/a/SKILL.md', text).map((f) => f.rule);
 
@@ -51,6 +52,11 @@ describe('agent-package hazards', () => {
     ]);
     expect(rules('fetch ftp://files.corp.io/x\n')).toContain('insecure-link');
   });
+  it('insecure-link: a password in the link never reaches the finding', () => {
+    const [f] = textFindings('README.md', 'fetch http://deploy:hunter2secret@files.corp.io/x\n');
+    expect(f!.message).toBe('a link over plain http to files.corp.io (use https)');
+    expect(JSON.stringify(f)).not.toContain('hunter2');
+  });
   it('insecure-link: https, loopback and the reserved example domains are fine', () => {
     expect(
       rules(
@@ -78,21 +84,32 @@ describe('agent-package hazards', () => {
       'executable-file',
     );
   });
+  it('executables: flagged only when the manifest declares text artifacts alone', async () => {
+    const files = { 'skills/a/run.sh': '#!/bin/sh\n' };
+    const text = await new HazardsScanner().scan(scanTarget(files), { signal: signal() });
+    expect(text.findings.map((f) => f.rule)).toEqual(['script-file']);
+    // A kind of artifact that is not text (none exists in today's schema): scripts are its business.
+    const tools = scanTarget(files, { manifest: { artifacts: { skills: [], tools: [] } } });
+    expect(declaresOnlyText(tools.manifest)).toBe(false);
+    expect((await new HazardsScanner().scan(tools, { signal: signal() })).findings).toEqual([]);
+  });
+  it('a scan of many files yields between them, so the registry’s time budget stops it', async () => {
+    const many = Object.fromEntries(Array.from({ length: 2000 }, (_, i) => [`p/${i}.md`, 'x'.repeat(5000)]));
+    await expect(
+      runScanners([new HazardsScanner()], scanTarget(many), { timeoutMs: 1 }),
+    ).rejects.toMatchObject({
+      code: 'SCAN_FAILED',
+      message: 'The hazards scan did not finish within 1 ms',
+    });
+  });
   it('executables: a plain markdown file is fine', () => {
     expect(executableFindings('prompts/p.md', 0o644, Buffer.from('# prompt\n#!not a shebang'))).toEqual([]);
   });
 
   it('unsafe-file-name: a name with a right-to-left override or an escape sequence is found, and given escaped', async () => {
-    const target = {
-      name: 'p',
-      version: '1.0.0',
-      manifest: {},
-      files: [
-        { path: 'docs/invoice\u202Edm.exe', mode: 0o644, bytes: Buffer.from('x') },
-        { path: 'docs/\u001b[31mred.md', mode: 0o644, bytes: Buffer.from('x') },
-      ],
-    };
-    const r = await new HazardsScanner().scan(target, { signal: new AbortController().signal });
+    // The second name is a link's: links have names too.
+    const target = scanTarget({ 'docs/invoice\u202Edm.exe': 'x' }, { links: ['docs/\u001b[31mred.md'] });
+    const r = await new HazardsScanner().scan(target, { signal: signal() });
     const names = r.findings.filter((f) => f.rule === 'unsafe-file-name');
     expect(names.map((f) => f.message)).toEqual([
       expect.stringMatching(/^the file name holds U\+202E/),
@@ -109,15 +126,9 @@ describe('agent-package hazards', () => {
     }
   });
   it('unsafe-file-name: ordinary names, accents and non-Latin scripts are fine', async () => {
-    const r = await new HazardsScanner().scan(
-      {
-        name: 'p',
-        version: '1.0.0',
-        manifest: {},
-        files: [{ path: 'docs/résumé-日本語.md', mode: 0o644, bytes: Buffer.from('x') }],
-      },
-      { signal: new AbortController().signal },
-    );
+    const r = await new HazardsScanner().scan(scanTarget({ 'docs/résumé-日本語.md': 'x' }), {
+      signal: signal(),
+    });
     expect(r.findings).toEqual([]);
   });
 
@@ -125,20 +136,11 @@ describe('agent-package hazards', () => {
     const s = new HazardsScanner();
     const many = Array.from({ length: 20 }, (_, i) => `http://h${i}.corp.io`).join('\n');
     const r = await s.scan(
-      {
-        name: 'p',
-        version: '1.0.0',
-        manifest: {},
-        files: [
-          { path: 'a.md', mode: 0o644, bytes: Buffer.from(many) },
-          {
-            path: 'b.dat',
-            mode: 0o644,
-            bytes: Buffer.concat([Buffer.from([0]), Buffer.from('http://x.corp.io \u202E')]),
-          },
-        ],
-      },
-      { signal: new AbortController().signal },
+      scanTarget({
+        'a.md': many,
+        'b.dat': Buffer.concat([Buffer.from([0]), Buffer.from('http://x.corp.io \u202E')]),
+      }),
+      { signal: signal() },
     );
     expect(r.findings.filter((f) => f.path === 'a.md')).toHaveLength(5);
     expect(r.findings.filter((f) => f.path === 'b.dat')).toEqual([]);

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { loadSecretRules, SecretsScanner } from '../src/secrets.js';
+import { scanTarget, signal } from './support.js';
 
 // Secrets are assembled at run time from random characters (never committed, never a real credential).
 const alnum = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
@@ -73,26 +74,26 @@ describe('the secrets rule set', () => {
       Buffer.from(`${'AKIA'}${rand(16, upper32)}`),
       Buffer.from([0]),
     ]);
-    const r = await scanner.scan(
-      { name: 'p', version: '1.0.0', manifest: {}, files: [{ path: 'img.png', mode: 0o644, bytes }] },
-      { signal: new AbortController().signal },
-    );
+    const r = await scanner.scan(scanTarget({ 'img.png': bytes }), { signal: signal() });
     expect(r.findings.map((f) => f.rule)).toEqual(['aws-access-key-id']);
     expect(r.database).toMatch(/^sha256:[0-9a-f]{64}$/);
   });
 
   it('a clean package has no findings', async () => {
     const text = '# My skill\n\nUse the https://example.org API with your own token (set `TOKEN`).\n';
-    const r = await scanner.scan(
-      {
-        name: 'p',
-        version: '1.0.0',
-        manifest: {},
-        files: [{ path: 'SKILL.md', mode: 0o644, bytes: Buffer.from(text) }],
-      },
-      { signal: new AbortController().signal },
-    );
+    const r = await scanner.scan(scanTarget({ 'SKILL.md': text }), { signal: signal() });
     expect(r.findings).toEqual([]);
+  });
+
+  // Hostile input must not make a rule backtrack for minutes: a file is scanned in one go, and while a regular
+  // expression runs, no timer (the registry's scan budget) can stop it. Each text is 1 MB.
+  it.each([
+    ['a long name before no assignment', 'token'.repeat(200_000)],
+    ['names and separators, never a value', 'secret_key = '.repeat(80_000)],
+    ['aws and secret, never a value', 'aws secret '.repeat(90_000)],
+    ['an endless slack-like token', `xoxb-${'a-'.repeat(500_000)}`],
+  ])('stays linear on %s', (_what, text) => {
+    expect(Array.isArray(scanner.scanText('a.md', text))).toBe(true);
   });
 
   it('refuses a rule set with a broken pattern or an unknown severity', async () => {

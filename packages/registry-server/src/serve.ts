@@ -5,6 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import {
   AamError,
   generateNoteKey,
+  checkScannerNames,
   isAamError,
   parseSignerKey,
   PublishPolicy,
@@ -195,6 +196,7 @@ export async function startRegistry(opts: ServeOptions): Promise<RunningRegistry
   const host = opts.host ?? '127.0.0.1';
   const port = opts.port ?? 4873;
   await probePort(host, port);
+  checkScannerNames(opts.scanners ?? []);
   // A publish policy that does not compile stops the start before anything is written.
   const publishPolicy = await PublishPolicy.load(opts.publishPolicy ? { file: opts.publishPolicy } : {});
   const { db, audit, name, storage } = await openRegistryStore({

@@ -35,6 +35,7 @@ well_formed(s) if {
 	every f in s.findings {
 		is_string(f.rule)
 		is_string(f.path)
+		is_string(f.message)
 		f.severity in {"critical", "high", "medium", "low"}
 	}
 }

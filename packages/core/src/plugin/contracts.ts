@@ -117,7 +117,10 @@ export interface ScanTarget {
   version: string;
   /** The manifest (`aam.yaml`) as parsed and validated. */
   manifest: Record<string, unknown>;
+  /** The regular files, with their bytes. */
   files: ScanFile[];
+  /** Every entry's path: the files, and the symbolic and hard links (which have no bytes of their own). */
+  paths: string[];
 }
 
 /** What a scan returned: its findings (none: clean) and, for signature-based engines, the database it used. */
@@ -131,10 +134,14 @@ export interface ScanReport {
  * A scanner of package contents, run by the registry before it accepts a version (one per engine: ClamAV, the
  * secrets rules, agent-package hazards, a company's own). It reports findings and never decides: the registry's
  * publish policy does. It throws when it could not scan (engine down, timed out, aborted): the registry then
- * refuses the publish (503), never passes it.
+ * refuses the publish (503), never passes it. An error whose `code` is `SCAN_TOO_LARGE` says the package is past
+ * what the engine scans, so retrying cannot help: the registry refuses it with 413.
  */
 export interface Scanner {
-  /** A short stable name, as clients require it (`require_scans: [clamav, secrets]`). */
+  /**
+   * A short stable name, as clients require it (`require_scans: [clamav, secrets]`): lowercase letters, digits,
+   * `.`, `_`, `-`, at most 64 characters, unique among the registry's scanners.
+   */
   readonly name: string;
   readonly version: string;
   scan(target: ScanTarget, opts: { signal: AbortSignal }): Promise<ScanReport>;

@@ -18,17 +18,22 @@ import { opaBuildWasm, opaParsePackage, requireOpa } from './opa.js';
 /** What the registry knows about an upload when it decides (schema publish-facts/v1); never bytes or keys. */
 export interface PublishFacts {
   publish_facts_version: 1;
+  /** `first_publish`: the package has no approved version yet. */
   package: { name: string; version: string; first_publish: boolean };
   publisher: { name: string; role: string; scopes: string[] };
   archive: { checksum: string; size: number; files: number };
   manifest: Record<string, unknown>;
   /** The author's signature as the registry verified it (an invalid one was refused before), or null. */
   signature: { type: string; identity?: string; issuer?: string; fingerprint?: string } | null;
-  /** The package's earlier versions: how many, who signed them, and whether this signer is new. */
+  /**
+   * The package's approved versions (held and rejected ones are no history): how many, who signed them, whether
+   * this upload's signer is new, and whether it is unsigned where approved versions were signed.
+   */
   history: {
     versions: number;
     signers: { type: string; identity?: string; fingerprint?: string }[];
     new_signer: boolean;
+    signature_dropped: boolean;
   };
   scans: Omit<ScanResult, 'duration_ms'>[];
 }

@@ -16,7 +16,26 @@ export interface ScanResult {
 /** At most this many findings per scanner are kept (an archive full of matches must not flood the answer). */
 export const MAX_FINDINGS = 100;
 
-const SEVERITIES = new Set(['critical', 'high', 'medium', 'low']);
+const SEVERITY_ORDER = ['critical', 'high', 'medium', 'low'];
+const SEVERITIES = new Set(SEVERITY_ORDER);
+
+/** A scanner's name as clients name it in `require_scans` and the attestation records it. */
+export const SCANNER_NAME_RE = /^[a-z0-9][a-z0-9._-]{0,63}$/;
+
+/** Scanners a registry can run together: each name well-formed and unique (attestations record them by name). */
+export function checkScannerNames(scanners: { name: string }[]): void {
+  const seen = new Set<string>();
+  for (const { name } of scanners) {
+    if (typeof name !== 'string' || !SCANNER_NAME_RE.test(name))
+      throw new AamError(
+        'USAGE',
+        `A scanner is named ${JSON.stringify(name)}: scanner names are lowercase letters, digits, '.', '_' and '-' (at most 64)`,
+      );
+    if (seen.has(name))
+      throw new AamError('USAGE', `Two scanners are named '${name}': each name must be unique`);
+    seen.add(name);
+  }
+}
 
 /**
  * Runs every scanner over the target, at once, each within `timeoutMs`. Any scanner that throws, times out or
@@ -28,6 +47,7 @@ export async function runScanners(
   target: ScanTarget,
   opts: { timeoutMs: number; signal?: AbortSignal },
 ): Promise<ScanResult[]> {
+  checkScannerNames(scanners);
   return Promise.all(scanners.map((s) => runOne(s, target, opts)));
 }
 
@@ -53,7 +73,10 @@ async function runOne(
   const started = performance.now();
   try {
     const report = await Promise.race([scanner.scan(target, { signal: controller.signal }), timedOut]);
-    const findings = checkedFindings(scanner.name, report?.findings);
+    // The most severe first, so that keeping the first MAX_FINDINGS never drops a critical one.
+    const findings = checkedFindings(scanner.name, report?.findings).sort(
+      (a, b) => SEVERITY_ORDER.indexOf(a.severity) - SEVERITY_ORDER.indexOf(b.severity),
+    );
     return {
       scanner: scanner.name,
       // Read after the scan: an engine may learn its own version from the daemon it asked.
@@ -65,10 +88,11 @@ async function runOne(
     };
   } catch (e) {
     if (e instanceof AamError && e.code === 'SCAN_FAILED') throw e;
+    const tooLarge = (e as { code?: unknown } | undefined)?.code === 'SCAN_TOO_LARGE';
     throw new AamError(
       'SCAN_FAILED',
       `The ${scanner.name} scan failed: ${e instanceof Error ? e.message : String(e)}`,
-      { scanner: scanner.name },
+      { scanner: scanner.name, ...(tooLarge ? { too_large: true } : {}) },
     );
   } finally {
     clearTimeout(timer);
@@ -94,13 +118,14 @@ function checkedFindings(scanner: string, findings: unknown): Finding[] {
       (f.line !== undefined && (!Number.isSafeInteger(f.line) || f.line < 1))
     )
       throw new AamError('SCAN_FAILED', `The ${scanner} scan answered a malformed finding`, { scanner });
+    // Paths (and what a scanner says about the content) come from the package: shown and stored with control,
+    // bidirectional and invisible characters escaped.
     return {
-      rule: f.rule,
+      rule: escapedName(f.rule),
       severity: f.severity!,
-      // The path comes from the package: shown and stored with its unsafe characters escaped.
       path: escapedName(f.path),
       ...(f.line !== undefined ? { line: f.line } : {}),
-      message: f.message,
+      message: escapedName(f.message),
     };
   });
 }

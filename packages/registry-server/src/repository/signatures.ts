@@ -33,10 +33,15 @@ export class Signatures {
     );
   }
 
-  /** Everyone who signed any version of the package (type, identity, fingerprint), once each. */
-  async signersOf(pkg: string): Promise<SignatureSummaryRow[]> {
+  /**
+   * Everyone who signed an approved version of the package (type, identity, fingerprint), once each: a held or
+   * rejected version's signer is nobody anyone has vouched for.
+   */
+  async approvedSignersOf(pkg: string): Promise<SignatureSummaryRow[]> {
     return this.q.all<SignatureSummaryRow>(
-      'SELECT DISTINCT type, identity, fingerprint FROM signatures WHERE package = ? ORDER BY type, identity, fingerprint',
+      `SELECT DISTINCT s.type, s.identity, s.fingerprint FROM signatures s
+         JOIN versions v ON v.package = s.package AND v.version = s.version
+       WHERE s.package = ? AND v.status = 'approved' ORDER BY s.type, s.identity, s.fingerprint`,
       pkg,
     );
   }

@@ -56,10 +56,10 @@ export class Versions {
     return this.q.all<VersionRow>('SELECT * FROM versions WHERE package = ?', pkg);
   }
 
-  /** How many versions the package has, whatever their status. */
-  async count(pkg: string): Promise<number> {
+  /** How many approved versions the package has (pending and rejected ones aside). */
+  async approvedCount(pkg: string): Promise<number> {
     const row = await this.q.get<{ n: number | string } & Row>(
-      'SELECT COUNT(*) AS n FROM versions WHERE package = ?',
+      "SELECT COUNT(*) AS n FROM versions WHERE package = ? AND status = 'approved'",
       pkg,
     );
     return Number(row?.n ?? 0);

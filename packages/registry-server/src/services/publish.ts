@@ -49,7 +49,7 @@ export async function publishVersion(
   upload: Upload,
   url: { name?: string; version?: string } = {},
 ): Promise<PublishReceipt | ReplayReceipt> {
-  const { checksum, manifest, contents } = await inspectUpload(ctx, upload, url);
+  const { checksum, manifest, contents, paths } = await inspectUpload(ctx, upload, url);
   const { name, version } = manifest;
   const tag = tagName(upload.fields.tag ?? 'latest');
   requireScope(p, 'publish', name);
@@ -64,6 +64,7 @@ export async function publishVersion(
     checksum,
     size: upload.archive.length,
     contents,
+    paths,
     signature,
   });
   if (judgement.decision.decision === 'reject')

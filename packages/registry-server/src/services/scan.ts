@@ -34,11 +34,13 @@ export async function judgeUpload(
     checksum: string;
     size: number;
     contents: ScanFile[];
+    /** Every entry's path, links included. */
+    paths: string[];
     signature?: VerifiedSignature | undefined;
   },
 ): Promise<Judgement> {
   const { name, version } = u.manifest;
-  const scans = await scanOrRefuse(ctx, u.manifest, u.contents);
+  const scans = await scanOrRefuse(ctx, u.manifest, u.contents, u.paths);
   const history = await ctx.db.read((q) => historyOf(new Repository(q), name, u.signature));
   const facts: PublishFacts = {
     publish_facts_version: 1,
@@ -91,6 +93,7 @@ async function scanOrRefuse(
   ctx: RegistryContext,
   manifest: Manifest,
   files: ScanFile[],
+  paths: string[],
 ): Promise<ScanResult[]> {
   if (ctx.scanners.length === 0) return [];
   try {
@@ -101,10 +104,19 @@ async function scanOrRefuse(
         version: manifest.version,
         manifest: manifest as unknown as Record<string, unknown>,
         files,
+        paths,
       },
       { timeoutMs: ctx.scanTimeoutMs },
     );
   } catch (e) {
+    // Past what the engine scans: retrying cannot help, the package is refused as too large.
+    if (isAamError(e) && e.code === 'SCAN_FAILED' && e.details.too_large === true)
+      throw new RegistryError(
+        413,
+        'scan_budget_exceeded',
+        `${e.message}: the package is larger than this registry's scanners take; nothing was stored`,
+        { scanner: e.details.scanner },
+      );
     if (isAamError(e) && e.code === 'SCAN_FAILED')
       throw new RegistryError(
         503,
@@ -117,14 +129,18 @@ async function scanOrRefuse(
   }
 }
 
-/** The package's earlier versions and who signed them; whether this signature's signer is new to it. */
+/**
+ * The package's approved versions and who signed them; whether this upload's signer is new to it, and whether it
+ * drops the signature its approved versions carried. Held and rejected versions are no history: their signers
+ * were never vouched for, so a second upload by the same new signer is as new as the first.
+ */
 async function historyOf(
   repo: Repository,
   name: string,
   signature: VerifiedSignature | undefined,
 ): Promise<PublishFacts['history']> {
-  const versions = await repo.versions.count(name);
-  const signers = (await repo.signatures.signersOf(name)).map((s) => ({
+  const versions = await repo.versions.approvedCount(name);
+  const signers = (await repo.signatures.approvedSignersOf(name)).map((s) => ({
     type: s.type,
     ...(s.identity ? { identity: s.identity } : {}),
     ...(s.fingerprint ? { fingerprint: s.fingerprint } : {}),
@@ -138,7 +154,12 @@ async function historyOf(
         (s.identity ?? null) === (signature.identity ?? null) &&
         (s.fingerprint ?? null) === (signature.fingerprint ?? null),
     );
-  return { versions, signers, new_signer: newSigner };
+  return {
+    versions,
+    signers,
+    new_signer: newSigner,
+    signature_dropped: signature === undefined && signers.length > 0,
+  };
 }
 
 /**

@@ -30,7 +30,7 @@ export async function inspectUpload(
   ctx: RegistryContext,
   { archive, fields }: Upload,
   url: { name?: string; version?: string },
-): Promise<{ checksum: string; manifest: Manifest; contents: ScanFile[] }> {
+): Promise<{ checksum: string; manifest: Manifest; contents: ScanFile[]; paths: string[] }> {
   const checksum = `sha256:${createHash('sha256').update(archive).digest('hex')}`;
   if (fields.sha256 !== undefined && fields.sha256.replace(/^sha256:/, '') !== checksum.slice(7))
     throw new RegistryError(
@@ -40,11 +40,12 @@ export async function inspectUpload(
     );
   let manifest: Manifest;
   let contents: ScanFile[];
+  let paths: string[];
   // The files are held in memory for the scanners: at most the scan budget of them.
   const scanCapped = ctx.scanMaxBytes < ctx.limits.maxUnpackedSize;
   const limits = scanCapped ? { ...ctx.limits, maxUnpackedSize: ctx.scanMaxBytes } : ctx.limits;
   try {
-    ({ manifest, contents } = await readArchive(archive, limits));
+    ({ manifest, contents, files: paths } = await readArchive(archive, limits));
   } catch (e) {
     if (e instanceof AamError && scanCapped && e.details.limit === 'max_unpacked_size')
       throw new RegistryError(
@@ -65,7 +66,7 @@ export async function inspectUpload(
       'name_mismatch',
       `The archive is ${name}@${version}, not ${url.name ?? name}@${url.version ?? version}`,
     );
-  return { checksum, manifest, contents };
+  return { checksum, manifest, contents, paths };
 }
 
 /**

@@ -1,6 +1,6 @@
 import { Flags } from '@oclif/core';
 import { resolve } from 'node:path';
-import { AamError, didYouMean, scannersOf, verifiersOf } from '@aam/core';
+import { AamError, checkScannerNames, didYouMean, scannersOf, verifiersOf } from '@aam/core';
 import { AamCommand } from '../../base-command.js';
 import { ok, warn } from '../../style.js';
 
@@ -149,12 +149,18 @@ $AAM_REGISTRY_CHECKPOINT_KEY, which replicas must share). It refuses to start on
 
 /** The scanners `--scan` names (all loaded ones by default; `none`: none), each loaded, or a usage error. */
 export function chooseScanners<T extends { name: string }>(loaded: T[], wanted: string | undefined): T[] {
+  // Loaded scanners with a bad or a shared name (a plugin reusing 'secrets') are refused before anything runs.
+  checkScannerNames(loaded);
   if (wanted === undefined) return loaded;
   if (wanted.trim() === 'none') return [];
-  const names = wanted
-    .split(',')
-    .map((n) => n.trim())
-    .filter(Boolean);
+  const names = [
+    ...new Set(
+      wanted
+        .split(',')
+        .map((n) => n.trim())
+        .filter(Boolean),
+    ),
+  ];
   return names.map((n) => {
     const s = loaded.find((x) => x.name === n);
     if (!s)
