@@ -337,42 +337,17 @@ describe('publish policy and scanners as configuration', () => {
     const bad = join(w.root, 'bad.rego');
     writeFileSync(bad, 'package aam.publish\n\ndecision := {\n');
     const storage = join(w.root, 'registry');
-    const r1 = await w.aam([
-      'registry',
-      'serve',
-      '--storage',
-      storage,
-      '--port',
-      '0',
-      '--publish-policy',
-      bad,
-    ]);
+    const serve = (...extra: string[]) =>
+      w.aam(['registry', 'serve', '--storage', storage, '--port', '0', ...extra]);
+    const r1 = await serve('--publish-policy', bad);
     expect(r1.code).toBe(2);
     expect(r1.stderr).toMatch(/bad\.rego:\d+/);
     const wrong = join(w.root, 'wrong.rego');
     writeFileSync(wrong, 'package corp.other\n\ndecision := 1\n');
-    const r2 = await w.aam([
-      'registry',
-      'serve',
-      '--storage',
-      storage,
-      '--port',
-      '0',
-      '--publish-policy',
-      wrong,
-    ]);
+    const r2 = await serve('--publish-policy', wrong);
     expect(r2.code).toBe(2);
     expect(r2.stderr).toContain("a publish policy declares 'package aam.publish' (or a package under it");
-    const r3 = await w.aam([
-      'registry',
-      'serve',
-      '--storage',
-      storage,
-      '--port',
-      '0',
-      '--scan',
-      'secrets,clamav',
-    ]);
+    const r3 = await serve('--scan', 'secrets,clamav');
     expect(r3.code).toBe(2);
     expect(r3.stderr).toContain("--scan names 'clamav', which is not loaded");
     expect(r3.stderr).toContain('the clamav scan needs --clamd HOST:PORT');
