@@ -158,6 +158,7 @@ beforeAll(async () => {
   await json('pkg init', ['pkg', 'init', '--name', '@corp/lib', '--version', '1.0.0'], {}, lib);
   await json('pkg publish', ['pkg', 'publish', '--registry', 'corp'], {}, lib);
   const asBob = { AAM_TOKEN: bob.token };
+  await json('approvals', ['approvals', '--registry', 'corp'], asBob);
   await json('approve', ['approve', '@corp/lib@1.0.0', '--registry', 'corp'], asBob);
   writeFileSync(join(lib, 'aam.yaml'), readFileSync(join(lib, 'aam.yaml'), 'utf8').replace('1.0.0', '1.1.0'));
   await json('pkg publish', ['pkg', 'publish', '--registry', 'corp'], {}, lib);

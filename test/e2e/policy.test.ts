@@ -302,6 +302,22 @@ describe('aam policy eval / test / init / show', () => {
       '✗ scan_missing (aam.trust.scan_missing): @a/x@1.0.0 from registry corp has no secrets scan on record, and require_scans names it (its trusted attestation records clamav)',
     );
     expect(r.stdout).toContain('Required scans: clamav clean, secrets missing');
+    // What a registry signed is still shown, not obeyed: an escape sequence in a rule name reaches no terminal.
+    const hostile = structuredClone(attested);
+    hostile.attestations[0]!.scans = [
+      {
+        name: 'secrets',
+        version: '1.0.0',
+        database: null,
+        result: 'findings',
+        findings: [{ rule: 'r\u001b]0;owned\u0007', severity: 'high', path: 'p.md' }],
+      },
+    ] as never;
+    writeFileSync(input, JSON.stringify(hostile));
+    const h = await w.aam(['policy', 'eval', '--input', input]);
+    expect(h.stdout).toContain('scan_not_clean');
+    expect(h.stdout).toContain('r\ufffd]0;owned\ufffd');
+    expect(h.stdout.includes('\u001b]0;')).toBe(false);
   });
 
   it('eval refuses facts that do not fit facts/v1, naming the line (exit 2)', async () => {

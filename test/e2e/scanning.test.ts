@@ -132,6 +132,11 @@ describe('registry scans and the publish policy (real clamd)', () => {
       held_by: ['finding_needs_review'],
       findings: [{ scanner: 'secrets', rule: 'aws-access-key-id', path: 'prompts/deploy.md', line: 3 }],
     });
+    const listed = must(await approver.aam(['approvals']));
+    expect(listed.stdout).toContain('@scan/aws@1.0.0');
+    expect(listed.stdout).toContain('Held by: finding_needs_review');
+    expect(listed.stdout).toContain('- secrets: aws-access-key-id (high) in prompts/deploy.md:3');
+    expect(listed.stdout).not.toContain(key);
     // The publisher cannot approve it; the approver can.
     expect((await publisher.aam(['approve', '@scan/aws@1.0.0'])).code).toBe(1);
     must(await approver.aam(['approve', '@scan/aws@1.0.0', '--comment', 'test key, rotated']));

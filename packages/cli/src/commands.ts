@@ -1,3 +1,4 @@
+import Approvals from './commands/approvals.js';
 import Approve from './commands/approve.js';
 import DistTagAdd from './commands/dist-tag/add.js';
 import DistTagLs from './commands/dist-tag/ls.js';
@@ -49,6 +50,7 @@ import Verify from './commands/verify.js';
 
 /** oclif's explicit command table: one import, no directory scan at start-up. */
 export const COMMANDS = {
+  approvals: Approvals,
   approve: Approve,
   completion: Completion,
   'config:get': ConfigGet,

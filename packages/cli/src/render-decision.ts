@@ -1,4 +1,4 @@
-import type { Decision, Facts, Reason, SignatureFact } from '@aam/core';
+import { printable, type Decision, type Facts, type Reason, type SignatureFact } from '@aam/core';
 import { fail, ok, warn } from './style.js';
 
 const TYPE_LABEL: Record<string, string> = {
@@ -112,9 +112,12 @@ export function decisionLines(
   }
   for (const r of decision.reasons) {
     if (folded.has(r)) continue;
-    if (r.effect === 'warn') lines.push(warn(r.message));
-    else if (r.effect === 'fail' && r.code !== 'checksum_mismatch') lines.push(fail(r.message));
-    else if (r.effect === 'note') lines.push(`  Note: ${r.message}`);
+    // A message carries what the facts said (paths, rule names, identities from a registry or a package):
+    // control characters are shown, never sent to the terminal.
+    const message = printable(r.message);
+    if (r.effect === 'warn') lines.push(warn(message));
+    else if (r.effect === 'fail' && r.code !== 'checksum_mismatch') lines.push(fail(message));
+    else if (r.effect === 'note') lines.push(`  Note: ${message}`);
   }
   return lines;
 }

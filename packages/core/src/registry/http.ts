@@ -27,6 +27,7 @@ import {
 } from '../package/name.js';
 import type {
   PackageMetadata,
+  PendingVersion,
   PublishOutcome,
   Registry,
   RegistryAttestation,
@@ -402,6 +403,37 @@ export class HttpRegistry implements Registry {
       { decision, ...(comment !== undefined ? { comment } : {}) },
     );
     return { approval_status: r.approval_status, audit_index: r.audit_index ?? null };
+  }
+
+  /**
+   * The versions waiting for an approver (approvers and admins), oldest first, each with why it waits: the
+   * publish policy's reason codes and the scanners' findings (`held_by: []` when every publish waits). Untrusted:
+   * names checked, text made printable.
+   */
+  async approvalQueue(): Promise<PendingVersion[]> {
+    const doc = await this.call<{ items?: unknown }>('GET', '/api/v1/approvals');
+    if (!doc || !Array.isArray(doc.items))
+      throw this.invalid('answered the approval queue with no item list');
+    return (doc.items as Record<string, unknown>[]).slice(0, 1000).map((i) => {
+      if (typeof i?.name !== 'string' || !PACKAGE_NAME_RE.test(i.name) || typeof i.version !== 'string')
+        throw this.invalid(`listed a pending version without a valid name: ${JSON.stringify(i?.name)}`);
+      const text = (v: unknown) => (typeof v === 'string' ? printable(v).slice(0, 300) : '');
+      const findings = Array.isArray(i.findings) ? (i.findings as Record<string, unknown>[]) : [];
+      return {
+        name: i.name,
+        version: printable(i.version).slice(0, 100),
+        checksum: text(i.checksum),
+        published_at: text(i.published_at),
+        held_by: Array.isArray(i.held_by) ? i.held_by.map(text).filter(Boolean) : [],
+        findings: findings.slice(0, 100).map((f) => ({
+          scanner: text(f?.scanner),
+          rule: text(f?.rule),
+          severity: text(f?.severity),
+          path: text(f?.path),
+          ...(typeof f?.line === 'number' && Number.isSafeInteger(f.line) ? { line: f.line } : {}),
+        })),
+      };
+    });
   }
 
   /** The package's owners (anonymous read). */

@@ -105,3 +105,15 @@ export interface SearchHit {
   description: string;
   latest?: string;
 }
+
+/** A version in a registry's approval queue, and why it waits (`aam approvals`). */
+export interface PendingVersion {
+  name: string;
+  version: string;
+  checksum: string;
+  published_at: string;
+  /** The publish policy's reason codes when it held the version; empty when every publish waits. */
+  held_by: string[];
+  /** What the scanners found: where and which rule, never a matched value. */
+  findings: { scanner: string; rule: string; severity: string; path: string; line?: number }[];
+}

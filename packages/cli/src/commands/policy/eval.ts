@@ -1,5 +1,5 @@
 import { Flags } from '@oclif/core';
-import { readFactsFile, type Decision } from '@aam/core';
+import { printable, readFactsFile, type Decision } from '@aam/core';
 import { AamCommand } from '../../base-command.js';
 import { fail, ok, warn } from '../../style.js';
 
@@ -59,7 +59,7 @@ key or registry matched each signature, and why every other entry did not. Exits
     for (const r of decision.reasons) {
       const mark =
         r.effect === 'fail' ? fail('') : r.effect === 'warn' ? warn('') : r.effect === 'pass' ? ok('') : '- ';
-      this.log(`  ${mark}${r.code} (${r.rule}): ${r.message}`);
+      this.log(`  ${mark}${printable(`${r.code} (${r.rule}): ${r.message}`)}`);
     }
     if (!explanation) return;
     const cfg = explanation.config as { require_signature: boolean; on_signature_failure: string };
