@@ -42,6 +42,7 @@ export class ClamdClient {
         'path' in this.address ? connect(this.address.path) : connect(this.address.port, this.address.host);
       const chunks: Buffer[] = [];
       let settled = false;
+      let connected = false;
       const where = 'path' in this.address ? this.address.path : `${this.address.host}:${this.address.port}`;
       const finish = (e: Error | undefined, reply?: string) => {
         if (settled) return;
@@ -60,18 +61,30 @@ export class ClamdClient {
       );
       socket.on('error', (e: NodeJS.ErrnoException) => {
         // clamd may answer and close while the rest of a stream is still being written (a size limit): its
-        // answer is what counts.
+        // answer is what counts. The close can also reset the connection before the answer is read.
         const reply = Buffer.concat(chunks).toString('utf8').replace(/\0$/, '');
         if (reply) finish(undefined, reply);
+        else if (connected && (e.code === 'ECONNRESET' || e.code === 'EPIPE'))
+          finish(
+            Object.assign(new Error(`clamd at ${where} closed the connection during ${name}`), {
+              midStream: true,
+            }),
+          );
         else finish(new Error(`clamd at ${where} is unreachable (${e.code ?? e.message})`));
       });
       socket.on('data', (d: Buffer) => chunks.push(d));
       socket.on('end', () => {
         const reply = Buffer.concat(chunks).toString('utf8').replace(/\0$/, '');
-        if (!reply) finish(new Error(`clamd at ${where} closed the connection without answering ${name}`));
+        if (!reply)
+          finish(
+            Object.assign(new Error(`clamd at ${where} closed the connection without answering ${name}`), {
+              midStream: true,
+            }),
+          );
         else finish(undefined, reply);
       });
       socket.on('connect', () => {
+        connected = true;
         socket.write(`z${name}\0`);
         if (data) {
           for (let off = 0; off < data.length; off += CHUNK) {
@@ -102,7 +115,21 @@ export class ClamdClient {
 
   /** Scans bytes: undefined when clean, else the signature's name. */
   async scan(bytes: Uint8Array, signal?: AbortSignal): Promise<string | undefined> {
-    const r = await this.command('INSTREAM', bytes, signal);
+    let r: string;
+    try {
+      r = await this.command('INSTREAM', bytes, signal);
+    } catch (e) {
+      // A clamd that still answers PING but dropped the stream refused its length (StreamMaxLength), with its
+      // answer lost in the reset; a clamd that does not answer is down.
+      if (!(e as { midStream?: boolean }).midStream) throw e;
+      await this.ping(signal);
+      throw Object.assign(
+        new Error(`clamd dropped a stream of ${bytes.length} bytes (past its StreamMaxLength)`),
+        {
+          code: 'SCAN_TOO_LARGE',
+        },
+      );
+    }
     if (r === 'stream: OK') return undefined;
     const found = /^stream: (.+) FOUND$/.exec(r);
     if (found) return found[1]!;
