@@ -7,8 +7,14 @@ export function printable(text: string): string {
   return text.replace(/[\u0000-\u0008\u000a-\u001f\u007f-\u009f]/g, '\ufffd');
 }
 
-// eslint-disable-next-line no-control-regex
-const UNSAFE_IN_NAMES = /[\u0000-\u001f\u007f-\u009f\u202A-\u202E\u2066-\u2069\u200B-\u200F\uFEFF]/gu;
+/**
+ * A character that makes a file name unsafe to show: control characters (escape sequences), bidirectional
+ * controls (`invoice\u202Efdp.md` shows as another name) and invisible ones.
+ */
+export const UNSAFE_NAME_CHARACTER =
+  // eslint-disable-next-line no-control-regex
+  /[\u0000-\u001f\u007f-\u009f\u202A-\u202E\u2066-\u2069\u200B-\u200F\uFEFF]/u;
+const UNSAFE_IN_NAMES = new RegExp(UNSAFE_NAME_CHARACTER.source, 'gu');
 
 /**
  * A file name as it may be shown and stored: control, bidirectional and invisible characters written as `\u{hex}`,

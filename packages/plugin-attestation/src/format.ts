@@ -6,6 +6,7 @@
  * encodings, one signature) is refused, never repaired. Import it as `@aam/plugin-attestation/format`.
  */
 import { sign, type KeyObject } from 'node:crypto';
+import { SCANNER_NAME_RE, type PublishPolicyFact, type ScanFact } from '@aam/core/plugin';
 
 export const IN_TOTO_PAYLOAD_TYPE = 'application/vnd.in-toto+json';
 export const IN_TOTO_STATEMENT_V1 = 'https://in-toto.io/Statement/v1';
@@ -233,33 +234,18 @@ export function looksLikePublishAttestation(bytes: Uint8Array): boolean {
   }
 }
 
-/** One scanner's result, as the publish attestation records it (`predicate.checks.scans[]`). */
-export interface ScanRecord {
-  name: string;
-  version: string;
-  /** The signature database or rule set the scan used (`sha256:<hex>`, or the engine's database version). */
-  database: string | null;
-  result: 'clean' | 'findings';
-  /** Where and what, never the matched bytes (a secret's value is never recorded). */
-  findings: { rule: string; severity: string; path: string; line?: number }[];
-}
-
-/** The publish policy that decided, and what it decided (`predicate.checks.publish_policy`). */
-export interface PublishPolicyRecord {
-  /** `sha256:<hex>` of the policy's Rego source. */
-  digest: string;
-  decision: 'accept' | 'hold';
-  /** The reason codes (`finding_needs_review`, ...); empty for a clean accept. */
-  reasons: string[];
-}
+/**
+ * One scanner's result, as the publish attestation records it (`predicate.checks.scans[]`), and the publish policy
+ * that decided (`predicate.checks.publish_policy`): exactly what the client's facts carry (facts/v1).
+ */
+export type ScanRecord = ScanFact;
+export type PublishPolicyRecord = PublishPolicyFact;
 
 /** What the registry's scans and publish policy said about a version: kept with it, and attested. */
 export interface ScanEvidence {
   scans: ScanRecord[];
   publish_policy: PublishPolicyRecord;
 }
-
-const SCAN_NAME_RE = /^[a-z0-9][a-z0-9._-]{0,63}$/;
 
 /**
  * The scan evidence of a publish predicate: undefined when the registry recorded none (it did not scan when it
@@ -274,7 +260,7 @@ export function parseScanEvidence(predicate: Record<string, unknown>): ScanEvide
   const { scans, publish_policy: policy } = checks;
   if (!Array.isArray(scans)) throw bad('has no list of scans');
   const records = scans.map((x: unknown): ScanRecord => {
-    if (!isPlainObject(x) || typeof x.name !== 'string' || !SCAN_NAME_RE.test(x.name))
+    if (!isPlainObject(x) || typeof x.name !== 'string' || !SCANNER_NAME_RE.test(x.name))
       throw bad('names a scanner badly');
     if (typeof x.version !== 'string') throw bad(`gives no version for ${x.name}`);
     if (x.database !== null && typeof x.database !== 'string')

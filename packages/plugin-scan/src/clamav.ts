@@ -41,6 +41,8 @@ export class ClamdClient {
       const socket: Socket =
         'path' in this.address ? connect(this.address.path) : connect(this.address.port, this.address.host);
       const chunks: Buffer[] = [];
+      /** What clamd answered so far, without its NUL terminator. */
+      const replyText = () => Buffer.concat(chunks).toString('utf8').replace(/\0$/, '');
       let settled = false;
       let connected = false;
       const where = 'path' in this.address ? this.address.path : `${this.address.host}:${this.address.port}`;
@@ -62,7 +64,7 @@ export class ClamdClient {
       socket.on('error', (e: NodeJS.ErrnoException) => {
         // clamd may answer and close while the rest of a stream is still being written (a size limit): its
         // answer is what counts. The close can also reset the connection before the answer is read.
-        const reply = Buffer.concat(chunks).toString('utf8').replace(/\0$/, '');
+        const reply = replyText();
         if (reply) finish(undefined, reply);
         else if (connected && (e.code === 'ECONNRESET' || e.code === 'EPIPE'))
           finish(
@@ -74,7 +76,7 @@ export class ClamdClient {
       });
       socket.on('data', (d: Buffer) => chunks.push(d));
       socket.on('end', () => {
-        const reply = Buffer.concat(chunks).toString('utf8').replace(/\0$/, '');
+        const reply = replyText();
         if (!reply)
           finish(
             Object.assign(new Error(`clamd at ${where} closed the connection without answering ${name}`), {

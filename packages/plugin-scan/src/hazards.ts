@@ -1,5 +1,11 @@
 import { createHash } from 'node:crypto';
-import type { Finding, Scanner, ScanReport, ScanTarget } from '@aam/core/plugin';
+import {
+  UNSAFE_NAME_CHARACTER,
+  type Finding,
+  type Scanner,
+  type ScanReport,
+  type ScanTarget,
+} from '@aam/core/plugin';
 import { asText, lineOf, MAX_PER_RULE_AND_FILE, nextTurn } from './text.js';
 
 /** The version of the hazard rules below; it changes whenever a rule does. */
@@ -21,18 +27,13 @@ const LINK = /\b(?:http|ftp):\/\/([^\s/'"`<>()[\]{}]+)[^\s'"`<>)\]]*/gi;
 const HARMLESS_HOST =
   /^(?:localhost|127(?:\.\d{1,3}){3}|\[::1\]|0\.0\.0\.0|(?:[a-z0-9-]+\.)*localhost|(?:[a-z0-9-]+\.)*example(?:\.com|\.org|\.net)?|www\.w3\.org)(?::\d+)?$/i;
 
-// Control characters and bidirectional or invisible characters in a file name: a name that shows as another
-// (`invoice\u202Efdp.md`) or that writes escape sequences to whoever lists the package.
-// eslint-disable-next-line no-control-regex
-const UNSAFE_NAME = /[\u0000-\u001f\u007f-\u009f\u202A-\u202E\u2066-\u2069\u200B-\u200F\uFEFF]/u;
-
 const SCRIPT_EXTENSIONS =
   /\.(?:sh|bash|zsh|fish|ps1|psm1|bat|cmd|com|exe|dll|so|dylib|scr|vbs|vbe|jse?|wsf|msi|jar|apk|elf|app)$/i;
 
 /** The rules' digest (their patterns), named as the scan's database in attestations: it changes with any rule. */
 export const HAZARD_RULES_DIGEST = `sha256:${createHash('sha256')
   .update(
-    [BIDI, TAGS, FLAG_SEQUENCE, INVISIBLE, LINK, HARMLESS_HOST, SCRIPT_EXTENSIONS, UNSAFE_NAME]
+    [BIDI, TAGS, FLAG_SEQUENCE, INVISIBLE, LINK, HARMLESS_HOST, SCRIPT_EXTENSIONS, UNSAFE_NAME_CHARACTER]
       .map((r) => `${r.source}/${r.flags}`)
       .join('\n'),
   )
@@ -93,17 +94,15 @@ export function declaresOnlyText(manifest: Record<string, unknown>): boolean {
 
 /** A file name with control, bidirectional or invisible characters. */
 export function pathFindings(path: string): Finding[] {
-  const m = UNSAFE_NAME.exec(path);
+  // The host's own definition of an unsafe name, the one it escapes names in findings by.
+  const m = UNSAFE_NAME_CHARACTER.exec(path);
   if (!m) return [];
   return [
     {
       rule: 'unsafe-file-name',
       severity: 'high',
-      // The name itself is what is unsafe to print: it is given with the character escaped.
-      path: path.replace(
-        new RegExp(UNSAFE_NAME.source, 'gu'),
-        (c) => `\\u{${c.codePointAt(0)!.toString(16)}}`,
-      ),
+      // Given as it is: the host escapes every finding's path (runScanners) before showing or storing it.
+      path,
       message: `the file name holds ${codePoint(m[0])}, which makes it show as another name or write to the terminal`,
     },
   ];

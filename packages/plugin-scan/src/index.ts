@@ -33,12 +33,8 @@ export const plugin: AamPlugin = {
     container.register(SCANNER, { useValue: new HazardsScanner() });
     const clamav = settings.scanners?.clamav;
     if (clamav?.address) {
-      const timeout = clamav.timeout_ms ? Number(clamav.timeout_ms) : undefined;
       container.register(SCANNER, {
-        useValue: new ClamAvScanner(
-          new ClamdClient(parseClamdAddress(clamav.address), timeout),
-          clamav.database,
-        ),
+        useValue: new ClamAvScanner(new ClamdClient(parseClamdAddress(clamav.address)), clamav.database),
       });
     }
   },

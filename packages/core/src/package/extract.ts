@@ -117,18 +117,7 @@ export async function readArchive(
   source: Buffer,
   limits: ArchiveLimits,
 ): Promise<{ manifest: Manifest; files: string[]; contents: ScanFile[] }> {
-  let manifestText: string | undefined;
-  const files: string[] = [];
-  const contents: ScanFile[] = [];
-  await walkArchive(source, limits, async (entry) => {
-    if (entry.$case === 'file' || entry.$case === 'hardlink' || entry.$case === 'symlink')
-      files.push(entry.path);
-    if (entry.$case !== 'file') return;
-    const bytes = await readAll(entry.stream, entry.path === MANIFEST_FILE ? MAX_MANIFEST_BYTES : Infinity);
-    if (entry.path === MANIFEST_FILE) manifestText = bytes.toString('utf8');
-    contents.push({ path: entry.path, mode: entry.mode, bytes });
-  });
-  return { manifest: manifestFromArchive(manifestText, files), files, contents };
+  return walkEntries(source, limits, true);
 }
 
 /** Validates every entry of an archive and returns its manifest, writing nothing to disk. */
@@ -136,16 +125,30 @@ export async function inspectArchive(
   source: Buffer | Readable,
   limits: ArchiveLimits,
 ): Promise<{ manifest: Manifest; files: string[] }> {
+  const { manifest, files } = await walkEntries(source, limits, false);
+  return { manifest, files };
+}
+
+/** Every entry's path (files and links) and the manifest; with `keep`, each regular file's bytes too. */
+async function walkEntries(
+  source: Buffer | Readable,
+  limits: ArchiveLimits,
+  keep: boolean,
+): Promise<{ manifest: Manifest; files: string[]; contents: ScanFile[] }> {
   let manifestText: string | undefined;
   const files: string[] = [];
+  const contents: ScanFile[] = [];
   await walkArchive(source, limits, async (entry) => {
     if (entry.$case === 'file' || entry.$case === 'hardlink' || entry.$case === 'symlink')
       files.push(entry.path);
-    if (entry.$case === 'file' && entry.path === MANIFEST_FILE) {
-      manifestText = (await readAll(entry.stream, MAX_MANIFEST_BYTES)).toString('utf8');
-    }
+    if (entry.$case !== 'file') return;
+    const isManifest = entry.path === MANIFEST_FILE;
+    if (!isManifest && !keep) return;
+    const bytes = await readAll(entry.stream, isManifest ? MAX_MANIFEST_BYTES : Infinity);
+    if (isManifest) manifestText = bytes.toString('utf8');
+    if (keep) contents.push({ path: entry.path, mode: entry.mode, bytes });
   });
-  return { manifest: manifestFromArchive(manifestText, files), files };
+  return { manifest: manifestFromArchive(manifestText, files), files, contents };
 }
 
 /** The archive's own `aam.yaml`, validated, with every artifact path present among the entries. */

@@ -137,10 +137,13 @@ export interface ScanReport {
  * refuses the publish (503), never passes it. An error whose `code` is `SCAN_TOO_LARGE` says the package is past
  * what the engine scans, so retrying cannot help: the registry refuses it with 413.
  */
+/** A scanner's name (`SCANNER_NAME_RE`), as clients name it in `require_scans` and attestations record it. */
+export const SCANNER_NAME_RE = /^[a-z0-9][a-z0-9._-]{0,63}$/;
+
 export interface Scanner {
   /**
    * A short stable name, as clients require it (`require_scans: [clamav, secrets]`): lowercase letters, digits,
-   * `.`, `_`, `-`, at most 64 characters, unique among the registry's scanners.
+   * `.`, `_`, `-`, at most 64 characters (`SCANNER_NAME_RE`), unique among the registry's scanners.
    */
   readonly name: string;
   readonly version: string;

@@ -19,9 +19,16 @@ export interface AttestationFact {
   /** The registry's scans of this version, as its signed attestation records them (`require_scans`). */
   scans?: ScanFact[];
   /** The registry's publish policy: its digest and decision (`hold`: an approver let it through). */
-  publish_policy?: { digest: string; decision: 'accept' | 'hold'; reasons: string[] };
+  publish_policy?: PublishPolicyFact;
   /** Who approved the version, when it waited for an approver. */
   approved_by?: string[];
+}
+
+/** The registry's publish policy as an attestation records it: the sha256 of its Rego, its decision, the reasons. */
+export interface PublishPolicyFact {
+  digest: string;
+  decision: 'accept' | 'hold';
+  reasons: string[];
 }
 
 /** One scanner's result in a registry attestation: no finding's value, only where and which rule. */

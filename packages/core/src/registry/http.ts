@@ -417,11 +417,11 @@ export class HttpRegistry implements Registry {
     return (doc.items as Record<string, unknown>[]).slice(0, 1000).map((i) => {
       if (typeof i?.name !== 'string' || !PACKAGE_NAME_RE.test(i.name) || typeof i.version !== 'string')
         throw this.invalid(`listed a pending version without a valid name: ${JSON.stringify(i?.name)}`);
-      const text = (v: unknown) => (typeof v === 'string' ? printable(v).slice(0, 300) : '');
+      const text = (v: unknown) => shownText(v, 300);
       const findings = Array.isArray(i.findings) ? (i.findings as Record<string, unknown>[]) : [];
       return {
         name: i.name,
-        version: printable(i.version).slice(0, 100),
+        version: shownText(i.version, 100),
         checksum: text(i.checksum),
         published_at: text(i.published_at),
         held_by: Array.isArray(i.held_by) ? i.held_by.map(text).filter(Boolean) : [],
@@ -775,8 +775,11 @@ function heldBy(policy: unknown): string[] {
   if (!p || p.decision !== 'hold' || !Array.isArray(p.reasons)) return [];
   return p.reasons
     .slice(0, 20)
-    .map((r: { message?: unknown }) =>
-      typeof r?.message === 'string' ? printable(r.message).slice(0, 300) : '',
-    )
+    .map((r: { message?: unknown }) => shownText(r?.message, 300))
     .filter(Boolean);
+}
+
+/** Text a registry sent, as it may be shown: a string made printable and cut at `max`; anything else, ''. */
+function shownText(v: unknown, max: number): string {
+  return typeof v === 'string' ? printable(v).slice(0, max) : '';
 }

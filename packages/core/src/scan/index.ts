@@ -1,1 +1,1 @@
-export { checkScannerNames, MAX_FINDINGS, runScanners, SCANNER_NAME_RE, type ScanResult } from './run.js';
+export { checkScannerNames, MAX_FINDINGS, runScanners, type ScanResult } from './run.js';

@@ -1,6 +1,6 @@
 import { AamError } from '../errors.js';
 import { escapedName } from '../printable.js';
-import type { Finding, Scanner, ScanTarget } from '../plugin/contracts.js';
+import { SCANNER_NAME_RE, type Finding, type Scanner, type ScanTarget } from '../plugin/contracts.js';
 
 /** One scanner's result, as the publish policy reads it and the registry attestation records it. */
 export interface ScanResult {
@@ -18,9 +18,6 @@ export const MAX_FINDINGS = 100;
 
 const SEVERITY_ORDER = ['critical', 'high', 'medium', 'low'];
 const SEVERITIES = new Set(SEVERITY_ORDER);
-
-/** A scanner's name as clients name it in `require_scans` and the attestation records it. */
-export const SCANNER_NAME_RE = /^[a-z0-9][a-z0-9._-]{0,63}$/;
 
 /** Scanners a registry can run together: each name well-formed and unique (attestations record them by name). */
 export function checkScannerNames(scanners: { name: string }[]): void {
