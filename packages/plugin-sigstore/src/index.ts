@@ -10,7 +10,13 @@ import { SigstoreSigner } from './signer.js';
 import { SigstoreVerifier } from './verifier.js';
 
 export { SigstoreSigner, type SigstoreSignOptions, PUBLIC_FULCIO_URL, PUBLIC_REKOR_URL } from './signer.js';
-export { SigstoreVerifier, KNOWN_BUNDLE_TYPES, type SigstoreVerifierOptions } from './verifier.js';
+export {
+  SigstoreVerifier,
+  KNOWN_BUNDLE_TYPES,
+  sharedChainCache,
+  type SigstoreVerifierOptions,
+} from './verifier.js';
+export { ChainCache } from './chain-cache.js';
 export {
   cachedRootPath,
   checkTrustedRootJson,

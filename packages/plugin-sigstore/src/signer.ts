@@ -8,6 +8,7 @@ import {
   type SignOptions,
 } from '@aam/core/plugin';
 import { resolveIdentityToken, type TokenOrigin } from './identity-token.js';
+import { commonJs } from './lazy.js';
 
 export const PUBLIC_FULCIO_URL = 'https://fulcio.sigstore.dev';
 export const PUBLIC_REKOR_URL = 'https://rekor.sigstore.dev';
@@ -73,7 +74,10 @@ export class SigstoreSigner implements Signer {
       ...(opts.print ? { print: opts.print } : {}),
     });
     this.lastTokenOrigin = origin;
-    const [sign, bundleLib] = await Promise.all([import('@sigstore/sign'), import('@sigstore/bundle')]);
+    const [sign, bundleLib] = await Promise.all([
+      import('@sigstore/sign').then(commonJs),
+      import('@sigstore/bundle').then(commonJs),
+    ]);
     const fetchOpts = { timeout: TIMEOUT_MS, retry: { retries: 1 } };
     const fulcio = s.fulcio_url ?? PUBLIC_FULCIO_URL;
     const rekor = s.rekor_url ?? PUBLIC_REKOR_URL;

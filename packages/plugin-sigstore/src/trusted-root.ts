@@ -73,6 +73,8 @@ export function checkTrustedRootJson(json: unknown, where: string): Record<strin
 export interface LoadedRoot {
   choice: RootChoice;
   material: TrustMaterial;
+  /** sha256 of the root file's bytes. */
+  digest: string;
 }
 
 const cache = new Map<string, { digest: string; root: LoadedRoot }>();
@@ -115,7 +117,7 @@ export async function loadTrustedRoot(choice: RootChoice): Promise<LoadedRoot> {
       `trusted root ${choice.path} is unusable: ${e instanceof Error ? e.message : String(e)}`,
     );
   }
-  const root = { choice, material };
+  const root = { choice, material, digest };
   cache.set(choice.path, { digest, root });
   return root;
 }

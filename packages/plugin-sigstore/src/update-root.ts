@@ -1,6 +1,7 @@
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { cachedRootPath, checkTrustedRootJson } from './trusted-root.js';
+import { commonJs } from './lazy.js';
 
 export interface UpdateRootOptions {
   home: string;
@@ -25,7 +26,10 @@ export interface UpdateRootResult {
  * vendored snapshot. Written atomically: a failed refresh leaves the previous copy in place.
  */
 export async function updateTrustedRoot(opts: UpdateRootOptions): Promise<UpdateRootResult> {
-  const [tuf, protobuf] = await Promise.all([import('@sigstore/tuf'), import('@sigstore/protobuf-specs')]);
+  const [tuf, protobuf] = await Promise.all([
+    import('@sigstore/tuf').then(commonJs),
+    import('@sigstore/protobuf-specs').then(commonJs),
+  ]);
   const mirror = opts.mirrorURL ?? tuf.DEFAULT_MIRROR_URL;
   if (opts.mirrorURL && opts.mirrorURL !== tuf.DEFAULT_MIRROR_URL && !opts.tufRoot)
     throw new Error(

@@ -11,8 +11,9 @@ import type {
 import type { Bundle, TransparencyLogEntry } from '@sigstore/bundle';
 import type { X509Certificate } from '@sigstore/core';
 import type { SignedEntity, TrustMaterial } from '@sigstore/verify';
+import { ChainCache } from './chain-cache.js';
 import { certificateFacts, type CertificateFacts } from './claims.js';
-import { sigstoreLibs } from './lazy.js';
+import { sigstoreLibs, type SigstoreLibs } from './lazy.js';
 import { chooseTrustedRoot, loadTrustedRoot, TrustedRootError, type LoadedRoot } from './trusted-root.js';
 
 /** The bundle media types this verifier knows (v0.1 to v0.3); any other version is refused, not guessed. */
@@ -82,6 +83,22 @@ function mediaTypeOf(json: unknown): string | undefined {
   const t = (json as { mediaType?: unknown } | null)?.mediaType;
   return typeof t === 'string' ? t : undefined;
 }
+
+let chains: ChainCache | undefined;
+
+/**
+ * The process's verified certificate chains (chain-cache.ts), shared by every verifier: one chain check per
+ * signer and trusted root, not one per bundle. Undefined until the first certificate-signed bundle.
+ */
+export function sharedChainCache(libs?: SigstoreLibs): ChainCache | undefined {
+  if (!chains && libs)
+    chains = new ChainCache({
+      Verifier: libs.verify.Verifier,
+      verifyCertificateChain: libs.chain.verifyCertificateChain,
+    });
+  return chains;
+}
+const chainCache = (libs: SigstoreLibs): ChainCache => sharedChainCache(libs)!;
 
 /** Sigstore bundles (message signatures and DSSE), verified offline against a trusted root. */
 export class SigstoreVerifier implements SignatureVerifier {
@@ -176,7 +193,7 @@ export class SigstoreVerifier implements SignatureVerifier {
     if (entity.key.$case === 'public-key') {
       fingerprint = this.verifyWithGivenKeys(entity, root.material, ctx, libs.verify);
     } else {
-      new libs.verify.Verifier(root.material).verify(entity);
+      chainCache(libs).verifier(root.material, root.digest).verify(entity);
     }
     return this.fact(bundle, entity, root, libs.core, fingerprint);
   }
