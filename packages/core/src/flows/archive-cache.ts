@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { aamHome } from '../config/paths.js';
 import { sha256, type Checksum } from '../integrity/checksum.js';
@@ -27,13 +27,20 @@ export async function cacheArchive(
   await rename(tmp, file);
 }
 
-/** The cached archive, re-hashed: a cache entry whose bytes changed is reported as its actual checksum. */
-export async function readCachedArchive(
+/**
+ * The cached archive, re-hashed: a cache entry whose bytes changed is reported as its actual checksum. Read
+ * synchronously (archives are small, and `aam verify` reads one per installed package in turn).
+ */
+export function readCachedArchive(
   checksum: Checksum,
   env?: NodeJS.ProcessEnv,
-): Promise<{ bytes: Buffer; actual: Checksum } | undefined> {
-  const file = fileFor(checksum, env);
-  if (!existsSync(file)) return undefined;
-  const bytes = await readFile(file);
+): { bytes: Buffer; actual: Checksum } | undefined {
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(fileFor(checksum, env));
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw e;
+  }
   return { bytes, actual: sha256(bytes) };
 }

@@ -30,7 +30,7 @@ import { assertInstallable, selectVersion } from '../registry/resolve.js';
 import type { PackageMetadata, Registry, VersionRecord } from '../registry/types.js';
 import { cacheArchive } from './archive-cache.js';
 import { archiveLimits, installTarget, type InstallTarget } from './context.js';
-import { assertChecksums, fetchArchive } from './fetch.js';
+import { assertChecksums, fetchArchive, type FetchedArchive } from './fetch.js';
 import { installDir, installedManifest, legacyInstallDir } from './installed.js';
 import { recoverInterruptedInstalls, writeInstallIntent } from './interrupted.js';
 
@@ -111,7 +111,7 @@ export interface InstallResult {
   warnings: string[];
 }
 
-interface PlannedPackage {
+export interface PlannedPackage {
   name: string;
   record: VersionRecord;
   registry: Registry;
@@ -355,6 +355,70 @@ function assertOwnDirectories(
  * host's own Layer 1 rule, whatever the policy says) and the decision. A checksum mismatch stops at once; policy
  * refusals are collected, so that one run shows every package the policy refuses, and then nothing is installed.
  */
+/** How many archives may download ahead of the one being judged, and how many bytes they may hold in memory. */
+const DOWNLOADS_AHEAD = 8;
+const DOWNLOAD_BYTES_AHEAD = 64 << 20;
+
+/**
+ * The archives of a plan, downloaded ahead of the judging: at most DOWNLOADS_AHEAD at once and, beyond the
+ * first, no more than DOWNLOAD_BYTES_AHEAD of declared sizes in flight. The signature documents of each
+ * version are asked for beside its archive (registries keep the answer for the judging). A failed download
+ * fails when its package's turn comes, as it would have without the window.
+ */
+export class Downloads {
+  private readonly started: (Promise<FetchedArchive> | undefined)[] = [];
+  private next = 0;
+  private bytes = 0;
+
+  constructor(
+    private readonly planned: PlannedPackage[],
+    private readonly maxArchiveSize: number,
+    private readonly signal: AbortSignal | undefined,
+    private readonly progress: (i: number, received: number) => void,
+  ) {
+    this.fill();
+  }
+
+  /** The archive of package i (in plan order), started now if it was not. */
+  take(i: number): Promise<FetchedArchive> {
+    while (this.next <= i) this.start();
+    const p = this.started[i]!;
+    this.started[i] = undefined;
+    return p.finally(() => {
+      this.bytes -= this.planned[i]!.record.size ?? 0;
+      this.fill();
+    });
+  }
+
+  private fill(): void {
+    while (
+      this.next < this.planned.length &&
+      this.started.filter(Boolean).length < DOWNLOADS_AHEAD &&
+      (this.bytes === 0 || this.bytes + (this.planned[this.next]!.record.size ?? 0) <= DOWNLOAD_BYTES_AHEAD)
+    )
+      this.start();
+  }
+
+  private start(): void {
+    const i = this.next++;
+    const { name, record, registry } = this.planned[i]!;
+    this.bytes += record.size ?? 0;
+    const p = fetchArchive(
+      registry,
+      name,
+      record.version,
+      this.maxArchiveSize,
+      (n) => this.progress(i, n),
+      this.signal,
+    );
+    // Not awaited until its turn: a failure must not surface as an unhandled rejection before then.
+    p.catch(() => undefined);
+    for (const sig of record.signatures ?? [])
+      registry.readSignature(name, record.version, sig).catch(() => undefined);
+    this.started[i] = p;
+  }
+}
+
 async function judgePlan(
   req: InstallRequest,
   target: InstallTarget,
@@ -364,22 +428,32 @@ async function judgePlan(
   const trust = req.env && !req.trust.env ? { ...req.trust, env: req.env } : req.trust;
   const out: JudgedPackage[] = [];
   const refused: PolicyRefusedError[] = [];
-  let index = 0;
-  for (const p of plan.values()) {
+  const planned = [...plan.values()];
+  // Downloads run ahead of the judging, a few at once (bounded in number and in bytes), so the network overlaps
+  // the checks; packages are still judged, and their events told, one at a time in plan order.
+  let current = -1;
+  const downloads = new Downloads(planned, limits.maxArchiveSize, req.signal, (i, received) => {
+    if (i !== current) return; // only the package being judged shows progress
+    const { name, record } = planned[i]!;
+    const position = { index: i + 1, total: planned.length };
+    req.onEvent?.({
+      $case: 'download-progress',
+      name,
+      version: record.version,
+      ...position,
+      received,
+      size: record.size,
+    });
+  });
+  for (const [i, p] of planned.entries()) {
     const { name, record, registry, meta, locked } = p;
     const id = `${name}@${record.version}`;
     const { version, size } = record;
     checkAbort(req.signal);
-    const position = { index: ++index, total: plan.size };
+    current = i;
+    const position = { index: i + 1, total: planned.length };
     req.onEvent?.({ $case: 'verifying', name, version, ...position, size });
-    const archive = await fetchArchive(
-      registry,
-      name,
-      version,
-      limits.maxArchiveSize,
-      (received) => req.onEvent?.({ $case: 'download-progress', name, version, ...position, received, size }),
-      req.signal,
-    );
+    const archive = await downloads.take(i);
     const judgement = await judge(
       {
         name,

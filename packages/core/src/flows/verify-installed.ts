@@ -1,8 +1,7 @@
-import { existsSync } from 'node:fs';
-import { lstat, readdir, readlink } from 'node:fs/promises';
+import { existsSync, readdirSync, readlinkSync, type Dirent } from 'node:fs';
 import { join } from 'node:path';
 import { AamError } from '../errors.js';
-import { checksumsEqual, sha256FileHex } from '../integrity/checksum.js';
+import { checksumsEqual, sha256RegularFileHexSync } from '../integrity/checksum.js';
 import type { RegistryConfig } from '../config/types.js';
 import { judge, type Judgement } from '../facts/judge.js';
 import type { TrustContext } from '../facts/gather.js';
@@ -39,21 +38,37 @@ export interface PackageVerification {
   ok: boolean;
 }
 
-async function listFiles(root: string, rel = ''): Promise<string[]> {
-  let names: string[];
+type EntryKind = 'file' | 'link' | 'other';
+
+/**
+ * Every entry under `root` that is not a directory, by its path relative to `root` ('/'-separated), with its
+ * kind as the directory itself records it (symbolic links are not followed). Synchronous: a package is a few
+ * small files, and one event-loop round trip per entry costs more than reading it.
+ */
+function listFiles(root: string, rel = '', out = new Map<string, EntryKind>()): Map<string, EntryKind> {
+  let entries: Dirent[];
   try {
-    names = await readdir(join(root, rel));
+    entries = readdirSync(join(root, rel), { withFileTypes: true });
   } catch {
-    return [];
+    return out;
   }
-  const out: string[] = [];
-  for (const name of names.sort()) {
-    const path = rel ? `${rel}/${name}` : name;
-    const st = await lstat(join(root, path));
-    if (st.isDirectory()) out.push(...(await listFiles(root, path)));
-    else out.push(path);
+  for (const e of entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
+    const path = rel ? `${rel}/${e.name}` : e.name;
+    if (e.isDirectory()) listFiles(root, path, out);
+    else out.set(path, e.isFile() ? 'file' : e.isSymbolicLink() ? 'link' : 'other');
   }
   return out;
+}
+
+/** What a file holds now, in the lock's terms: its hex SHA-256, `link:TARGET`, or '' (never a checksum). */
+function currentChecksum(file: string, kind: EntryKind): string {
+  try {
+    if (kind === 'file') return sha256RegularFileHexSync(file);
+    if (kind === 'link') return `link:${readlinkSync(file)}`;
+  } catch {
+    // Gone, replaced or unreadable since it was listed: not what the lock records.
+  }
+  return '';
 }
 
 /** The packages checked, and the staging directories installs killed midway left (the next install repairs). */
@@ -96,23 +111,22 @@ export async function verifyInstalledFlow(opts: {
     const dir = installDir(target, name);
     const expected = entry.file_checksums;
     const checksumsAvailable = Object.keys(expected).length > 0;
-    const onDisk = new Set(await listFiles(dir));
+    const onDisk = listFiles(dir);
     const files: PackageVerification['files'] = [];
     for (const path of Object.keys(expected).sort()) {
-      if (!onDisk.has(path)) {
+      const kind = onDisk.get(path);
+      if (kind === undefined) {
         files.push({ path, status: 'missing' });
         continue;
       }
-      const st = await lstat(join(dir, path));
-      const actual = st.isFile()
-        ? await sha256FileHex(join(dir, path))
-        : st.isSymbolicLink()
-          ? `link:${await readlink(join(dir, path))}`
-          : '';
-      files.push({ path, status: actual === expected[path] ? 'ok' : 'modified' });
+      files.push({
+        path,
+        status: currentChecksum(join(dir, path), kind) === expected[path] ? 'ok' : 'modified',
+      });
     }
     if (checksumsAvailable) {
-      for (const path of onDisk) if (!(path in expected)) files.push({ path, status: 'untracked' });
+      for (const path of onDisk.keys())
+        if (!Object.hasOwn(expected, path)) files.push({ path, status: 'untracked' });
     }
     const notes = directoryNotes(target, name, entry.version, dir);
     const result: PackageVerification = {
@@ -178,7 +192,7 @@ async function judgeLocked(
   env?: NodeJS.ProcessEnv,
 ): Promise<Judgement> {
   const archive =
-    (await readCachedArchive(entry.checksum, env)) ??
+    readCachedArchive(entry.checksum, env) ??
     (registry ? await fetchArchive(registry, name, entry.version, maxArchiveSize) : undefined);
   if (!archive) {
     throw new AamError(

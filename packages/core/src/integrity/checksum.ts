@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
+import { closeSync, constants, createReadStream, openSync, readSync } from 'node:fs';
 import { AamError } from '../errors.js';
 
 /** A SHA-256 checksum in AAM's canonical form: `sha256:<64 lowercase hex>`. */
@@ -42,4 +42,25 @@ export async function sha256File(path: string): Promise<Checksum> {
 /** Raw hex digest of a file (for per-file checksums in the lock). */
 export async function sha256FileHex(path: string): Promise<string> {
   return (await sha256File(path)).slice('sha256:'.length);
+}
+
+let scratch: Buffer | undefined;
+
+/**
+ * The hex SHA-256 of a regular file, read synchronously through one reused 1 MiB buffer: no stream, no buffer
+ * per file and no event-loop round trip per read, which is what checking 100,000 small installed files costs
+ * (an asynchronous stream per file spends more time scheduling than hashing). A symbolic link is not followed
+ * (ELOOP): the caller saw a file, and a link put there since is not what it saw.
+ */
+export function sha256RegularFileHexSync(path: string): string {
+  const fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW);
+  try {
+    scratch ??= Buffer.allocUnsafe(1 << 20);
+    const hash = createHash('sha256');
+    for (let n; (n = readSync(fd, scratch, 0, scratch.length, null)) > 0;)
+      hash.update(scratch.subarray(0, n));
+    return hash.digest('hex');
+  } finally {
+    closeSync(fd);
+  }
 }
