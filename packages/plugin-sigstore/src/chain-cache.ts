@@ -25,7 +25,8 @@ type SigningKeyStep = (entity: SignedEntity, timestamps: Date[]) => Signer;
  *
  * It cannot fail open, by construction:
  * - An entry is made only after the Verifier's own full step (`verifySigningKey`: chain, path checks, SCTs)
- *   accepted the leaf; it holds the path that step builds and the CA that path ends in.
+ *   accepted the leaf, the second time it sees that leaf; it holds the path that step builds and the CA that
+ *   path ends in.
  * - Its key is the leaf's DER bytes and the trusted root's digest; the entry also holds the trust material
  *   object itself, and a hit requires the same object (a root changed on disk is another object).
  * - A hit still checks, against this bundle's own verified timestamps (the Verifier verifies them before this
@@ -36,6 +37,7 @@ type SigningKeyStep = (entity: SignedEntity, timestamps: Date[]) => Signer;
  */
 export class ChainCache {
   private readonly entries = new Map<string, VerifiedChain>();
+  private readonly seenOnce = new Set<string>();
   hits = 0;
   misses = 0;
 
@@ -51,6 +53,7 @@ export class ChainCache {
   /** Forgets every chain (the counters too). */
   clear(): void {
     this.entries.clear();
+    this.seenOnce.clear();
     this.hits = 0;
     this.misses = 0;
   }
@@ -85,6 +88,14 @@ export class ChainCache {
     }
     this.misses++;
     const signer = full(entity, timestamps); // throws when the chain (or an SCT) is refused: nothing cached
+    // A leaf seen once is only remembered: building its path for the cache costs a second chain check, which
+    // a process verifying one bundle (a cold `aam verify FILE`) would pay for nothing.
+    if (!this.seenOnce.has(key)) {
+      if (this.seenOnce.size >= this.max) this.seenOnce.delete(this.seenOnce.values().next().value!);
+      this.seenOnce.add(key);
+      return signer;
+    }
+    this.seenOnce.delete(key);
     const path = this.libs.verifyCertificateChain(timestamps[0]!, leaf, material.certificateAuthorities);
     const top = path[path.length - 1];
     const ca = material.certificateAuthorities.find((c) => top !== undefined && c.certChain.includes(top));
