@@ -5,7 +5,7 @@
 // - `aam policy eval --input FACTS` (those the verify printed), with the ratio to `opa eval` of the same facts.
 // cosign is built with `go install` on first use ($AAM_BENCH_COSIGN names an existing build); without Go the
 // row says why and the run goes on.
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadCore } from './lib/core.mjs';
@@ -17,11 +17,16 @@ import { formatMs, formatRatio, printLines, printSection } from './lib/report.mj
 export const coldStartSizes = { quick: { runs: 5 }, full: { runs: 20 } };
 
 const REPO = fileURLToPath(new URL('..', import.meta.url));
-const BUNDLE = join(REPO, 'test', 'fixtures', 'sigstore', 'sigstorejs-v03-hashedrekordv002.json');
+// A public-good bundle (v0.3, Rekor v1 entry) from the Sigstore conformance suite: cosign verifies it offline
+// against the vendored root. (The sigstore-js Rekor v2 fixture the Sigstore benchmark uses is refused by cosign
+// 3.1.3's inclusion check, so it cannot be the common input.)
+const CASE = join(REPO, 'test', 'fixtures', 'sigstore', 'conformance', 'bundle-verify');
+const BUNDLE = join(CASE, 'happy-path-v0.3', 'bundle.sigstore.json');
+const ARTIFACT = join(CASE, 'a.txt');
 const PUBLIC_GOOD_ROOT = join(REPO, 'packages', 'plugin-sigstore', 'trusted-root', 'public-good.json');
-const DATA = 'hello, world!';
-const IDENTITY = 'brian@dehamer.com';
-const ISSUER = 'https://github.com/login/oauth';
+const IDENTITY =
+  'https://github.com/sigstore-conformance/extremely-dangerous-public-oidc-beacon/.github/workflows/extremely-dangerous-oidc-beacon.yml@refs/heads/main';
+const ISSUER = 'https://token.actions.githubusercontent.com';
 const TARGET_VERSION = 1.3;
 const TARGET_VERIFY = 2;
 
@@ -35,9 +40,9 @@ function setUp(workDir) {
   };
   writeFileSync(
     join(project, '.aam', 'config.yaml'),
-    `security:\n  on_signature_failure: error\n  trusted_identities:\n    - identity: ${IDENTITY}\n      issuer: ${ISSUER}\n`,
+    `security:\n  on_signature_failure: error\n  trusted_identities:\n    - identity: ${JSON.stringify(IDENTITY)}\n      issuer: ${ISSUER}\n`,
   );
-  writeFileSync(join(project, 'hello.txt'), DATA);
+  writeFileSync(join(project, 'hello.txt'), readFileSync(ARTIFACT));
   return { dir, project, security, env: aamEnv(join(dir, 'aam-home')) };
 }
 
@@ -67,7 +72,6 @@ function cosignTimed(cosign, s) {
       join(s.project, 'hello.txt'),
       '--bundle',
       BUNDLE,
-      '--new-bundle-format',
       '--trusted-root',
       PUBLIC_GOOD_ROOT,
       '--certificate-identity',

@@ -38,7 +38,7 @@ const USER_ID = 'Bench <bench@example.org>';
 // ---- GnuPG ----------------------------------------------------------------------------------------
 
 /** A throw-away GNUPGHOME (mode 700): its directory and the environment for `gpg` children. */
-function makeGnupgHome(workDir) {
+export function makeGnupgHome(workDir) {
   const home = mkdtempSync(join(workDir, 'gnupg-'));
   chmodSync(home, 0o700);
   const env = { ...process.env, GNUPGHOME: home, LC_ALL: 'C', LANGUAGE: 'C' };
@@ -47,7 +47,7 @@ function makeGnupgHome(workDir) {
 }
 
 /** One Ed25519 signing key (no passphrase, no expiry) in that GNUPGHOME; returns its fingerprint. */
-function generateKey({ home, env }) {
+export function generateKey({ home, env }) {
   run('gpg', ['--batch', '--passphrase', '', '--quick-gen-key', USER_ID, 'ed25519', 'sign', 'never'], {
     env,
   });
@@ -63,7 +63,7 @@ function generateKey({ home, env }) {
 }
 
 /** Stops the gpg-agent that key generation and signing started for this GNUPGHOME. */
-function killAgent(env) {
+export function killAgent(env) {
   spawnSync('gpgconf', ['--kill', 'gpg-agent'], { env, stdio: 'ignore' });
 }
 
@@ -103,7 +103,7 @@ function writeConfig(aamHome, fingerprint, registries) {
   );
 }
 
-async function setUp({ workDir, core, plugin, gnupg, env, count }) {
+export async function setUp({ workDir, core, plugin, gnupg, env, count }) {
   const registries = [];
   for (let r = 1; r <= Math.ceil(count / PACKAGES_PER_REGISTRY); r++) {
     const root = join(workDir, 'gpg-registries', `${REGISTRY}-${r}`);

@@ -19,6 +19,7 @@ import { benchAuditLog } from './audit-log.mjs';
 import { benchAttestation } from './attestation.mjs';
 import { benchInstallChecks } from './install-checks.mjs';
 import { benchScanning } from './scanning.mjs';
+import { benchVerifyMany } from './verify-many.mjs';
 
 /** The benchmarks in running order: --only name, key in the results and the --json output, function. */
 const BENCHMARKS = [
@@ -33,6 +34,7 @@ const BENCHMARKS = [
   { name: 'attestation', key: 'attestation', run: benchAttestation },
   { name: 'install-checks', key: 'installChecks', run: benchInstallChecks },
   { name: 'scanning', key: 'scanning', run: benchScanning },
+  { name: 'verify-many', key: 'verifyMany', run: benchVerifyMany },
 ];
 const NAMES = BENCHMARKS.map((b) => b.name);
 
