@@ -7,7 +7,7 @@
 // Setup (untimed): (a) as the GPG benchmark sets up (real gpg signatures, local registries of 100 packages,
 // installFlow); (b) a package of F small files packed, published to a local registry and installed, with
 // limits.max_entries raised to hold it.
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { elapsedMs, median } from './lib/measure.mjs';
