@@ -9,7 +9,10 @@
 //              proven log, the new publish proven);
 //     strict, cold: the same on a client that has never seen the registry: every entry of the log fetched,
 //              folded and proven against the checkpoint before the first package is judged;
-//     npm (the peer): `npm install --offline` of 30 local tarballs with the same files.
+//     npm (the peer): `npm install --offline` of 30 local tarballs with the same files;
+//     npm from Verdaccio (the target's peer): `npm install` of the same 30 tarballs published to Verdaccio 6 on
+//              loopback, a fresh project and a fresh npm cache each time (aam's lanes are fresh projects too).
+//   Target: the default lane <= 0.5x npm install from Verdaccio.
 import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { median } from './lib/measure.mjs';
@@ -18,6 +21,11 @@ import { spawnAamRegistry } from './lib/registry-server.mjs';
 import { formatMs, formatRatio, printLines, printSection } from './lib/report.mjs';
 import { tarGz } from './lib/tar.mjs';
 import { aam, aamEnv, npm, npmEnv } from './lib/tools.mjs';
+import { installVerdaccio, startVerdaccio, verdaccioAddUser, verdaccioVersionOf } from './lib/verdaccio.mjs';
+import { npmPublishBody } from './registry.mjs';
+
+/** aam install of 30 packages must take at most this fraction of npm install's time from Verdaccio. */
+const TARGET_VS_VERDACCIO = 0.5;
 
 export const installChecksSizes = {
   quick: { packages: 30, rounds: 2, historyEntries: 500 },
@@ -50,7 +58,7 @@ async function pool(n, job) {
 }
 
 /** The 30 packages (aam archives, packed by packPackage) and the same files as npm tarballs. */
-async function makePackages(core, workDir, count) {
+export async function makePackages(core, workDir, count) {
   const out = [];
   mkdirSync(join(workDir, 'archives'), { recursive: true });
   mkdirSync(join(workDir, 'tarballs'), { recursive: true });
@@ -77,7 +85,7 @@ async function makePackages(core, workDir, count) {
 }
 
 /** Publishes the packages, then `history` tag moves (a log with a past: what a cold client reads first). */
-async function fillRegistry(reg, packages, history) {
+export async function fillRegistry(reg, packages, history) {
   await pool(packages.length, async (i) => {
     const form = new FormData();
     form.append('archive', new Blob([packages[i].archive]), 'package.aam');
@@ -122,8 +130,42 @@ function npmInstall(packages, env, cwd) {
   return ms;
 }
 
+/** Verdaccio with the 30 tarballs published (npm's protocol); `{ url, version, stop }` or `{ reason }`. */
+async function verdaccioWith(workDir, packages) {
+  const installed = await installVerdaccio();
+  if (!installed.bin) return { reason: installed.reason };
+  const v = await startVerdaccio({ bin: installed.bin, dir: join(workDir, 'verdaccio') });
+  if (!v.url) return { reason: v.reason };
+  const token = await verdaccioAddUser(v.url, 'bench', `bench-${Date.now()}`);
+  await pool(packages.length, async (i) => {
+    const p = packages[i];
+    const r = await fetch(`${v.url}/${p.name}`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: npmPublishBody(v.url, p.name, VERSION, readFileSync(p.tarball)),
+    });
+    if (!r.ok) throw new Error(`Verdaccio: publish ${p.name}: ${r.status} ${await r.text()}`);
+  });
+  return { ...v, version: verdaccioVersionOf(installed.bin) };
+}
+
+/** `npm install NAME...` from Verdaccio into a fresh project, with a fresh cache (nothing local to reuse). */
+function npmInstallFromRegistry(packages, workDir, cwd, registryUrl) {
+  mkdirSync(cwd, { recursive: true });
+  writeFileSync(join(cwd, 'package.json'), JSON.stringify({ name: 'p', version: '0.0.0', private: true }));
+  const fresh = `${cwd}-npm-home`;
+  mkdirSync(fresh, { recursive: true });
+  const env = { ...npmEnv(fresh), npm_config_registry: registryUrl };
+  const args = ['install', '--no-audit', '--no-fund', '--ignore-scripts', '--no-package-lock'];
+  const { ms } = npm([...args, ...packages.map((p) => p.name)], { env, cwd });
+  for (const p of packages)
+    if (!existsSync(join(cwd, 'node_modules', p.name, 'package.json')))
+      throw new Error(`npm install exited 0 but did not install ${p.name} into ${cwd}`);
+  return ms;
+}
+
 /** A client home with the registry added (its checkpoint key pinned) and `security` settings. */
-function clientHome(dir, url, security) {
+export function clientHome(dir, url, security) {
   const env = aamEnv(dir);
   aam(['registry', 'add', 'corp', url, '--default'], { env });
   if (security) {
@@ -157,11 +199,21 @@ export async function benchInstallChecks({ workDir, quick }) {
     const coldTemplate = join(workDir, 'home-cold-template');
     clientHome(coldTemplate, reg.url, STRICT);
     const npmEnvironment = npmEnv(workDir);
+    const verdaccio = await verdaccioWith(workDir, packages).catch((e) => ({ reason: e.message }));
+    if (verdaccio.reason) console.log(`  (npm from Verdaccio skipped: ${verdaccio.reason})`);
     // Warm-ups (untimed): the warm client builds its copy of the log; npm fills its cache.
     aamInstall(packages, warmEnv, join(workDir, 'projects', 'warmup-strict'));
     npmInstall(packages, npmEnvironment, join(workDir, 'projects', 'warmup-npm'));
 
-    const times = { default: [], strictWarm: [], strictCold: [], npm: [] };
+    const times = {
+      default: [],
+      strictWarm: [],
+      strictCold: [],
+      npm: [],
+      ...(verdaccio.url ? { npmVerdaccio: [] } : {}),
+    };
+    if (verdaccio.url)
+      npmInstallFromRegistry(packages, workDir, join(workDir, 'projects', 'warmup-verdaccio'), verdaccio.url);
     for (let r = 0; r < rounds; r++) {
       const project = (lane) => join(workDir, 'projects', `${lane}-${r}`);
       times.default.push(aamInstall(packages, defaultEnv, project('default')));
@@ -170,14 +222,22 @@ export async function benchInstallChecks({ workDir, quick }) {
       cpSync(coldTemplate, coldHome, { recursive: true });
       times.strictCold.push(aamInstall(packages, aamEnv(coldHome), project('cold')));
       times.npm.push(npmInstall(packages, npmEnvironment, project('npm')));
+      if (verdaccio.url)
+        times.npmVerdaccio.push(
+          npmInstallFromRegistry(packages, workDir, project('verdaccio'), verdaccio.url),
+        );
     }
+    await verdaccio.stop?.();
     const m = Object.fromEntries(Object.entries(times).map(([k, v]) => [k, median(v)]));
     const ratios = {
       warmVsDefault: m.strictWarm / m.default,
       coldVsDefault: m.strictCold / m.default,
       defaultVsNpm: m.default / m.npm,
       warmVsNpm: m.strictWarm / m.npm,
+      ...(m.npmVerdaccio ? { defaultVsVerdaccio: m.default / m.npmVerdaccio } : {}),
     };
+    const metVerdaccio =
+      ratios.defaultVsVerdaccio !== undefined && ratios.defaultVsVerdaccio <= TARGET_VS_VERDACCIO;
     printLines([
       [`aam install, default config (median of ${rounds})`, formatMs(m.default)],
       [`aam install, strict, client log kept (median of ${rounds})`, formatMs(m.strictWarm)],
@@ -187,11 +247,36 @@ export async function benchInstallChecks({ workDir, quick }) {
       ['first visit: strict cold / default', formatRatio(ratios.coldVsDefault)],
       ['ratio aam install (default) / npm install', formatRatio(ratios.defaultVsNpm)],
       ['ratio aam install (strict, warm) / npm install', formatRatio(ratios.warmVsNpm)],
+      ...(m.npmVerdaccio
+        ? [
+            [
+              `npm install of ${count} packages from Verdaccio ${verdaccio.version}, fresh cache (median of ${rounds})`,
+              formatMs(m.npmVerdaccio),
+            ],
+            [
+              'ratio aam install (default) / npm install from Verdaccio',
+              `${formatRatio(ratios.defaultVsVerdaccio)} (target <= ${TARGET_VS_VERDACCIO}x: ${metVerdaccio ? 'ok' : 'MISSED'})`,
+            ],
+          ]
+        : []),
     ]);
     const bench = 'install checks';
     return {
       json: { packages: count, rounds, historyEntries, timesMs: times, medianMs: m, ratios },
       summary: [
+        ...(m.npmVerdaccio
+          ? [
+              {
+                benchmark: bench,
+                measure: `${count}-package install vs npm from Verdaccio`,
+                aam: formatMs(m.default),
+                peer: `npm install ${formatMs(m.npmVerdaccio)}`,
+                ratio: ratios.defaultVsVerdaccio,
+                target: `<= ${TARGET_VS_VERDACCIO}x`,
+                met: metVerdaccio,
+              },
+            ]
+          : []),
         {
           benchmark: bench,
           measure: `${count}-package install, default config`,

@@ -122,7 +122,7 @@ function aamPublishBody(name, version, archive) {
 }
 
 /** npm's publish: the packument with one version and the tarball as a base64 attachment. */
-function npmPublishBody(url, name, version, tarball) {
+export function npmPublishBody(url, name, version, tarball) {
   const file = `${name}-${version}.tgz`;
   return Buffer.from(
     JSON.stringify({

@@ -230,6 +230,40 @@ async function resolvePlan(
     if (!r) opened.set(name, (r = openRegistry(cfg)));
     return r;
   };
+  /** The registries asked for a name, in order (the lock's source alone when it names one). */
+  const candidates = (name: string, lockedSource?: string): string[] =>
+    lockedSource && req.registry === undefined
+      ? [lockedSource]
+      : registriesFor(req.config, name, req.registry).map((c) => c.name);
+  // Metadata is asked for once per registry and name, and early: every name queued is fetched from its first
+  // registry while earlier names are being resolved (the answers are used in the same order as before).
+  const asked = new Map<string, Promise<PackageMetadata | undefined>>();
+  const metadataOf = (registry: Registry, name: string): Promise<PackageMetadata | undefined> => {
+    const key = `${registry.name}\u0000${name}`;
+    let p = asked.get(key);
+    if (!p) {
+      p = registry.metadata(name);
+      p.catch(() => undefined); // awaited (and its failure reported) when the name's turn comes
+      asked.set(key, p);
+    }
+    return p;
+  };
+  const prefetch = (name: string, lockedSource?: string): void => {
+    try {
+      // Never a registry the name's own turn would refuse to ask (a lock source outside a bound scope).
+      const allowed = registriesFor(req.config, name, req.registry).map((c) => c.name);
+      if (
+        lockedSource &&
+        scopeBinding(req.config, name).bound !== undefined &&
+        !allowed.includes(lockedSource)
+      )
+        return;
+      const first = candidates(name, lockedSource)[0];
+      if (first !== undefined) void metadataOf(open(first), name).catch(() => undefined);
+    } catch {
+      // an unknown registry or a bad name: reported when the name's turn comes
+    }
+  };
   // The first registry that knows a name is where it comes from: a later one is never asked (dependency
   // confusion), and a scope bound to a registry (`scopes:`) is asked of that registry only.
   const findPackage = async (
@@ -244,14 +278,14 @@ async function resolvePlan(
         `The lock takes ${name} from '${lockedSource}', but its scope is bound to '${allowed[0]}': install it again from there (aam install ${name})`,
         { package: name, source: lockedSource, registry: allowed[0] },
       );
-    const names = lockedSource && req.registry === undefined ? [lockedSource] : allowed;
-    for (const n of names) {
+    for (const n of candidates(name, lockedSource)) {
       const registry = open(n);
-      const meta = await registry.metadata(name);
+      const meta = await metadataOf(registry, name);
       if (!meta) continue;
       assertInstallable(meta, registry.name);
       return { registry, meta };
     }
+    const names = candidates(name, lockedSource);
     throw new AamError('NOT_FOUND', `Package ${name} not found in ${names.map((n) => `'${n}'`).join(', ')}`, {
       package: name,
     });
@@ -261,6 +295,7 @@ async function resolvePlan(
   const queue: { name: string; selector: VersionSelector; requiredBy?: string; fromLock: boolean }[] = [
     ...roots,
   ];
+  for (const r of roots) prefetch(r.name, lock.packages[r.name]?.source);
   while (queue.length > 0) {
     const item = queue.shift()!;
     const locked = lock.packages[item.name];
@@ -293,6 +328,7 @@ async function resolvePlan(
     }
     plan.set(item.name, { name: item.name, record, registry, meta, ...(locked ? { locked } : {}) });
     for (const [dep, range] of Object.entries(record.dependencies ?? {})) {
+      if (!plan.has(dep)) prefetch(dep, lock.packages[dep]?.source);
       queue.push({
         name: dep,
         selector: { $case: 'range', range },

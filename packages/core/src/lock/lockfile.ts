@@ -117,22 +117,20 @@ export function readLock(aamDir: string): Lockfile {
   return lock;
 }
 
-/** Writes the lock atomically, packages sorted by name so diffs stay small (and its parsed copy beside it). */
+/** Writes the lock atomically, packages sorted by name so diffs stay small. */
 export async function writeLock(aamDir: string, lock: Lockfile): Promise<void> {
   const packages = Object.fromEntries(
     Object.keys(lock.packages)
       .sort()
       .map((k) => [k, lock.packages[k]]),
   );
-  const value = { ...lock, packages };
-  const text = await writeYamlAtomic(
+  // The parsed copy is made by the next read, from the text itself (parsing it here would charge every install
+  // for a read that may never come); the old copy names another digest and is ignored.
+  await writeYamlAtomic(
     lockPath(aamDir),
-    value,
+    { ...lock, packages },
     '# Written by aam. Do not edit: aam install updates it.',
   );
-  // The copy is what reading that text gives, taken from reading it: never a value the YAML would not give.
-  const file = lockPath(aamDir);
-  writeCachedLock(aamDir, sha256Hex(text), parseYaml(text, file, 'INVALID_LOCK').value);
 }
 
 /** Same packages at the same versions, bytes and sources (and, withSigners, the same trusted signers). */
