@@ -122,26 +122,36 @@ export async function setUp({ workDir, core, plugin, gnupg, env, count }) {
     options: { env: gnupg.env, gpgKey: gnupg.fingerprint },
     verifiers: [new plugin.GpgVerifier()],
   };
-  const packages = [];
-  for (let i = 1; i <= count; i++) {
-    const name = `gpg-pkg-${i}`;
-    const dir = join(workDir, 'gpg-packages', name);
-    await core.initPackageFlow({ dir, name, version: VERSION });
-    writeFileSync(join(dir, 'README.md'), `# ${name}\n\nA GPG-signed benchmark package.\n`);
-    const registry = registries[Math.floor((i - 1) / PACKAGES_PER_REGISTRY)];
-    const published = await core.publishFlow({ path: dir, config, registry: registry.name, signing });
-    if (published.signature?.fingerprint !== gnupg.fingerprint) {
-      throw new Error(
-        `publishFlow ${name}: signed by ${published.signature?.fingerprint}, not the bench key`,
-      );
+  // Registries are filled 4 at a time (each by one worker: a local registry's index is rewritten on every
+  // publish, so one registry never takes two publishes at once); packages keep their order.
+  const packages = new Array(count);
+  let nextRegistry = 0;
+  const fillOne = async (r) => {
+    for (let i = r * PACKAGES_PER_REGISTRY + 1; i <= Math.min(count, (r + 1) * PACKAGES_PER_REGISTRY); i++) {
+      const name = `gpg-pkg-${i}`;
+      const dir = join(workDir, 'gpg-packages', name);
+      await core.initPackageFlow({ dir, name, version: VERSION });
+      writeFileSync(join(dir, 'README.md'), `# ${name}\n\nA GPG-signed benchmark package.\n`);
+      const registry = registries[r];
+      const published = await core.publishFlow({ path: dir, config, registry: registry.name, signing });
+      if (published.signature?.fingerprint !== gnupg.fingerprint) {
+        throw new Error(
+          `publishFlow ${name}: signed by ${published.signature?.fingerprint}, not the bench key`,
+        );
+      }
+      packages[i - 1] = {
+        name,
+        checksum: published.checksum,
+        registry: registry.name,
+        registryRoot: registry.root,
+      };
     }
-    packages.push({
-      name,
-      checksum: published.checksum,
-      registry: registry.name,
-      registryRoot: registry.root,
-    });
-  }
+  };
+  await Promise.all(
+    Array.from({ length: Math.min(4, registries.length) }, async () => {
+      while (nextRegistry < registries.length) await fillOne(nextRegistry++);
+    }),
+  );
 
   const source = await core.resolvePolicy({ config, layers: [], env });
   const engine = await core.PolicyEngine.load(source, security);
