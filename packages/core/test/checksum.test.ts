@@ -1,9 +1,15 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { checksumsEqual, parseChecksum, sha256, sha256File } from '../src/integrity/checksum.js';
+import {
+  checksumsEqual,
+  parseChecksum,
+  sha256,
+  sha256File,
+  sha256RegularFileHexSync,
+} from '../src/integrity/checksum.js';
 
 describe('checksums', () => {
   it('hashes the RFC/NIST "abc" vector', () => {
@@ -16,6 +22,21 @@ describe('checksums', () => {
     const file = join(mkdtempSync(join(tmpdir(), 'aam-sum-')), 'f');
     writeFileSync(file, data);
     expect(await sha256File(file)).toBe(`sha256:${createHash('sha256').update(data).digest('hex')}`);
+  });
+  it.each([0, 1, 1024 * 1024 - 1, 1024 * 1024, 1024 * 1024 + 1, 3 * 1024 * 1024])(
+    'the synchronous file hash of %i bytes equals a one-shot hash (reads around the 1 MiB buffer)',
+    (size) => {
+      const data = randomBytes(size);
+      const file = join(mkdtempSync(join(tmpdir(), 'aam-sum-')), 'f');
+      writeFileSync(file, data);
+      expect(sha256RegularFileHexSync(file)).toBe(createHash('sha256').update(data).digest('hex'));
+    },
+  );
+  it('the synchronous file hash does not follow a symbolic link', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'aam-sum-'));
+    writeFileSync(join(dir, 'target'), 'x');
+    symlinkSync('target', join(dir, 'link'));
+    expect(() => sha256RegularFileHexSync(join(dir, 'link'))).toThrow(/ELOOP/);
   });
   it('normalises case and compares case-insensitively', () => {
     const upper = `sha256:${'AB'.repeat(32)}`;

@@ -123,10 +123,8 @@ export async function verifyInstalledFlow(opts: {
         files.push({ path, status: 'missing' });
         continue;
       }
-      files.push({
-        path,
-        status: currentChecksum(join(dir, path), kind) === expected[path] ? 'ok' : 'modified',
-      });
+      const actual = currentChecksum(join(dir, path), kind);
+      files.push({ path, status: actual === expected[path] ? 'ok' : 'modified' });
     }
     if (checksumsAvailable) {
       for (const path of onDisk.keys())

@@ -57,8 +57,11 @@ export function sha256RegularFileHexSync(path: string): string {
   try {
     scratch ??= Buffer.allocUnsafe(1 << 20);
     const hash = createHash('sha256');
-    for (let n; (n = readSync(fd, scratch, 0, scratch.length, null)) > 0;)
+    // A read shorter than the buffer is the end of a regular file: most files take one read, not two.
+    for (let n = scratch.length; n === scratch.length;) {
+      n = readSync(fd, scratch, 0, scratch.length, null);
       hash.update(scratch.subarray(0, n));
+    }
     return hash.digest('hex');
   } finally {
     closeSync(fd);
