@@ -2,7 +2,11 @@
 // `aam --version` answers here, with the line oclif prints (name/version platform-arch node-version), without
 // loading the CLI: a version check in CI costs a bare node start. Everything else runs the bundled CLI
 // (scripts/bundle-cli.mjs), which loads only the command it runs.
-if (process.argv.length === 3 && process.argv[2] === '--version') {
+// Where oclif prints another platform or arch (wsl on WSL, x86 for ia32), oclif answers.
+const plain =
+  process.arch !== 'ia32' &&
+  (process.platform !== 'linux' || !(await import('node:os')).release().toLowerCase().includes('microsoft'));
+if (process.argv.length === 3 && process.argv[2] === '--version' && plain) {
   const { readFileSync } = await import('node:fs');
   const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
   process.stdout.write(

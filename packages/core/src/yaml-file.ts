@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { ErrorObject } from 'ajv';
-import { isMap, isNode, isScalar, LineCounter, parseDocument, visit, type Document } from 'yaml';
+import { isAlias, isMap, isNode, isScalar, LineCounter, parseDocument, visit, type Document } from 'yaml';
 import { AamError, type AamErrorCode } from './errors.js';
 import { validatorFor, type SchemaName } from './schemas.js';
 import { closest, didYouMean } from './suggest.js';
@@ -72,12 +72,16 @@ function duplicateKey(doc: Document): { pos: [number, number]; message: string }
       const seen = new Set<string>();
       for (const pair of map.items) {
         const k = pair.key;
-        // As the value's object key: `1` and "1" both become the key "1", so they are the same key here.
-        const id = isScalar(k)
-          ? String(k.value)
-          : isNode(k)
-            ? `node:${JSON.stringify(k.toJSON())}`
-            : String(k);
+        // As the parsed object's property: `1` and "1" both become "1", `~` and "" both become "" (an alias key
+        // is the node it names).
+        const key = isAlias(k) ? k.resolve(doc) : k;
+        const id = isScalar(key)
+          ? key.value === null
+            ? ''
+            : String(key.value)
+          : isNode(key)
+            ? `node:${JSON.stringify(key.toJSON())}`
+            : String(key);
         if (seen.has(id)) {
           const start = isNode(k) && k.range ? k.range[0] : (map.range?.[0] ?? 0);
           found = { pos: [start, start + 1], message: 'Map keys must be unique' };

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -37,6 +38,11 @@ describe('checksums', () => {
     writeFileSync(join(dir, 'target'), 'x');
     symlinkSync('target', join(dir, 'link'));
     expect(() => sha256RegularFileHexSync(join(dir, 'link'))).toThrow(/ELOOP/);
+  });
+  it('the synchronous file hash refuses a FIFO at once (never waits for a writer)', () => {
+    const fifo = join(mkdtempSync(join(tmpdir(), 'aam-sum-')), 'fifo');
+    execFileSync('mkfifo', [fifo]);
+    expect(() => sha256RegularFileHexSync(fifo)).toThrow(/not a regular file/);
   });
   it('normalises case and compares case-insensitively', () => {
     const upper = `sha256:${'AB'.repeat(32)}`;

@@ -61,12 +61,45 @@ describe('the download window of an install', () => {
     expect(Date.now() - t0).toBeLessThan(20 * 30);
   });
 
-  it('holds no more than 64 MiB of declared sizes ahead (one archive at least)', async () => {
+  it('holds no more than 16 MiB of declared sizes ahead (one archive at least)', async () => {
     const { registry, stats } = slowRegistry(10);
-    const planned = plan(registry, 6, 40 << 20);
+    const planned = plan(registry, 6, 9 << 20);
     const d = new Downloads(planned, 1 << 30, undefined, () => undefined);
     for (let i = 0; i < planned.length; i++) await d.take(i);
     expect(stats.most).toBe(1);
+  });
+
+  it('a version that declares no size downloads alone (it counts as the largest archive allowed)', async () => {
+    const { registry, stats } = slowRegistry(10);
+    const planned = plan(registry, 4, 0);
+    const d = new Downloads(planned, 50 << 20, undefined, () => undefined);
+    for (let i = 0; i < planned.length; i++) await d.take(i);
+    expect(stats.most).toBe(1);
+  });
+
+  it('stop() aborts the downloads still running', async () => {
+    const aborted: string[] = [];
+    const registry = {
+      name: 'hanging',
+      openArchive: (name: string) =>
+        Promise.resolve(
+          new Readable({
+            read() {
+              // never sends a byte
+            },
+            destroy(err, cb) {
+              aborted.push(name);
+              cb(err);
+            },
+          }),
+        ),
+      readSignature: async () => new Uint8Array(),
+    } as unknown as Registry;
+    const d = new Downloads(plan(registry, 3), 1 << 20, undefined, () => undefined);
+    await sleep(20);
+    d.stop();
+    await sleep(20);
+    expect(aborted.sort()).toEqual(['p0', 'p1', 'p2']);
   });
 
   it('a failed download fails at its turn, and the others still arrive', async () => {

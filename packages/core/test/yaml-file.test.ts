@@ -11,17 +11,21 @@ describe('YAML duplicate keys (checked in one pass per map)', () => {
     ['1: a\n"1": b\n', 2, 1],
     ['[a]: 1\n[a]: 2\n', 2, 1],
     ['- {k: 1}\n- {k: 2, k: 3}\n', 2, 10],
+    ['~: a\n"": b\n', 2, 1],
+    ['x: &n a\na: 1\n*n : 2\n', 3, 1],
   ])('%j is refused at the repeated key', (text, line, column) => {
     expect(() => parse(text)).toThrow(`f.yaml:${line}:${column}: invalid YAML: Map keys must be unique`);
   });
 
   it('equal keys in different maps, and merely similar keys, are fine', () => {
-    expect(parse('a: {k: 1}\nb: {k: 2}\nc: 1\nC: 2\n"c ": 3\n').value).toEqual({
+    expect(parse('a: {k: 1}\nb: {k: 2}\nc: 1\nC: 2\n"c ": 3\n~: 4\n"null": 5\n').value).toEqual({
       a: { k: 1 },
       b: { k: 2 },
       c: 1,
       C: 2,
       'c ': 3,
+      '': 4,
+      null: 5,
     });
   });
 

@@ -27,7 +27,7 @@ type SigningKeyStep = (entity: SignedEntity, timestamps: Date[]) => Signer;
  * - An entry is made only after the Verifier's own full step (`verifySigningKey`: chain, path checks, SCTs)
  *   accepted the leaf, the second time it sees that leaf; it holds the path that step builds and the CA that
  *   path ends in.
- * - Its key is the leaf's DER bytes and the trusted root's digest; the entry also holds the trust material
+ * - Its key is the leaf's bytes as the bundle carries them and the trusted root's digest; the entry also holds the trust material
  *   object itself, and a hit requires the same object (a root changed on disk is another object).
  * - A hit still checks, against this bundle's own verified timestamps (the Verifier verifies them before this
  *   step and passes them in), that the CA and every certificate of the path are valid at each of them: the only
@@ -58,13 +58,22 @@ export class ChainCache {
     this.misses = 0;
   }
 
-  /** A Verifier for this trust material whose signing-key step goes through the cache. */
-  verifier(material: TrustMaterial, rootDigest: string): InstanceType<ChainLibs['Verifier']> {
+  /**
+   * A Verifier for this trust material whose signing-key step goes through the cache, for one bundle: `leaf` is
+   * the leaf certificate's bytes as the bundle carries them (the key; without them, no caching). Raw bytes, not a
+   * re-encoding: two encodings of one certificate (a length written long) parse alike and re-encode alike, but the
+   * chain check compares names as written, so they may not verify alike.
+   */
+  verifier(
+    material: TrustMaterial,
+    rootDigest: string,
+    leaf?: Uint8Array,
+  ): InstanceType<ChainLibs['Verifier']> {
     const v = new this.libs.Verifier(material);
     const step = v as unknown as { verifySigningKey: SigningKeyStep };
     const full = step.verifySigningKey.bind(v);
     step.verifySigningKey = (entity, timestamps) =>
-      this.signingKey(entity, timestamps, material, rootDigest, full);
+      this.signingKey(entity, timestamps, material, rootDigest, leaf, full);
     return v;
   }
 
@@ -73,11 +82,13 @@ export class ChainCache {
     timestamps: Date[],
     material: TrustMaterial,
     rootDigest: string,
+    leafBytes: Uint8Array | undefined,
     full: SigningKeyStep,
   ): Signer {
-    if (entity.key.$case !== 'certificate' || timestamps.length === 0) return full(entity, timestamps);
+    if (entity.key.$case !== 'certificate' || timestamps.length === 0 || !leafBytes)
+      return full(entity, timestamps);
     const leaf = entity.key.certificate;
-    const key = `${rootDigest}:${createHash('sha256').update(leaf.root.toDER()).digest('hex')}`;
+    const key = `${rootDigest}:${createHash('sha256').update(leafBytes).digest('hex')}`;
     const hit = this.entries.get(key);
     if (hit && hit.material === material && timestamps.every((t) => validAt(hit, t))) {
       this.hits++;

@@ -193,7 +193,7 @@ export class SigstoreVerifier implements SignatureVerifier {
     if (entity.key.$case === 'public-key') {
       fingerprint = this.verifyWithGivenKeys(entity, root.material, ctx, libs.verify);
     } else {
-      chainCache(libs).verifier(root.material, root.digest).verify(entity);
+      chainCache(libs).verifier(root.material, root.digest, leafBytes(bundle)).verify(entity);
     }
     return this.fact(bundle, entity, root, libs.core, fingerprint);
   }

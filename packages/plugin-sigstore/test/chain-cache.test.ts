@@ -41,6 +41,18 @@ function outcome(v: unknown, entity: SignedEntity, timestamps: Date[]): string {
 
 const newCache = (max?: number) => new ChainCache({ Verifier, verifyCertificateChain }, max);
 
+/** The leaf's bytes (as the bundles here carry them: minimal DER, so a re-encoding gives them back). */
+const derOf = (e: SignedEntity): Uint8Array =>
+  e.key.$case === 'certificate' ? e.key.certificate.root.toDER() : new Uint8Array();
+
+/** A DER length: short form under 128, else the long form with as few bytes as it needs. */
+function derLength(n: number): Buffer {
+  if (n < 128) return Buffer.of(n);
+  const hex = n.toString(16);
+  const bytes = Buffer.from(hex.padStart(hex.length + (hex.length % 2), '0'), 'hex');
+  return Buffer.concat([Buffer.of(0x80 | bytes.length), bytes]);
+}
+
 /** Puts the leaf's chain into the cache: a leaf is cached the second time it is accepted. */
 function prime(cache: ChainCache, v: unknown, entity: SignedEntity, timestamps: Date[]): void {
   const before = cache.size;
@@ -84,7 +96,7 @@ describe('the signing-key step: cached against fresh, at chosen timestamps', () 
 
   it('a cached leaf is refused outside its own window, its CA window, or with no timestamp at all', () => {
     const cache = newCache();
-    const cached = cache.verifier(material, 'root-a');
+    const cached = cache.verifier(material, 'root-a', derOf(entity));
     const fresh = new Verifier(material);
     const inside = sec(leaf.notBefore, 60);
     // Prime the cache with an accepted timestamp.
@@ -113,7 +125,7 @@ describe('the signing-key step: cached against fresh, at chosen timestamps', () 
   it('a CA whose window closes (a rotated root) refuses a cached leaf, as a fresh verifier does', () => {
     const cache = newCache();
     const inside = sec(leaf.notBefore, 60);
-    prime(cache, cache.verifier(material, 'root-a'), entity, [inside]);
+    prime(cache, cache.verifier(material, 'root-a', derOf(entity)), entity, [inside]);
     // The same root file rewritten with the CA ending before the signature: a new material object.
     const rotated = JSON.parse(JSON.stringify(a.trustedRoot)) as {
       certificateAuthorities: { validFor: { start: string; end?: string } }[];
@@ -121,7 +133,7 @@ describe('the signing-key step: cached against fresh, at chosen timestamps', () 
     rotated.certificateAuthorities[0]!.validFor.end = sec(leaf.notBefore, -10).toISOString();
     const closed = toTrustMaterial(TrustedRoot.fromJSON(rotated));
     // Even were the digest (wrongly) the same, the cache holds the material object itself.
-    const viaCache = outcome(cache.verifier(closed, 'root-a'), entity, [inside]);
+    const viaCache = outcome(cache.verifier(closed, 'root-a', derOf(entity)), entity, [inside]);
     expect(viaCache).toBe(outcome(new Verifier(closed), entity, [inside]));
     expect(viaCache).toMatch(/^refused CERTIFICATE_ERROR/);
   });
@@ -129,9 +141,9 @@ describe('the signing-key step: cached against fresh, at chosen timestamps', () 
   it("another deployment's root does not accept a leaf cached under this one", () => {
     const cache = newCache();
     const inside = sec(leaf.notBefore, 60);
-    prime(cache, cache.verifier(material, 'same-digest'), entity, [inside]);
+    prime(cache, cache.verifier(material, 'same-digest', derOf(entity)), entity, [inside]);
     const other = toTrustMaterial(TrustedRoot.fromJSON(b.trustedRoot));
-    const viaCache = outcome(cache.verifier(other, 'same-digest'), entity, [inside]);
+    const viaCache = outcome(cache.verifier(other, 'same-digest', derOf(entity)), entity, [inside]);
     expect(viaCache).toBe(outcome(new Verifier(other), entity, [inside]));
     expect(viaCache).toMatch(/^refused CERTIFICATE_ERROR/);
     expect(cache.hits).toBe(0);
@@ -139,7 +151,7 @@ describe('the signing-key step: cached against fresh, at chosen timestamps', () 
 
   it('property: for any timestamps around the windows, cached and fresh agree (the cache primed first)', () => {
     const cache = newCache();
-    const cached = cache.verifier(material, 'root-a');
+    const cached = cache.verifier(material, 'root-a', derOf(entity));
     const fresh = new Verifier(material);
     prime(cache, cached, entity, [sec(leaf.notBefore, 1)]);
     const lo = leaf.notBefore.getTime() - 3_600_000;
@@ -162,17 +174,42 @@ describe('the signing-key step: cached against fresh, at chosen timestamps', () 
   it('full verification of real bundles: the cache serves the chain, signature and log still checked', async () => {
     const cache = newCache();
     const other = await signOnce(a, 'alice@example.com'); // another bundle, another leaf
-    const v = cache.verifier(material, 'root-a');
+    const v = cache.verifier(material, 'root-a', derOf(entity));
     for (let i = 0; i < 3; i++) expect(() => v.verify(entity)).not.toThrow();
     expect(cache.hits).toBe(1); // the first sight is remembered, the second cached, the third served
     // The cached leaf over a signature of other bytes: the signature check still refuses.
     const forged = { ...entity, signature: other.signature };
-    expect(() => cache.verifier(material, 'root-a').verify(forged)).toThrow();
+    expect(() => cache.verifier(material, 'root-a', derOf(entity)).verify(forged)).toThrow();
     expect(() => new Verifier(material).verify(forged)).toThrow();
     // The cached leaf with another bundle's log entries: the log checks still refuse.
     const relogged = { ...entity, tlogEntries: other.tlogEntries };
-    expect(() => cache.verifier(material, 'root-a').verify(relogged)).toThrow();
+    expect(() => cache.verifier(material, 'root-a', derOf(entity)).verify(relogged)).toThrow();
     expect(() => new Verifier(material).verify(relogged)).toThrow();
+  });
+
+  it('another encoding of a cached leaf (a name length written long) is not the cached leaf', () => {
+    const cache = newCache();
+    const inside = sec(leaf.notBefore, 60);
+    prime(cache, cache.verifier(material, 'root-a', derOf(entity)), entity, [inside]);
+    // The same certificate with its issuer name's length in long form: it parses, and re-encodes, as the
+    // cached one; the chain check compares names as written.
+    const [tbs, ...rest] = leaf.root.subs;
+    const parts = tbs!.subs.map((sub) => Buffer.from(sub.toDER()));
+    const issuer = parts[3]!;
+    expect(issuer[0]).toBe(0x30);
+    expect(issuer[1]! < 128).toBe(true);
+    parts[3] = Buffer.concat([Buffer.of(0x30, 0x81), issuer.subarray(1)]);
+    const seq = (body: Buffer) => Buffer.concat([Buffer.of(0x30), derLength(body.length), body]);
+    const variant = seq(
+      Buffer.concat([seq(Buffer.concat(parts)), ...rest.map((r) => Buffer.from(r.toDER()))]),
+    );
+    const cert = X509Certificate.parse(variant);
+    expect(Buffer.from(cert.root.toDER()).equals(Buffer.from(derOf(entity)))).toBe(true);
+    const twin: SignedEntity = { ...entity, key: { $case: 'certificate', certificate: cert } };
+    const hits = cache.hits;
+    const viaCache = outcome(cache.verifier(material, 'root-a', variant), twin, [inside]);
+    expect(viaCache).toBe(outcome(new Verifier(material), twin, [inside]));
+    expect(cache.hits).toBe(hits); // a miss: verified in full
   });
 
   it('is bounded: the least recently used chain goes first', async () => {
@@ -181,12 +218,12 @@ describe('the signing-key step: cached against fresh, at chosen timestamps', () 
       entity,
       ...(await Promise.all(['b@example.com', 'c@example.com'].map((e) => signOnce(a, e)))),
     ];
-    const v = cache.verifier(material, 'root-a');
-    for (const e of leaves) for (let i = 0; i < 2; i++) v.verify(e);
+    const verify = (e: SignedEntity) => cache.verifier(material, 'root-a', derOf(e)).verify(e);
+    for (const e of leaves) for (let i = 0; i < 2; i++) verify(e);
     expect(cache.size).toBe(2);
-    v.verify(leaves[2]!);
+    verify(leaves[2]!);
     expect(cache.hits).toBe(1);
-    v.verify(leaves[0]!); // evicted: verified in full again
+    verify(leaves[0]!); // evicted: verified in full again
     expect(cache.misses).toBe(7);
   });
 });

@@ -79,7 +79,7 @@ export async function outdatedFlow(req: {
   env?: NodeJS.ProcessEnv;
 }): Promise<{ packages: OutdatedPackage[]; failures: { name: string; error: string }[] }> {
   const target = installTarget(req.projectDir, req.global ?? false, req.env);
-  const lock = readLock(target.aamDir);
+  const lock = readLock(target.aamDir, req.env);
   const opened = new Map<string, ReturnType<typeof openRegistry>>();
   const registryNamed = (name: string) => {
     const cfg = req.config.registries.find((r) => r.name === name);

@@ -136,7 +136,7 @@ export async function installFlow(req: InstallRequest): Promise<InstallResult> {
   const target = installTarget(req.projectDir, req.global ?? false, req.env);
   return underProjectLock(target, req.dryRun ?? false, async () => {
     const limits = archiveLimits(req.config.limits);
-    const lock = readLock(target.aamDir);
+    const lock = readLock(target.aamDir, req.env);
     // What a killed install left is put back as the lock records it first.
     if (!req.dryRun) await recoverInterruptedInstalls(target, lock);
     const warnings: string[] = [];
@@ -235,8 +235,8 @@ async function resolvePlan(
     lockedSource && req.registry === undefined
       ? [lockedSource]
       : registriesFor(req.config, name, req.registry).map((c) => c.name);
-  // Metadata is asked for once per registry and name, and early: every name queued is fetched from its first
-  // registry while earlier names are being resolved (the answers are used in the same order as before).
+  // Metadata is asked for once per registry and name, and early: the next names queued are fetched from their
+  // first registry while earlier ones resolve (the answers are used in the same order as before).
   const asked = new Map<string, Promise<PackageMetadata | undefined>>();
   const metadataOf = (registry: Registry, name: string): Promise<PackageMetadata | undefined> => {
     const key = `${registry.name}\u0000${name}`;
@@ -295,8 +295,9 @@ async function resolvePlan(
   const queue: { name: string; selector: VersionSelector; requiredBy?: string; fromLock: boolean }[] = [
     ...roots,
   ];
-  for (const r of roots) prefetch(r.name, lock.packages[r.name]?.source);
   while (queue.length > 0) {
+    // The next few names' metadata is asked for while this one resolves: a window, not the whole lock at once.
+    for (const next of queue.slice(0, METADATA_AHEAD)) prefetch(next.name, lock.packages[next.name]?.source);
     const item = queue.shift()!;
     const locked = lock.packages[item.name];
     const have = plan.get(item.name);
@@ -328,7 +329,6 @@ async function resolvePlan(
     }
     plan.set(item.name, { name: item.name, record, registry, meta, ...(locked ? { locked } : {}) });
     for (const [dep, range] of Object.entries(record.dependencies ?? {})) {
-      if (!plan.has(dep)) prefetch(dep, lock.packages[dep]?.source);
       queue.push({
         name: dep,
         selector: { $case: 'range', range },
@@ -386,32 +386,39 @@ function assertOwnDirectories(
   }
 }
 
-/**
- * Downloads each planned archive (hashing it as it arrives), judges it, and enforces both the checksums (the
- * host's own Layer 1 rule, whatever the policy says) and the decision. A checksum mismatch stops at once; policy
- * refusals are collected, so that one run shows every package the policy refuses, and then nothing is installed.
- */
-/** How many archives may download ahead of the one being judged, and how many bytes they may hold in memory. */
-const DOWNLOADS_AHEAD = 8;
-const DOWNLOAD_BYTES_AHEAD = 64 << 20;
+/** How many queued names' metadata is asked for ahead of the one being resolved. */
+const METADATA_AHEAD = 8;
 
 /**
- * The archives of a plan, downloaded ahead of the judging: at most DOWNLOADS_AHEAD at once and, beyond the
- * first, no more than DOWNLOAD_BYTES_AHEAD of declared sizes in flight. The signature documents of each
- * version are asked for beside its archive (registries keep the answer for the judging). A failed download
- * fails when its package's turn comes, as it would have without the window.
+ * How many archives may download ahead of the one being judged, and how many bytes of declared sizes they may
+ * hold (beyond the first). A version that declares no size counts as the largest archive allowed, so unknown
+ * sizes download one at a time. The bound is low on purpose: downloads at once share the link, and each still
+ * has the whole request timeout.
+ */
+const DOWNLOADS_AHEAD = 8;
+const DOWNLOAD_BYTES_AHEAD = 16 << 20;
+
+/**
+ * The archives of a plan, downloaded ahead of the judging (see DOWNLOADS_AHEAD). The signature documents of
+ * each version are asked for beside its archive (registries keep the answer for the judging). A failed download
+ * fails when its package's turn comes, as it would have without the window; `stop()` aborts what is still
+ * running when the judging ends early.
  */
 export class Downloads {
   private readonly started: (Promise<FetchedArchive> | undefined)[] = [];
   private next = 0;
+  private inFlight = 0;
   private bytes = 0;
+  private readonly abort = new AbortController();
+  private readonly signal: AbortSignal;
 
   constructor(
     private readonly planned: PlannedPackage[],
     private readonly maxArchiveSize: number,
-    private readonly signal: AbortSignal | undefined,
+    signal: AbortSignal | undefined,
     private readonly progress: (i: number, received: number) => void,
   ) {
+    this.signal = signal ? AbortSignal.any([signal, this.abort.signal]) : this.abort.signal;
     this.fill();
   }
 
@@ -420,17 +427,24 @@ export class Downloads {
     while (this.next <= i) this.start();
     const p = this.started[i]!;
     this.started[i] = undefined;
-    return p.finally(() => {
-      this.bytes -= this.planned[i]!.record.size ?? 0;
-      this.fill();
-    });
+    return p.finally(() => this.fill());
+  }
+
+  /** Aborts the downloads still running (the judging stopped: a refusal, an error). */
+  stop(): void {
+    this.abort.abort();
+  }
+
+  private sizeOf(i: number): number {
+    const size = this.planned[i]!.record.size;
+    return typeof size === 'number' && size > 0 ? size : this.maxArchiveSize;
   }
 
   private fill(): void {
     while (
       this.next < this.planned.length &&
-      this.started.filter(Boolean).length < DOWNLOADS_AHEAD &&
-      (this.bytes === 0 || this.bytes + (this.planned[this.next]!.record.size ?? 0) <= DOWNLOAD_BYTES_AHEAD)
+      this.inFlight < DOWNLOADS_AHEAD &&
+      (this.bytes === 0 || this.bytes + this.sizeOf(this.next) <= DOWNLOAD_BYTES_AHEAD)
     )
       this.start();
   }
@@ -438,7 +452,9 @@ export class Downloads {
   private start(): void {
     const i = this.next++;
     const { name, record, registry } = this.planned[i]!;
-    this.bytes += record.size ?? 0;
+    const size = this.sizeOf(i);
+    this.inFlight++;
+    this.bytes += size;
     const p = fetchArchive(
       registry,
       name,
@@ -446,7 +462,10 @@ export class Downloads {
       this.maxArchiveSize,
       (n) => this.progress(i, n),
       this.signal,
-    );
+    ).finally(() => {
+      this.inFlight--;
+      this.bytes -= size;
+    });
     // Not awaited until its turn: a failure must not surface as an unhandled rejection before then.
     p.catch(() => undefined);
     for (const sig of record.signatures ?? [])
@@ -455,6 +474,11 @@ export class Downloads {
   }
 }
 
+/**
+ * Downloads each planned archive (hashing it as it arrives), judges it, and enforces both the checksums (the
+ * host's own Layer 1 rule, whatever the policy says) and the decision. A checksum mismatch stops at once; policy
+ * refusals are collected, so that one run shows every package the policy refuses, and then nothing is installed.
+ */
 async function judgePlan(
   req: InstallRequest,
   target: InstallTarget,
@@ -481,53 +505,57 @@ async function judgePlan(
       size: record.size,
     });
   });
-  for (const [i, p] of planned.entries()) {
-    const { name, record, registry, meta, locked } = p;
-    const id = `${name}@${record.version}`;
-    const { version, size } = record;
-    checkAbort(req.signal);
-    current = i;
-    const position = { index: i + 1, total: planned.length };
-    req.onEvent?.({ $case: 'verifying', name, version, ...position, size });
-    const archive = await downloads.take(i);
-    const judgement = await judge(
-      {
+  try {
+    for (const [i, p] of planned.entries()) {
+      const { name, record, registry, meta, locked } = p;
+      const id = `${name}@${record.version}`;
+      const { version, size } = record;
+      checkAbort(req.signal);
+      current = i;
+      const position = { index: i + 1, total: planned.length };
+      req.onEvent?.({ $case: 'verifying', name, version, ...position, size });
+      const archive = await downloads.take(i);
+      const judgement = await judge(
+        {
+          name,
+          version: record.version,
+          archive,
+          expected: record.checksum,
+          registry: { registry, record, metadata: meta },
+          ...(locked ? { locked } : {}),
+        },
+        trust,
+      );
+      const sameVersionLocked = locked?.version === record.version ? locked : undefined;
+      assertChecksums(
+        id,
+        sameVersionLocked ? [sameVersionLocked.checksum, record.checksum] : [record.checksum],
+        archive.actual,
+      );
+      req.onEvent?.({ $case: 'checksum-verified', name, version: record.version, checksum: archive.actual });
+      const { facts, decision, attestationsChecked } = judgement;
+      req.onEvent?.({
+        $case: 'decided',
         name,
         version: record.version,
-        archive,
-        expected: record.checksum,
-        registry: { registry, record, metadata: meta },
-        ...(locked ? { locked } : {}),
-      },
-      trust,
-    );
-    const sameVersionLocked = locked?.version === record.version ? locked : undefined;
-    assertChecksums(
-      id,
-      sameVersionLocked ? [sameVersionLocked.checksum, record.checksum] : [record.checksum],
-      archive.actual,
-    );
-    req.onEvent?.({ $case: 'checksum-verified', name, version: record.version, checksum: archive.actual });
-    const { facts, decision, attestationsChecked } = judgement;
-    req.onEvent?.({
-      $case: 'decided',
-      name,
-      version: record.version,
-      facts,
-      decision,
-      ...(attestationsChecked ? { attestationsChecked: true } : {}),
-    });
-    if (decision.outcome === 'fail') {
-      refused.push(new PolicyRefusedError(id, decision, facts));
-      continue;
+        facts,
+        decision,
+        ...(attestationsChecked ? { attestationsChecked: true } : {}),
+      });
+      if (decision.outcome === 'fail') {
+        refused.push(new PolicyRefusedError(id, decision, facts));
+        continue;
+      }
+      out.push({
+        ...p,
+        bytes: archive.bytes,
+        actual: archive.actual,
+        judgement,
+        action: actionFor(req, target, p, archive.actual),
+      });
     }
-    out.push({
-      ...p,
-      bytes: archive.bytes,
-      actual: archive.actual,
-      judgement,
-      action: actionFor(req, target, p, archive.actual),
-    });
+  } finally {
+    downloads.stop(); // what still runs after a refusal or an error
   }
   if (refused.length === 1) throw refused[0]!;
   if (refused.length > 1) throw new InstallRefusedError(refused, plan.size);

@@ -92,7 +92,7 @@ export async function verifyInstalledFlow(opts: {
   maxArchiveSize?: number;
 }): Promise<InstalledVerification> {
   const target = installTarget(opts.projectDir, opts.global ?? false, opts.env);
-  const lock = readLock(target.aamDir);
+  const lock = readLock(target.aamDir, opts.env);
   const names = opts.names?.length ? opts.names : Object.keys(lock.packages).sort();
   // Each registry is opened once per run, not once per package.
   const opened = new Map<string, Registry | undefined>();

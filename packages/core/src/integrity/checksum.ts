@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { closeSync, constants, createReadStream, openSync, readSync } from 'node:fs';
+import { closeSync, constants, createReadStream, fstatSync, openSync, readSync } from 'node:fs';
 import { AamError } from '../errors.js';
 
 /** A SHA-256 checksum in AAM's canonical form: `sha256:<64 lowercase hex>`. */
@@ -53,13 +53,17 @@ let scratch: Buffer | undefined;
  * (ELOOP): the caller saw a file, and a link put there since is not what it saw.
  */
 export function sha256RegularFileHexSync(path: string): string {
-  const fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW);
+  // Non-blocking: a FIFO put where a file was would otherwise hang the process in open().
+  const fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
   try {
+    const st = fstatSync(fd);
+    if (!st.isFile()) throw new Error(`${path} is not a regular file`);
     scratch ??= Buffer.allocUnsafe(1 << 20);
     const hash = createHash('sha256');
-    // A read shorter than the buffer is the end of a regular file: most files take one read, not two.
-    for (let n = scratch.length; n === scratch.length;) {
+    // Reads until the size fstat gave (most files: one read) or the end, whichever comes first.
+    for (let total = 0, n = -1; n !== 0 && (n === -1 || total < st.size);) {
       n = readSync(fd, scratch, 0, scratch.length, null);
+      total += n;
       hash.update(scratch.subarray(0, n));
     }
     return hash.digest('hex');

@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { aamHome } from '../config/paths.js';
 import { writeYamlAtomic } from '../atomic-file.js';
 import { AamError } from '../errors.js';
 import { parseChecksum, type Checksum } from '../integrity/checksum.js';
@@ -50,34 +51,52 @@ export function emptyLock(): Lockfile {
 }
 
 /**
- * The lock as last parsed, beside it (`.aam/.aam-lock.cache.json`): `{ sha256, lock }`, where sha256 is that of
- * the lock's text. YAML parsing is slow (about 30 µs a line: a second for the lock of 10,000 packages), and
- * `aam verify` reads the lock first. The copy is used only when the lock's text has exactly that digest and the
- * copy passes the lock schema; anything else (no copy, another digest, unreadable JSON) parses the YAML again
- * and rewrites the copy. It lives in `.aam/` with the lock: whoever could alter it could alter the lock itself.
+ * Parsed copies of locks, in aam's cache (`$AAM_CACHE_DIR/locks`, default `$AAM_HOME/cache/locks`), one file per
+ * lock text, named by that text's SHA-256: `{ format, sha256, lock }`. YAML parsing is slow (about 30 µs a line:
+ * a second for the lock of 10,000 packages) and `aam verify` reads the lock first. A copy is used only when its
+ * name, its recorded digest and its format all match and it passes the lock schema; anything else parses the
+ * YAML again and writes the copy anew. The copies live in the user's cache, never in the project: a file in
+ * `.aam/` could be committed beside a harmless-looking lock (review reads the YAML; a copy there would win).
+ * LOCK_COPY_FORMAT changes whenever what parsing accepts changes, so a copy never outlives the rules it passed.
  */
-export const LOCK_CACHE_FILE = '.aam-lock.cache.json';
+const LOCK_COPY_FORMAT = 1;
+const LOCK_COPIES_KEPT = 64;
 
-function readCachedLock(aamDir: string, digest: string): Lockfile | undefined {
+export function lockCopiesDir(env: NodeJS.ProcessEnv = process.env): string {
+  return join(env.AAM_CACHE_DIR ? resolve(env.AAM_CACHE_DIR) : join(aamHome(env), 'cache'), 'locks');
+}
+
+function readLockCopy(dir: string, digest: string): Lockfile | undefined {
   try {
-    const cached = JSON.parse(readFileSync(join(aamDir, LOCK_CACHE_FILE), 'utf8')) as {
+    const copy = JSON.parse(readFileSync(join(dir, `${digest}.json`), 'utf8')) as {
+      format?: unknown;
       sha256?: unknown;
       lock?: unknown;
     };
-    if (cached.sha256 !== digest || !validatorFor('lock')(cached.lock)) return undefined;
-    return cached.lock as Lockfile;
+    if (copy.format !== LOCK_COPY_FORMAT || copy.sha256 !== digest || !validatorFor('lock')(copy.lock))
+      return undefined;
+    return copy.lock as Lockfile;
   } catch {
     return undefined;
   }
 }
 
-/** Best effort: a read-only project still reads its lock (the YAML way). */
-function writeCachedLock(aamDir: string, digest: string, lock: unknown): void {
-  const file = join(aamDir, LOCK_CACHE_FILE);
+/** Best effort (a read-only home still reads its locks, the YAML way); the oldest copies beyond 64 go. */
+function writeLockCopy(dir: string, digest: string, lock: unknown): void {
+  const file = join(dir, `${digest}.json`);
   const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
   try {
-    writeFileSync(tmp, JSON.stringify({ sha256: digest, lock }));
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(tmp, JSON.stringify({ format: LOCK_COPY_FORMAT, sha256: digest, lock }));
     renameSync(tmp, file);
+    // The copy just written is never among those that go (mtimes can tie).
+    const copies = readdirSync(dir).filter((f) => /^[0-9a-f]{64}\.json$/.test(f) && f !== `${digest}.json`);
+    if (copies.length >= LOCK_COPIES_KEPT)
+      copies
+        .map((f) => ({ f, t: statSync(join(dir, f)).mtimeMs }))
+        .sort((a, b) => a.t - b.t)
+        .slice(0, copies.length - LOCK_COPIES_KEPT + 1)
+        .forEach(({ f }) => rmSync(join(dir, f), { force: true }));
   } catch {
     rmSync(tmp, { force: true });
   }
@@ -85,8 +104,8 @@ function writeCachedLock(aamDir: string, digest: string, lock: unknown): void {
 
 const sha256Hex = (text: string): string => createHash('sha256').update(text, 'utf8').digest('hex');
 
-/** Reads and validates the lock; a missing lock is an empty one. */
-export function readLock(aamDir: string): Lockfile {
+/** Reads and validates the lock; a missing lock is an empty one. `env` locates aam's cache (parsed copies). */
+export function readLock(aamDir: string, env: NodeJS.ProcessEnv = process.env): Lockfile {
   const file = lockPath(aamDir);
   let text: string;
   try {
@@ -97,13 +116,14 @@ export function readLock(aamDir: string): Lockfile {
     throw new AamError('IO_ERROR', `Cannot read ${file}: ${code ?? String(e)}`);
   }
   const digest = sha256Hex(text);
-  let lock = readCachedLock(aamDir, digest);
+  const copies = lockCopiesDir(env);
+  let lock = readLockCopy(copies, digest);
   if (!lock) {
     const src = parseYaml(text, file, 'INVALID_LOCK');
     const { errors } = checkSchema(src, 'lock');
     if (errors.length > 0) throwProblems('INVALID_LOCK', `Invalid lock file ${file}`, errors);
     lock = src.value as Lockfile;
-    writeCachedLock(aamDir, digest, lock);
+    writeLockCopy(copies, digest, lock);
   }
   // Keyed by data (names, paths): no prototype to answer for a package `constructor` or a file `toString`.
   lock.packages = dict(lock.packages);
@@ -125,7 +145,7 @@ export async function writeLock(aamDir: string, lock: Lockfile): Promise<void> {
       .map((k) => [k, lock.packages[k]]),
   );
   // The parsed copy is made by the next read, from the text itself (parsing it here would charge every install
-  // for a read that may never come); the old copy names another digest and is ignored.
+  // for a read that may never come); the old copy names another digest.
   await writeYamlAtomic(
     lockPath(aamDir),
     { ...lock, packages },
