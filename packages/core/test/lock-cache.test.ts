@@ -23,7 +23,7 @@ function lockWith(version: string, source = 'r'): Lockfile {
     source,
     checksum: SHA,
     signatures: [],
-    file_checksums: { 'a.md': 'b'.repeat(64), toString: 'c'.repeat(64) },
+    file_checksums: { 'a.md': 'b'.repeat(64), toString: 'c'.repeat(64), ['__proto__']: 'd'.repeat(64) },
   };
   return lock;
 }
@@ -54,6 +54,8 @@ describe('the parsed copies of the lock', () => {
     expect(viaCopy).toEqual(viaYaml);
     expect(Object.getPrototypeOf(viaCopy.packages)).toBe(null);
     expect(Object.getPrototypeOf(viaCopy.packages.p!.file_checksums)).toBe(null);
+    expect(viaCopy.packages.p!.file_checksums.toString).toBe('c'.repeat(64));
+    expect(viaCopy.packages.p!.file_checksums.constructor).toBeUndefined();
     expect(readdirSync(dir)).toEqual(['aam-lock.yaml']); // nothing new in the project
   });
 

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, hash as oneShotHash } from 'node:crypto';
 import { closeSync, constants, createReadStream, fstatSync, openSync, readSync } from 'node:fs';
 import { AamError } from '../errors.js';
 
@@ -59,11 +59,13 @@ export function sha256RegularFileHexSync(path: string): string {
     const st = fstatSync(fd);
     if (!st.isFile()) throw new Error(`${path} is not a regular file`);
     scratch ??= Buffer.allocUnsafe(1 << 20);
-    const hash = createHash('sha256');
-    // Reads until the size fstat gave (most files: one read) or the end, whichever comes first.
-    for (let total = 0, n = -1; n !== 0 && (n === -1 || total < st.size);) {
+    let n = readSync(fd, scratch, 0, scratch.length, null);
+    // Most files are whole after one read: one call hashes them (no hash object to build).
+    if (n >= st.size && n < scratch.length) return oneShotHash('sha256', scratch.subarray(0, n), 'hex');
+    const hash = createHash('sha256').update(scratch.subarray(0, n));
+    // Otherwise reads until the size fstat gave or the end, whichever comes first.
+    for (let total = n; n !== 0 && total < st.size; total += n) {
       n = readSync(fd, scratch, 0, scratch.length, null);
-      total += n;
       hash.update(scratch.subarray(0, n));
     }
     return hash.digest('hex');

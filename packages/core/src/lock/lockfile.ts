@@ -118,6 +118,7 @@ export function readLock(aamDir: string, env: NodeJS.ProcessEnv = process.env): 
   const digest = sha256Hex(text);
   const copies = lockCopiesDir(env);
   let lock = readLockCopy(copies, digest);
+  const fromCopy = lock !== undefined;
   if (!lock) {
     const src = parseYaml(text, file, 'INVALID_LOCK');
     const { errors } = checkSchema(src, 'lock');
@@ -125,14 +126,18 @@ export function readLock(aamDir: string, env: NodeJS.ProcessEnv = process.env): 
     lock = src.value as Lockfile;
     writeLockCopy(copies, digest, lock);
   }
-  // Keyed by data (names, paths): no prototype to answer for a package `constructor` or a file `toString`.
-  lock.packages = dict(lock.packages);
+  // Keyed by data (names, paths): no prototype to answer for a package `constructor` or a file `toString`. A
+  // copy's objects come from JSON.parse, which makes every key (`__proto__` too) an own property: dropping their
+  // prototype is enough (copying 100,000 file checksums into a dict took 180 ms).
+  const asDict = <T>(o: Record<string, T>): Record<string, T> =>
+    fromCopy ? (Object.setPrototypeOf(o, null) as Record<string, T>) : dict(o);
+  lock.packages = asDict(lock.packages);
   for (const [name, p] of Object.entries(lock.packages)) {
     assertPackageName(name);
     assertVersion(p.version);
     p.checksum = parseChecksum(p.checksum, `checksum of ${name} in ${file}`);
     p.signatures ??= [];
-    p.file_checksums = dict(p.file_checksums ?? {});
+    p.file_checksums = asDict(p.file_checksums ?? {});
   }
   return lock;
 }
