@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadCore } from './lib/core.mjs';
 import { COSIGN, goTool } from './lib/go-tools.mjs';
-import { aam, aamEnv } from './lib/tools.mjs';
+import { aam, aamEnv, opaEvalTimed } from './lib/tools.mjs';
 import { median, runTimed } from './lib/measure.mjs';
 import { formatMs, formatRatio, printLines, printSection } from './lib/report.mjs';
 
@@ -95,23 +95,6 @@ function policyEvalTimed(s, factsFile) {
   return ms;
 }
 
-function opaEvalTimed(opa, policyDir, configFile, factsFile) {
-  const { ms, stdout } = runTimed(opa, [
-    'eval',
-    '--format=json',
-    '-d',
-    policyDir,
-    '-d',
-    configFile,
-    '-i',
-    factsFile,
-    'data.aam.trust.decision',
-  ]);
-  const decision = JSON.parse(stdout).result?.[0]?.expressions?.[0]?.value;
-  if (decision?.outcome !== 'install') throw new Error(`opa eval: not install: ${stdout}`);
-  return ms;
-}
-
 const nodeTimed = () => runTimed(process.execPath, ['-e', '0']).ms;
 
 export async function benchColdStart({ workDir, quick }) {
@@ -138,7 +121,15 @@ export async function benchColdStart({ workDir, quick }) {
     aamVerify: () => verifyTimed(s).ms,
     aamPolicyEval: () => policyEvalTimed(s, factsFile),
     ...(cosign.path ? { cosignVerifyBlob: () => cosignTimed(cosign.path, s) } : {}),
-    ...(opa ? { opaEval: () => opaEvalTimed(opa, policyDir, configFile, factsFile) } : {}),
+    ...(opa
+      ? {
+          opaEval: () => {
+            const { ms, decision } = opaEvalTimed(opa, policyDir, configFile, factsFile);
+            if (decision.outcome !== 'install') throw new Error(`opa eval: ${decision.outcome}, not install`);
+            return ms;
+          },
+        }
+      : {}),
   };
   const times = Object.fromEntries(Object.keys(lanes).map((k) => [k, []]));
   for (const run of Object.values(lanes)) run(); // one untimed run each: warm file caches

@@ -9,7 +9,7 @@ import { cpSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { elapsedMs, median, percentile, runTimed } from './lib/measure.mjs';
 import { CORE_URL, loadCore } from './lib/core.mjs';
-import { aamEnv } from './lib/tools.mjs';
+import { aamEnv, opaEvalTimed } from './lib/tools.mjs';
 import { formatMs, formatRatio, formatUs, fixed, printLines, printSection } from './lib/report.mjs';
 
 export const policySizes = {
@@ -215,24 +215,6 @@ async function setUpProject({ workDir, core, security, count }) {
   const projectDir = join(workDir, 'policy-project');
   mkdirSync(projectDir, { recursive: true });
   return { config, names, projectDir };
-}
-
-/** `opa eval` of one package's facts (wall clock, process start included); returns ms and the decision. */
-function opaEvalTimed(opa, policyDir, configFile, factsFile) {
-  const { ms, stdout } = runTimed(opa, [
-    'eval',
-    '--format=json',
-    '-d',
-    policyDir,
-    '-d',
-    configFile,
-    '-i',
-    factsFile,
-    'data.aam.trust.decision',
-  ]);
-  const decision = JSON.parse(stdout).result?.[0]?.expressions?.[0]?.value;
-  if (!decision) throw new Error(`opa eval gave no decision for ${factsFile}: ${stdout}`);
-  return { ms, decision };
 }
 
 const codesOf = (decision) =>

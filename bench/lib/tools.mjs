@@ -43,3 +43,24 @@ export function npmEnv(workDir) {
 export function npm(args, { env, cwd } = {}) {
   return runTimed(NPM, args, { env, cwd });
 }
+
+/**
+ * `opa eval` of one facts file against the trust policy (wall clock, process start included); returns ms and
+ * the decision (a missing one fails the run).
+ */
+export function opaEvalTimed(opa, policyDir, configFile, factsFile) {
+  const { ms, stdout } = runTimed(opa, [
+    'eval',
+    '--format=json',
+    '-d',
+    policyDir,
+    '-d',
+    configFile,
+    '-i',
+    factsFile,
+    'data.aam.trust.decision',
+  ]);
+  const decision = JSON.parse(stdout).result?.[0]?.expressions?.[0]?.value;
+  if (!decision) throw new Error(`opa eval gave no decision for ${factsFile}: ${stdout}`);
+  return { ms, decision };
+}
