@@ -3,8 +3,8 @@
 // - `aam verify FILE --signature BUNDLE`, the public-good Sigstore bundle offline (target <= 2x node -e 0), with
 //   the ratio to `cosign verify-blob` of the same bundle, offline against the same trusted root;
 // - `aam policy eval --input FACTS` (those the verify printed), with the ratio to `opa eval` of the same facts.
-// cosign is built with `go install` on first use ($AAM_BENCH_COSIGN names an existing build); without Go the
-// row says why and the run goes on.
+// cosign is built with `go install` on first use by a full run ($AAM_BENCH_COSIGN names an existing build; the
+// quick smoke run uses one if there is one and builds nothing); without it the row says why and the run goes on.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -105,7 +105,7 @@ export async function benchColdStart({ workDir, quick }) {
   );
   const core = await loadCore();
   const s = setUp(workDir);
-  const cosign = goTool(COSIGN);
+  const cosign = goTool(COSIGN, { build: !quick });
   const opa = core.findOpa(s.env);
   // The peers' inputs: the facts aam verify printed, and the policy config as opa reads it.
   const { facts } = verifyTimed(s);

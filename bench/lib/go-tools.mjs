@@ -15,11 +15,13 @@ function goBin() {
 /**
  * The path of NAME built from MODULE@VERSION: an existing build is reused (`env` var, then $GOBIN), otherwise it
  * is built with `go install` (minutes, once per machine; the Go build cache keeps it). Returns
- * `{ path, version }` or `{ unavailable: why }`.
+ * `{ path, version }` or `{ unavailable: why }`. With `build: false` (the quick smoke run) nothing is built.
  */
-export function goTool({ name, module, version, envVar, versionArgs = ['version'] }) {
+export function goTool({ name, module, version, envVar, versionArgs = ['version'] }, { build = true } = {}) {
   const candidates = [process.env[envVar], join(goBin(), name)].filter(Boolean);
   let path = candidates.find((p) => existsSync(p));
+  if (!path && !build)
+    return { unavailable: `no ${name} built (the full run builds it with go install; or set ${envVar})` };
   if (!path) {
     console.log(`  (building ${name} ${version} with go install, once: a few minutes)`);
     const r = spawnSync('go', ['install', `${module}@${version}`], {
