@@ -27,8 +27,8 @@ type SigningKeyStep = (entity: SignedEntity, timestamps: Date[]) => Signer;
  * - An entry is made only after the Verifier's own full step (`verifySigningKey`: chain, path checks, SCTs)
  *   accepted the leaf, the second time it sees that leaf; it holds the path that step builds and the CA that
  *   path ends in.
- * - Its key is the leaf's bytes as the bundle carries them and the trusted root's digest; the entry also holds the trust material
- *   object itself, and a hit requires the same object (a root changed on disk is another object).
+ * - Its key is the leaf's bytes as the bundle carries them and the trusted root's digest; the entry also holds
+ *   the trust material object itself, and a hit requires the same object (a root changed on disk is another).
  * - A hit still checks, against this bundle's own verified timestamps (the Verifier verifies them before this
  *   step and passes them in), that the CA and every certificate of the path are valid at each of them: the only
  *   part of the chain check that depends on the bundle. When any of that fails, the full step runs and decides.
