@@ -134,18 +134,24 @@ function npmInstall(packages, env, cwd) {
 async function verdaccioWith(workDir, packages) {
   const installed = await installVerdaccio();
   if (!installed.bin) return { reason: installed.reason };
-  const v = await startVerdaccio({ bin: installed.bin, dir: join(workDir, 'verdaccio') });
+  // Its own directory: the registry benchmark's Verdaccio (same run) already has a user named bench.
+  const v = await startVerdaccio({ bin: installed.bin, dir: join(workDir, 'install-checks-verdaccio') });
   if (!v.url) return { reason: v.reason };
-  const token = await verdaccioAddUser(v.url, 'bench', `bench-${Date.now()}`);
-  await pool(packages.length, async (i) => {
-    const p = packages[i];
-    const r = await fetch(`${v.url}/${p.name}`, {
-      method: 'PUT',
-      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-      body: npmPublishBody(v.url, p.name, VERSION, readFileSync(p.tarball)),
+  try {
+    const token = await verdaccioAddUser(v.url, 'bench', `bench-${Date.now()}`);
+    await pool(packages.length, async (i) => {
+      const p = packages[i];
+      const r = await fetch(`${v.url}/${p.name}`, {
+        method: 'PUT',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: npmPublishBody(v.url, p.name, VERSION, readFileSync(p.tarball)),
+      });
+      if (!r.ok) throw new Error(`Verdaccio: publish ${p.name}: ${r.status} ${await r.text()}`);
     });
-    if (!r.ok) throw new Error(`Verdaccio: publish ${p.name}: ${r.status} ${await r.text()}`);
-  });
+  } catch (e) {
+    await v.stop(); // a server that started is stopped, whatever failed after
+    throw e;
+  }
   return { ...v, version: verdaccioVersionOf(installed.bin) };
 }
 
@@ -192,6 +198,7 @@ export async function benchInstallChecks({ workDir, quick }) {
     storage: join(workDir, 'registry'),
     db: `sqlite:${join(workDir, 'registry', 'registry.db')}`,
   });
+  let verdaccio = {};
   try {
     await fillRegistry(reg, packages, historyEntries);
     const defaultEnv = clientHome(join(workDir, 'home-default'), reg.url);
@@ -199,7 +206,7 @@ export async function benchInstallChecks({ workDir, quick }) {
     const coldTemplate = join(workDir, 'home-cold-template');
     clientHome(coldTemplate, reg.url, STRICT);
     const npmEnvironment = npmEnv(workDir);
-    const verdaccio = await verdaccioWith(workDir, packages).catch((e) => ({ reason: e.message }));
+    verdaccio = await verdaccioWith(workDir, packages).catch((e) => ({ reason: e.message }));
     if (verdaccio.reason) console.log(`  (npm from Verdaccio skipped: ${verdaccio.reason})`);
     // Warm-ups (untimed): the warm client builds its copy of the log; npm fills its cache.
     aamInstall(packages, warmEnv, join(workDir, 'projects', 'warmup-strict'));
@@ -227,7 +234,6 @@ export async function benchInstallChecks({ workDir, quick }) {
           npmInstallFromRegistry(packages, workDir, project('verdaccio'), verdaccio.url),
         );
     }
-    await verdaccio.stop?.();
     const m = Object.fromEntries(Object.entries(times).map(([k, v]) => [k, median(v)]));
     const ratios = {
       warmVsDefault: m.strictWarm / m.default,
@@ -301,6 +307,7 @@ export async function benchInstallChecks({ workDir, quick }) {
       ],
     };
   } finally {
+    await verdaccio.stop?.();
     await reg.stop();
   }
 }
