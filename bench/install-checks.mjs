@@ -119,15 +119,29 @@ function aamInstall(packages, env, cwd) {
   return ms;
 }
 
-function npmInstall(packages, env, cwd) {
+/** `npm install ARGS... SPECS...` in a fresh project; every package must land in node_modules. */
+function npmInstallInto(cwd, env, args, specs, packages) {
   mkdirSync(cwd, { recursive: true });
   writeFileSync(join(cwd, 'package.json'), JSON.stringify({ name: 'p', version: '0.0.0', private: true }));
-  const args = ['install', '--no-audit', '--no-fund', '--offline', '--ignore-scripts'];
-  const { ms } = npm([...args, ...packages.map((p) => p.tarball)], { env, cwd });
+  const { ms } = npm(['install', '--no-audit', '--no-fund', '--ignore-scripts', ...args, ...specs], {
+    env,
+    cwd,
+  });
   for (const p of packages)
     if (!existsSync(join(cwd, 'node_modules', p.name, 'package.json')))
       throw new Error(`npm install exited 0 but did not install ${p.name} into ${cwd}`);
   return ms;
+}
+
+/** npm's own lane: the local tarballs, offline, with the shared (warmed) cache. */
+function npmInstall(packages, env, cwd) {
+  return npmInstallInto(
+    cwd,
+    env,
+    ['--offline'],
+    packages.map((p) => p.tarball),
+    packages,
+  );
 }
 
 /** Verdaccio with the 30 tarballs published (npm's protocol); `{ url, version, stop }` or `{ reason }`. */
@@ -156,18 +170,17 @@ async function verdaccioWith(workDir, packages) {
 }
 
 /** `npm install NAME...` from Verdaccio into a fresh project, with a fresh cache (nothing local to reuse). */
-function npmInstallFromRegistry(packages, workDir, cwd, registryUrl) {
-  mkdirSync(cwd, { recursive: true });
-  writeFileSync(join(cwd, 'package.json'), JSON.stringify({ name: 'p', version: '0.0.0', private: true }));
+function npmInstallFromRegistry(packages, cwd, registryUrl) {
   const fresh = `${cwd}-npm-home`;
   mkdirSync(fresh, { recursive: true });
   const env = { ...npmEnv(fresh), npm_config_registry: registryUrl };
-  const args = ['install', '--no-audit', '--no-fund', '--ignore-scripts', '--no-package-lock'];
-  const { ms } = npm([...args, ...packages.map((p) => p.name)], { env, cwd });
-  for (const p of packages)
-    if (!existsSync(join(cwd, 'node_modules', p.name, 'package.json')))
-      throw new Error(`npm install exited 0 but did not install ${p.name} into ${cwd}`);
-  return ms;
+  return npmInstallInto(
+    cwd,
+    env,
+    ['--no-package-lock'],
+    packages.map((p) => p.name),
+    packages,
+  );
 }
 
 /** A client home with the registry added (its checkpoint key pinned) and `security` settings. */
@@ -220,7 +233,7 @@ export async function benchInstallChecks({ workDir, quick }) {
       ...(verdaccio.url ? { npmVerdaccio: [] } : {}),
     };
     if (verdaccio.url)
-      npmInstallFromRegistry(packages, workDir, join(workDir, 'projects', 'warmup-verdaccio'), verdaccio.url);
+      npmInstallFromRegistry(packages, join(workDir, 'projects', 'warmup-verdaccio'), verdaccio.url);
     for (let r = 0; r < rounds; r++) {
       const project = (lane) => join(workDir, 'projects', `${lane}-${r}`);
       times.default.push(aamInstall(packages, defaultEnv, project('default')));
@@ -230,9 +243,7 @@ export async function benchInstallChecks({ workDir, quick }) {
       times.strictCold.push(aamInstall(packages, aamEnv(coldHome), project('cold')));
       times.npm.push(npmInstall(packages, npmEnvironment, project('npm')));
       if (verdaccio.url)
-        times.npmVerdaccio.push(
-          npmInstallFromRegistry(packages, workDir, project('verdaccio'), verdaccio.url),
-        );
+        times.npmVerdaccio.push(npmInstallFromRegistry(packages, project('verdaccio'), verdaccio.url));
     }
     const m = Object.fromEntries(Object.entries(times).map(([k, v]) => [k, median(v)]));
     const ratios = {

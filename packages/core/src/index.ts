@@ -38,6 +38,7 @@ export * from './flows/verify-installed.js';
 export * from './flows/interrupted.js';
 export * from './flows/installed.js';
 export * from './scan/index.js';
+export * from './bounded.js';
 export * from './schemas.js';
 export * from './flows/archive-cache.js';
 export * from './facts/index.js';

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
-import type { Finding, Scanner, ScanReport, ScanTarget } from '@aam/core/plugin';
+import { mapBounded, type Finding, type Scanner, type ScanReport, type ScanTarget } from '@aam/core/plugin';
 
 /** Where clamd listens: `HOST:PORT`, `tcp://HOST:PORT`, or a unix socket path (`/run/clamav/clamd.ctl`, `unix:PATH`). */
 export type ClamdAddress = { host: string; port: number } | { path: string };
@@ -176,21 +176,16 @@ export class ClamAvScanner implements Scanner {
     const v = await this.daemonVersion(opts.signal);
     this.engine = v.engine;
     const findings: Finding[] = [];
-    let next = 0;
-    const worker = async () => {
-      while (next < target.files.length) {
-        const file = target.files[next++]!;
-        const signature = await this.client.scan(file.bytes, opts.signal);
-        if (signature)
-          findings.push({
-            rule: signature,
-            severity: 'critical',
-            path: file.path,
-            message: `ClamAV signature ${signature} matched`,
-          });
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(PARALLEL, target.files.length) }, worker));
+    await mapBounded(target.files, PARALLEL, async (file) => {
+      const signature = await this.client.scan(file.bytes, opts.signal);
+      if (signature)
+        findings.push({
+          rule: signature,
+          severity: 'critical',
+          path: file.path,
+          message: `ClamAV signature ${signature} matched`,
+        });
+    });
     findings.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
     const database = this.databaseDir
       ? this.databaseDigest(this.databaseDir)

@@ -98,7 +98,6 @@ export function sharedChainCache(libs?: SigstoreLibs): ChainCache | undefined {
     });
   return chains;
 }
-const chainCache = (libs: SigstoreLibs): ChainCache => sharedChainCache(libs)!;
 
 /** Sigstore bundles (message signatures and DSSE), verified offline against a trusted root. */
 export class SigstoreVerifier implements SignatureVerifier {
@@ -193,7 +192,7 @@ export class SigstoreVerifier implements SignatureVerifier {
     if (entity.key.$case === 'public-key') {
       fingerprint = this.verifyWithGivenKeys(entity, root.material, ctx, libs.verify);
     } else {
-      chainCache(libs).verifier(root.material, root.digest, leafBytes(bundle)).verify(entity);
+      sharedChainCache(libs)!.verifier(root.material, root.digest, leafBytes(bundle)).verify(entity);
     }
     return this.fact(bundle, entity, root, libs.core, fingerprint);
   }

@@ -230,11 +230,19 @@ async function resolvePlan(
     if (!r) opened.set(name, (r = openRegistry(cfg)));
     return r;
   };
-  /** The registries asked for a name, in order (the lock's source alone when it names one). */
-  const candidates = (name: string, lockedSource?: string): string[] =>
-    lockedSource && req.registry === undefined
-      ? [lockedSource]
-      : registriesFor(req.config, name, req.registry).map((c) => c.name);
+  /**
+   * The registries asked for a name, in order: the lock's source alone when it names one, except that a scope bound
+   * to a registry (`scopes:`) is asked of that registry only, so a lock source outside it is refused.
+   */
+  const registriesToAsk = (
+    name: string,
+    lockedSource?: string,
+  ): { names: string[]; refused?: { boundTo: string | undefined } } => {
+    const allowed = registriesFor(req.config, name, req.registry).map((c) => c.name);
+    if (lockedSource && scopeBinding(req.config, name).bound !== undefined && !allowed.includes(lockedSource))
+      return { names: [], refused: { boundTo: allowed[0] } };
+    return { names: lockedSource && req.registry === undefined ? [lockedSource] : allowed };
+  };
   // Metadata is asked for once per registry and name, and early: the next names queued are fetched from their
   // first registry while earlier ones resolve (the answers are used in the same order as before).
   const asked = new Map<string, Promise<PackageMetadata | undefined>>();
@@ -250,15 +258,8 @@ async function resolvePlan(
   };
   const prefetch = (name: string, lockedSource?: string): void => {
     try {
-      // Never a registry the name's own turn would refuse to ask (a lock source outside a bound scope).
-      const allowed = registriesFor(req.config, name, req.registry).map((c) => c.name);
-      if (
-        lockedSource &&
-        scopeBinding(req.config, name).bound !== undefined &&
-        !allowed.includes(lockedSource)
-      )
-        return;
-      const first = candidates(name, lockedSource)[0];
+      // Only the first registry the name's own turn asks (none when its turn refuses the lock's source).
+      const first = registriesToAsk(name, lockedSource).names[0];
       if (first !== undefined) void metadataOf(open(first), name).catch(() => undefined);
     } catch {
       // an unknown registry or a bad name: reported when the name's turn comes
@@ -270,22 +271,20 @@ async function resolvePlan(
     name: string,
     lockedSource?: string,
   ): Promise<{ registry: Registry; meta: PackageMetadata }> => {
-    const allowed = registriesFor(req.config, name, req.registry).map((c) => c.name);
-    const { bound } = scopeBinding(req.config, name);
-    if (lockedSource && bound !== undefined && !allowed.includes(lockedSource))
+    const { names, refused } = registriesToAsk(name, lockedSource);
+    if (refused)
       throw new AamError(
         'SCOPE_BOUND',
-        `The lock takes ${name} from '${lockedSource}', but its scope is bound to '${allowed[0]}': install it again from there (aam install ${name})`,
-        { package: name, source: lockedSource, registry: allowed[0] },
+        `The lock takes ${name} from '${lockedSource}', but its scope is bound to '${refused.boundTo}': install it again from there (aam install ${name})`,
+        { package: name, source: lockedSource, registry: refused.boundTo },
       );
-    for (const n of candidates(name, lockedSource)) {
+    for (const n of names) {
       const registry = open(n);
       const meta = await metadataOf(registry, name);
       if (!meta) continue;
       assertInstallable(meta, registry.name);
       return { registry, meta };
     }
-    const names = candidates(name, lockedSource);
     throw new AamError('NOT_FOUND', `Package ${name} not found in ${names.map((n) => `'${n}'`).join(', ')}`, {
       package: name,
     });

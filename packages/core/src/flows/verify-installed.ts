@@ -1,5 +1,6 @@
 import { existsSync, readdirSync, readlinkSync, type Dirent } from 'node:fs';
 import { join } from 'node:path';
+import { mapBounded } from '../bounded.js';
 import { AamError } from '../errors.js';
 import { checksumsEqual, sha256RegularFileHexSync } from '../integrity/checksum.js';
 import type { RegistryConfig } from '../config/types.js';
@@ -165,17 +166,7 @@ export async function verifyInstalledFlow(opts: {
   };
   // Packages are judged a few at a time, so that one's reads and signature checks overlap another's; results
   // keep the lock's order. The audit-log check keeps a client copy of each log: with it on, one at a time.
-  const out: PackageVerification[] = new Array(names.length);
-  const width = opts.trust?.auditLog ? 1 : VERIFY_CONCURRENCY;
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(width, names.length) }, async () => {
-      while (next < names.length) {
-        const i = next++;
-        out[i] = await checkOne(names[i]!);
-      }
-    }),
-  );
+  const out = await mapBounded(names, opts.trust?.auditLog ? 1 : VERIFY_CONCURRENCY, checkOne);
   return { packages: out, interrupted: interruptedInstalls(target) };
 }
 

@@ -1,10 +1,10 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { aamHome } from '../config/paths.js';
 import { writeYamlAtomic } from '../atomic-file.js';
 import { AamError } from '../errors.js';
-import { parseChecksum, type Checksum } from '../integrity/checksum.js';
+import { parseChecksum, sha256, type Checksum } from '../integrity/checksum.js';
 import { assertPackageName, assertVersion } from '../package/name.js';
 import { validatorFor } from '../schemas.js';
 import { checkSchema, parseYaml, throwProblems } from '../yaml-file.js';
@@ -102,25 +102,24 @@ function writeLockCopy(dir: string, digest: string, lock: unknown): void {
   }
 }
 
-const sha256Hex = (text: string): string => createHash('sha256').update(text, 'utf8').digest('hex');
-
 /** Reads and validates the lock; a missing lock is an empty one. `env` locates aam's cache (parsed copies). */
 export function readLock(aamDir: string, env: NodeJS.ProcessEnv = process.env): Lockfile {
   const file = lockPath(aamDir);
-  let text: string;
+  let bytes: Buffer;
   try {
-    text = readFileSync(file, 'utf8');
+    bytes = readFileSync(file);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') return emptyLock();
     throw new AamError('IO_ERROR', `Cannot read ${file}: ${code ?? String(e)}`);
   }
-  const digest = sha256Hex(text);
+  // The digest of the bytes as read (the copy's name); the text is decoded only if the YAML must be parsed.
+  const digest = sha256(bytes).slice('sha256:'.length);
   const copies = lockCopiesDir(env);
   let lock = readLockCopy(copies, digest);
   const fromCopy = lock !== undefined;
   if (!lock) {
-    const src = parseYaml(text, file, 'INVALID_LOCK');
+    const src = parseYaml(bytes.toString('utf8'), file, 'INVALID_LOCK');
     const { errors } = checkSchema(src, 'lock');
     if (errors.length > 0) throwProblems('INVALID_LOCK', `Invalid lock file ${file}`, errors);
     lock = src.value as Lockfile;

@@ -31,3 +31,5 @@ export { aamHome } from '../config/paths.js';
 /** For scanners: which characters make a file name unsafe to show (the host escapes them in findings). */
 export { UNSAFE_NAME_CHARACTER } from '../printable.js';
 export type { RegistryConfig, SecurityConfig } from '../config/types.js';
+/** For plugins that work through many files or documents: a bounded number of them at once. */
+export { mapBounded } from '../bounded.js';
