@@ -14,6 +14,7 @@ import { publishRoutes } from './routes/publish.js';
 import { tokenRoutes } from './routes/tokens.js';
 import { userRoutes } from './routes/users.js';
 import { versionRoutes } from './routes/versions.js';
+import { webRoutes } from './routes/web.js';
 import type { RegistryContext } from './services/context.js';
 
 export interface AppOptions extends RegistryContext {
@@ -133,5 +134,6 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   await app.register(distTagRoutes, { ctx });
   await app.register(approvalRoutes, { ctx });
   await app.register(ownerRoutes, { ctx });
+  await app.register(webRoutes, { ctx });
   return app;
 }
