@@ -24,6 +24,12 @@ export interface PostgresCluster {
   sql(dbUrl: string, sql: string): string;
   /** Stops the cluster and removes its files (a no-op for an external server). */
   stop(): Promise<void>;
+  /**
+   * Only on a cluster of its own (`startPostgres({ dedicated: true })`): stop the server, keeping its data
+   * (`pg_ctl stop -m fast`: connections are cut), and start it again on the same port.
+   */
+  pause?(): void;
+  resume?(): void;
 }
 
 const CANDIDATE_VERSIONS = ['15', '16', '17', '14'];
@@ -95,10 +101,13 @@ let counter = 0;
 const dbName = (prefix: string) =>
   `${prefix.replace(/[^a-z0-9_]/g, '_')}_${process.pid}_${++counter}_${randomBytes(3).toString('hex')}`;
 
-/** Starts (or, with `$AAM_TEST_POSTGRES_URL`, connects to) a PostgreSQL server for one test file. */
-export async function startPostgres(): Promise<PostgresCluster> {
+/**
+ * Starts (or, with `$AAM_TEST_POSTGRES_URL`, connects to) a PostgreSQL server for one test file. `dedicated`:
+ * always a cluster of its own (a test that stops and restarts the server must not take the shared one down).
+ */
+export async function startPostgres(opts: { dedicated?: boolean } = {}): Promise<PostgresCluster> {
   const found = findPostgresBin();
-  const external = process.env.AAM_TEST_POSTGRES_URL;
+  const external = opts.dedicated ? undefined : process.env.AAM_TEST_POSTGRES_URL;
   if (external) {
     if ('missing' in found)
       throw new Error(found.missing.replace(/Install them.*/, 'psql is needed to create databases.'));
@@ -158,17 +167,20 @@ export async function startPostgres(): Promise<PostgresCluster> {
   );
   let port = 0;
   let started = false;
-  for (let attempt = 0; attempt < 3 && !started; attempt++) {
-    port = await freePort();
-    const opts = [
-      `-p ${port}`,
+  const startOn = (p: number) => {
+    const flags = [
+      `-p ${p}`,
       `-k ${base}`,
       '-c listen_addresses=127.0.0.1',
       '-c fsync=on',
       '-c max_connections=200',
       '-c shared_buffers=32MB',
     ].join(' ');
-    const r = run('pg_ctl', ['-D', data, '-l', log, '-o', opts, '-w', '-t', '60', 'start']);
+    return run('pg_ctl', ['-D', data, '-l', log, '-o', flags, '-w', '-t', '60', 'start']);
+  };
+  for (let attempt = 0; attempt < 3 && !started; attempt++) {
+    port = await freePort();
+    const r = startOn(port);
     if (r.status === 0) started = true;
     else if (attempt === 2) check(r, 'pg_ctl start', log);
   }
@@ -187,6 +199,12 @@ export async function startPostgres(): Promise<PostgresCluster> {
       const name = dbName(prefix);
       psql(bin, url, `CREATE DATABASE ${name}`);
       return Promise.resolve(withDb(url, name));
+    },
+    pause() {
+      check(run('pg_ctl', ['-D', data, '-m', 'fast', '-w', '-t', '30', 'stop']), 'pg_ctl stop', log);
+    },
+    resume() {
+      check(startOn(port), 'pg_ctl start', log);
     },
     stop() {
       if (stopped) return Promise.resolve();

@@ -3,10 +3,12 @@ import rateLimit from '@fastify/rate-limit';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { redact, redactDeep } from '@aam/core';
 import { badRequest, notFound, problemOf, RegistryError } from './problem.js';
+import { createMetrics } from './metrics.js';
 import { approvalRoutes } from './routes/approvals.js';
 import { auditRoutes } from './routes/audit.js';
 import { discoveryRoutes } from './routes/discovery.js';
 import { distTagRoutes } from './routes/dist-tags.js';
+import { healthRoutes } from './routes/health.js';
 import { keyRoutes } from './routes/keys.js';
 import { ownerRoutes } from './routes/owners.js';
 import { packageRoutes } from './routes/packages.js';
@@ -56,6 +58,9 @@ function loggerOptions(level: LogLevel) {
     },
   };
 }
+
+/** The two ways to publish, counted in `aam_registry_publishes_total`. */
+const PUBLISH_ROUTES = new Set(['POST /api/v1/packages', 'PUT /api/v1/packages/:pkg/versions/:ver']);
 
 /** The registry's HTTP API (`/api/v1`, registry-anchors §5): Fastify set up, then one plugin per resource. */
 export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
@@ -123,6 +128,15 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     void reply.code(404).type('application/problem+json').send(problemOf(e, req.id));
   });
 
+  const metrics = createMetrics(ctx);
+  app.addHook('onResponse', async (req, reply) => {
+    const route = req.routeOptions.url ?? 'unmatched';
+    const status = String(reply.statusCode);
+    metrics.requests.inc({ method: req.method, route, status });
+    metrics.latency.observe({ method: req.method, route }, reply.elapsedTime / 1000);
+    if (PUBLISH_ROUTES.has(`${req.method} ${route}`)) metrics.publishes.inc({ status });
+  });
+  await app.register(healthRoutes, { ctx, metrics });
   await app.register(discoveryRoutes, { ctx });
   await app.register(keyRoutes, { ctx });
   await app.register(auditRoutes, { ctx });

@@ -1,6 +1,8 @@
 import { createRequire } from 'node:module';
 import type BetterSqlite3 from 'better-sqlite3';
 import type { Pool, PoolClient } from 'pg';
+import { unavailable } from './blobs/checked.js';
+import { RegistryError } from './problem.js';
 import { MIGRATIONS } from './schema.js';
 
 /** A row as the drivers return it: column name → value (numbers, strings, buffers, null). */
@@ -30,6 +32,36 @@ export interface Db {
 }
 
 const require = createRequire(import.meta.url);
+
+/**
+ * Errors that mean the database cannot be reached (down, restarting, refusing connections, too slow), as
+ * opposed to errors in a query: those turn into 503 with Retry-After, and the request changed nothing (its
+ * transaction never committed). The next request tries again, so service resumes by itself.
+ */
+export function isUnreachable(e: unknown): boolean {
+  const err = e as { code?: unknown; message?: unknown };
+  const code = typeof err.code === 'string' ? err.code : '';
+  if (
+    ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENOTFOUND', 'EAI_AGAIN'].includes(code) ||
+    // PostgreSQL: connection exceptions (08xxx), shutting down or starting (57P01-03), too many connections.
+    /^08[0-9A-Z]{3}$/.test(code) ||
+    ['57P01', '57P02', '57P03', '53300', 'SQLITE_BUSY'].includes(code)
+  )
+    return true;
+  const msg = typeof err.message === 'string' ? err.message : '';
+  return /Connection terminated|timeout exceeded when trying to connect|Query read timeout|connection error|Connection ended/i.test(
+    msg,
+  );
+}
+
+async function guarded<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (e) {
+    if (!(e instanceof RegistryError) && isUnreachable(e)) throw unavailable('database', e);
+    throw e;
+  }
+}
 
 /** Normalises driver values: PostgreSQL BIGINT arrives as a string, BYTEA as Buffer (as SQLite's BLOB). */
 function normalise<T extends Row>(row: Row | undefined): T | undefined {
@@ -75,7 +107,7 @@ class SqliteDb implements Db {
   }
 
   read<T>(fn: (q: Query) => Promise<T>): Promise<T> {
-    return fn(this.query(this.reader));
+    return guarded(() => fn(this.query(this.reader)));
   }
 
   write<T>(fn: (q: Query) => Promise<T>): Promise<T> {
@@ -94,7 +126,7 @@ class SqliteDb implements Db {
     };
     const next = this.queue.then(run, run);
     this.queue = next.catch(() => undefined);
-    return next;
+    return guarded(() => next);
   }
 
   close(): Promise<void> {
@@ -127,10 +159,14 @@ class PostgresDb implements Db {
   }
 
   read<T>(fn: (q: Query) => Promise<T>): Promise<T> {
-    return fn(this.query(this.pool));
+    return guarded(() => fn(this.query(this.pool)));
   }
 
-  async write<T>(fn: (q: Query) => Promise<T>): Promise<T> {
+  write<T>(fn: (q: Query) => Promise<T>): Promise<T> {
+    return guarded(() => this.transaction(fn));
+  }
+
+  private async transaction<T>(fn: (q: Query) => Promise<T>): Promise<T> {
     const client = await this.pool.connect();
     try {
       await client.query('BEGIN');
@@ -139,12 +175,14 @@ class PostgresDb implements Db {
       await client.query('SELECT size FROM audit_state WHERE id = 0 FOR UPDATE');
       const out = await fn(this.query(client));
       await client.query('COMMIT');
+      client.release();
       return out;
     } catch (e) {
-      await client.query('ROLLBACK').catch(() => undefined);
+      const broken = isUnreachable(e);
+      if (!broken) await client.query('ROLLBACK').catch(() => undefined);
+      // A connection that failed is discarded, not handed to the next request.
+      client.release(broken ? (e as Error) : undefined);
       throw e;
-    } finally {
-      client.release();
     }
   }
 
@@ -159,7 +197,15 @@ export async function openDb(url: string): Promise<Db> {
     const pg = require('pg') as typeof import('pg');
     // BIGINT (int8) as a JS number: audit indexes stay far below 2^53.
     pg.types.setTypeParser(20, (v: string) => Number(v));
-    const pool = new pg.Pool({ connectionString: url, max: 10 });
+    const pool = new pg.Pool({
+      connectionString: url,
+      max: 10,
+      // A database that is down or hangs fails the request (503) instead of holding it.
+      connectionTimeoutMillis: 3_000,
+      query_timeout: 30_000,
+    });
+    // An idle connection the server drops (restart, failover) is an event, not a crash: the pool replaces it.
+    pool.on('error', () => undefined);
     const db = new PostgresDb(pool);
     await migrate(db, 'postgres');
     return db;

@@ -69,6 +69,9 @@ const V3 = [
      FOREIGN KEY (package, version) REFERENCES versions(package, version))`,
 ];
 
+/** `aam registry gc` asks, for each stored blob, whether a version names it. */
+const V4 = ['CREATE INDEX versions_by_checksum ON versions (checksum)'];
+
 export const MIGRATIONS: Migration[] = [
   {
     id: 1,
@@ -84,4 +87,5 @@ export const MIGRATIONS: Migration[] = [
   },
   { id: 2, name: 'registry attestations and their keys', sqlite: V2, postgres: V2 },
   { id: 3, name: "each version's scan results and publish decision", sqlite: V3, postgres: V3 },
+  { id: 4, name: 'versions by checksum (the blob sweep)', sqlite: V4, postgres: V4 },
 ];

@@ -16,7 +16,9 @@ import {
 import { buildApp, type LogLevel } from './app.js';
 import { AttestationSigner } from './attest.js';
 import { AuditLog } from './audit.js';
-import { BlobStore } from './blobs.js';
+import {
+  CheckedBlobs,
+  type BlobStore, isS3Storage, openBlobStore, S3BlobStore, type S3Options } from './blobs/index.js';
 import { openDb, type Db } from './db.js';
 import type { FaultPoints } from './faults.js';
 import { ensureAttestationKey } from './services/keys.js';
@@ -24,10 +26,14 @@ import { Repository } from './repository/index.js';
 import { bootstrapAdmin, checkGivenAdminToken, registrySetting, selfCheck } from './services/startup.js';
 
 export interface ServeOptions {
-  /** `sqlite:PATH` or `postgres://...`; default `sqlite:<storage>/registry.db`. */
+  /** `sqlite:PATH` or `postgres://...`; default `sqlite:<storage>/registry.db` (a directory store only). */
   db?: string;
-  /** Blob storage and keys directory. */
+  /** Archive storage: a directory (also the default home of the database and keys), or `s3://BUCKET/PREFIX`. */
   storage: string;
+  /** The keys directory (checkpoint and attestation keys); default `<storage>/keys`, required with s3://. */
+  keys?: string;
+  /** An s3:// store's endpoint, region and addressing (unset: the standard AWS variables). */
+  s3?: Omit<S3Options, 'bucket' | 'prefix'>;
   host?: string;
   port?: number;
   /** The registry's name; the audit log's origin is `<name>/audit` unless given. */
@@ -78,9 +84,8 @@ export interface RunningRegistry {
 
 const MB = 1024 * 1024;
 
-function checkpointSigner(storage: string, given: string | undefined, origin: string, create = true) {
+function checkpointSigner(dir: string, given: string | undefined, origin: string, create = true) {
   if (given) return parseSignerKey(given.trim());
-  const dir = join(storage, 'keys');
   const file = join(dir, 'checkpoint.skey');
   if (!create && !existsSync(file))
     throw new AamError(
@@ -131,6 +136,7 @@ async function probePort(host: string, port: number): Promise<void> {
 export interface RegistryStoreOptions {
   db?: string;
   storage: string;
+  keys?: string;
   name?: string;
   origin?: string;
   checkpointKey?: string;
@@ -141,25 +147,64 @@ export interface RegistryStoreOptions {
   existing?: boolean;
 }
 
+/** Where a registry's parts live: the archive store, the keys directory, the database URL. */
+export interface StorageLayout {
+  /** A resolved directory, or the `s3://` URL as given. */
+  storage: string;
+  keys: string;
+  db: string;
+  s3: boolean;
+}
+
+/**
+ * `--storage`, `--keys` and `--db` together: a directory store holds the keys and an SQLite database by
+ * default; an s3:// store holds archives only, so the keys directory and the database must be named.
+ */
+export function storageLayout(opts: { storage: string; keys?: string; db?: string }): StorageLayout {
+  if (isS3Storage(opts.storage)) {
+    if (!opts.keys)
+      throw new AamError(
+        'USAGE',
+        '--keys DIR is needed with s3:// storage (the checkpoint and attestation keys, the same on every replica)',
+      );
+    if (!opts.db)
+      throw new AamError(
+        'USAGE',
+        '--db is needed with s3:// storage (postgres://... for replicas, or sqlite:PATH for one process)',
+      );
+    return { storage: opts.storage, keys: resolve(opts.keys), db: opts.db, s3: true };
+  }
+  const storage = resolve(opts.storage);
+  return {
+    storage,
+    keys: resolve(opts.keys ?? join(storage, 'keys')),
+    db: opts.db ?? `sqlite:${join(storage, 'registry.db')}`,
+    s3: false,
+  };
+}
+
 /** The registry's database with its fixed settings and checkpoint signer, the log verified. */
 export async function openRegistryStore(
   opts: RegistryStoreOptions,
-): Promise<{ db: Db; audit: AuditLog; name: string; storage: string }> {
-  const storage = resolve(opts.storage);
-  if (opts.existing && !existsSync(storage))
-    throw new AamError('USAGE', `${storage} does not exist: give the --storage of 'aam registry serve'`);
-  mkdirSync(storage, { recursive: true });
-  const db = await openDb(opts.db ?? `sqlite:${join(storage, 'registry.db')}`);
+): Promise<{ db: Db; audit: AuditLog; name: string; layout: StorageLayout }> {
+  const layout = storageLayout(opts);
+  const storage = layout.storage;
+  if (!layout.s3) {
+    if (opts.existing && !existsSync(storage))
+      throw new AamError('USAGE', `${storage} does not exist: give the --storage of 'aam registry serve'`);
+    mkdirSync(storage, { recursive: true });
+  }
+  const db = await openDb(layout.db);
   try {
     if (opts.existing && (await db.read((q) => new Repository(q).settings.get('name'))) === undefined)
       throw new AamError(
         'USAGE',
-        `No registry in ${opts.db ?? join(storage, 'registry.db')}: it was never started there (give the --db of 'aam registry serve')`,
+        `No registry in ${layout.db}: it was never started there (give the --db of 'aam registry serve')`,
       );
     const name = await registrySetting(db, 'name', opts.name ?? 'aam-registry');
     const origin = await registrySetting(db, 'origin', opts.origin ?? `${name}/audit`);
     const signer = checkpointSigner(
-      storage,
+      layout.keys,
       opts.checkpointKey ?? process.env.AAM_REGISTRY_CHECKPOINT_KEY,
       origin,
       !opts.existing,
@@ -177,11 +222,11 @@ export async function openRegistryStore(
       if (isAamError(e) && e.code === 'AUDIT_LOG_BAD_SIGNATURE')
         throw new AamError(
           'CHECKPOINT_KEY_MISMATCH',
-          `The audit log's checkpoint is not signed by this checkpoint key (${audit.vkey}): give the registry's own key (${join(storage, 'keys', 'checkpoint.skey')} or AAM_REGISTRY_CHECKPOINT_KEY)`,
+          `The audit log's checkpoint is not signed by this checkpoint key (${audit.vkey}): give the registry's own key (${join(layout.keys, 'checkpoint.skey')} or AAM_REGISTRY_CHECKPOINT_KEY)`,
         );
       throw e;
     }
-    return { db, audit, name, storage };
+    return { db, audit, name, layout };
   } catch (e) {
     await db.close().catch(() => undefined);
     throw e;
@@ -199,18 +244,21 @@ export async function startRegistry(opts: ServeOptions): Promise<RunningRegistry
   checkScannerNames(opts.scanners ?? []);
   // A publish policy that does not compile stops the start before anything is written.
   const publishPolicy = await PublishPolicy.load(opts.publishPolicy ? { file: opts.publishPolicy } : {});
-  const { db, audit, name, storage } = await openRegistryStore({
+  const { db, audit, name, layout } = await openRegistryStore({
     storage: opts.storage,
+    ...(opts.keys ? { keys: opts.keys } : {}),
     ...(opts.db ? { db: opts.db } : {}),
     ...(opts.name ? { name: opts.name } : {}),
     ...(opts.origin ? { origin: opts.origin } : {}),
     ...(opts.checkpointKey ? { checkpointKey: opts.checkpointKey } : {}),
   });
   let app: FastifyInstance | undefined;
+  const store = openBlobStore(layout.storage, opts.s3);
   try {
+    await checkStore(store);
     const given = opts.adminToken ?? process.env.AAM_REGISTRY_ADMIN_TOKEN;
     await db.read((q) => checkGivenAdminToken(new Repository(q), given));
-    const attestations = new AttestationSigner(join(storage, 'keys'));
+    const attestations = new AttestationSigner(layout.keys);
     await ensureAttestationKey(db, audit, attestations);
     app = await buildApp({
       attestations,
@@ -220,7 +268,7 @@ export async function startRegistry(opts: ServeOptions): Promise<RunningRegistry
       scanMaxBytes: opts.scanMaxBytes ?? 256 * MB,
       publishPolicy,
       db,
-      blobs: new BlobStore(storage),
+      blobs: new CheckedBlobs(store),
       audit,
       name,
       requireApproval: opts.requireApproval ?? false,
@@ -251,11 +299,29 @@ export async function startRegistry(opts: ServeOptions): Promise<RunningRegistry
       close: async () => {
         await server.close();
         await db.close();
+        if (store instanceof S3BlobStore) store.close();
       },
     };
   } catch (e) {
     await app?.close().catch(() => undefined);
     await db.close().catch(() => undefined);
+    if (store instanceof S3BlobStore) store.close();
     throw e;
+  }
+}
+
+/** The archive store must answer before the registry listens: a wrong bucket or endpoint fails the start. */
+async function checkStore(store: BlobStore): Promise<void> {
+  try {
+    await store.ping();
+  } catch (e) {
+    const err = e as { name?: string; message?: string; $metadata?: { httpStatusCode?: number } };
+    const why =
+      err.$metadata?.httpStatusCode === 404 || err.name === 'NotFound'
+        ? 'the bucket does not exist (create it first)'
+        : err.$metadata?.httpStatusCode === 403
+          ? 'access denied (check AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY)'
+          : (err.message ?? err.name ?? String(e));
+    throw new AamError('IO_ERROR', `Cannot use the archive store ${store.location}: ${why}`);
   }
 }

@@ -51,6 +51,11 @@ export class Versions {
     );
   }
 
+  /** Whether any version (of any status) names this archive: such a blob is never swept. */
+  async anyWithChecksum(checksum: string): Promise<boolean> {
+    return (await this.q.get('SELECT 1 AS one FROM versions WHERE checksum = ? LIMIT 1', checksum)) !== undefined;
+  }
+
   /** A package's versions in no particular order (callers sort them by SemVer). */
   async of(pkg: string): Promise<VersionRow[]> {
     return this.q.all<VersionRow>('SELECT * FROM versions WHERE package = ?', pkg);

@@ -1,14 +1,15 @@
 import type { ArchiveLimits, PublishPolicy, Scanner, SignatureVerifier } from '@aam/core';
 import type { AttestationSigner } from '../attest.js';
 import type { AuditLog } from '../audit.js';
-import type { BlobStore } from '../blobs.js';
+import type { CheckedBlobs } from '../blobs/index.js';
 import type { Db } from '../db.js';
 import type { FaultPoints } from '../faults.js';
 
 /** What the services work with: the stores, the keys and the registry's settings. */
 export interface RegistryContext {
   db: Db;
-  blobs: BlobStore;
+  /** The archive store, every read checked against its digest, every failure a 503. */
+  blobs: CheckedBlobs;
   audit: AuditLog;
   /** The registry's public name (shown in capabilities, named in attestations). */
   name: string;

@@ -2,7 +2,6 @@ import type { Readable } from 'node:stream';
 import { compareSemver } from '@aam/core';
 import { DSSE_MEDIA_TYPE, PUBLISH_PREDICATE, type DsseEnvelope } from '@aam/plugin-attestation/format';
 import type { Principal } from '../auth.js';
-import { BlobStore } from '../blobs.js';
 import { cursorOf, type Page } from '../input.js';
 import { badRequest, notFound, RegistryError } from '../problem.js';
 import { Repository, type VersionRow } from '../repository/index.js';
@@ -146,8 +145,7 @@ export async function archiveDownload(
     checksum: v.checksum,
     size: Number(v.size),
     approved: v.status === 'approved',
-    contents: async () =>
-      Number(v.size) <= BlobStore.CACHE_ITEM_MAX ? await ctx.blobs.read(hex) : ctx.blobs.open(hex),
+    contents: () => ctx.blobs.contents(hex),
   };
 }
 

@@ -72,16 +72,19 @@ export async function publishVersion(
   // The blob lands first (idempotent, content-addressed); the version exists only once the transaction
   // commits, so a crash in between leaves an unreferenced blob and nothing else.
   await ctx.blobs.put(checksum.slice(7), upload.archive);
-  const result = await ctx.db.write((q) =>
-    recordVersion(ctx, q, p, {
+  const result = await ctx.db.write(async (q) => {
+    // Under the write lock, which the blob sweep (`aam registry gc`) also holds while it deletes: a blob it
+    // swept after the put above (an old orphan with the same bytes) is stored again before the version names it.
+    await ctx.blobs.ensureStored(checksum.slice(7), upload.archive);
+    return recordVersion(ctx, q, p, {
       manifest,
       checksum,
       size: upload.archive.length,
       tag,
       signature,
       evidence: judgement.evidence,
-    }),
-  );
+    });
+  });
   if (result.replay) return replayOf(name, version, checksum, result.existing);
   const { entry } = result;
   const inclusion = await ctx.db.read((q) => ctx.audit.inclusion(q, entry.index, entry.size));

@@ -1,6 +1,7 @@
 import { Flags } from '@oclif/core';
 import { AamError } from '@aam/core';
 import { AamCommand } from '../../base-command.js';
+import { storeFlags, storeOptions } from '../../registry-store-flags.js';
 import { warn } from '../../style.js';
 
 export default class RegistryAdminToken extends AamCommand {
@@ -21,11 +22,7 @@ registry runs.`;
     '<%= config.bin %> registry admin-token --storage /srv/aam --db postgres://aam@localhost/aam --json',
   ];
   static override flags = {
-    storage: Flags.string({ description: "the registry's storage directory (as given to registry serve)" }),
-    db: Flags.string({
-      description: 'sqlite:PATH or postgres://... (default: sqlite:<storage>/registry.db)',
-      dependsOn: ['storage'],
-    }),
+    ...storeFlags({ storageRequired: false }),
     'expires-in-days': Flags.integer({
       description: 'days until the minted token expires (at most 90)',
       default: 30,
@@ -36,29 +33,24 @@ registry runs.`;
 
   async run() {
     const { flags } = await this.parse(RegistryAdminToken);
-    if (flags.db && !/^(sqlite:|postgres(ql)?:\/\/)/.test(flags.db))
-      throw new AamError('USAGE', '--db must be sqlite:PATH or postgres://...');
     const server = await import('@aam/registry-server');
     if (!flags.storage) {
       const token = server.newTokenSecret();
       this.log(token);
       return { token, stored: false };
     }
+    const store = storeOptions(flags);
     const { existsSync } = await import('node:fs');
     // Never create a database here: an SQLite file must already be the registry's.
     const sqlite = flags.db?.startsWith('sqlite:') ? flags.db.slice('sqlite:'.length) : undefined;
-    if (!flags.db ? !existsSync(`${flags.storage}/registry.db`) : sqlite !== undefined && !existsSync(sqlite))
+    if (!flags.db ? !store.storage.startsWith('s3://') && !existsSync(`${flags.storage}/registry.db`) : sqlite !== undefined && !existsSync(sqlite))
       throw new AamError(
         'USAGE',
         `${flags.db ? sqlite : flags.storage} holds no registry: give the --storage (and --db) of 'aam registry serve'`,
       );
-    const store = await server.openRegistryStore({
-      storage: flags.storage,
-      existing: true,
-      ...(flags.db ? { db: flags.db } : {}),
-    });
+    const opened = await server.openRegistryStore({ ...store, existing: true });
     try {
-      const minted = await server.mintAdminToken(store.db, store.audit, {
+      const minted = await server.mintAdminToken(opened.db, opened.audit, {
         expiresInDays: flags['expires-in-days'],
       });
       process.stderr.write(
@@ -75,7 +67,7 @@ registry runs.`;
         expires_at: minted.expires_at,
       };
     } finally {
-      await store.db.close();
+      await opened.db.close();
     }
   }
 }

@@ -2,6 +2,7 @@ import { Flags } from '@oclif/core';
 import { resolve } from 'node:path';
 import { AamError, checkScannerNames, didYouMean, scannersOf, verifiersOf } from '@aam/core';
 import { AamCommand } from '../../base-command.js';
+import { storeFlags, storeOptions } from '../../registry-store-flags.js';
 import { ok, warn } from '../../style.js';
 
 export default class RegistryServe extends AamCommand {
@@ -22,19 +23,23 @@ version.reject, nothing stored). A scanner that is down or too slow refuses the 
 Scan results and the policy's digest and decision go into the version's attestation (docs/scanning.md).
 
 On the first start it creates the 'admin' user and prints a one-time admin token (or takes
-$AAM_REGISTRY_ADMIN_TOKEN), and generates the checkpoint key under --storage/keys (or takes
-$AAM_REGISTRY_CHECKPOINT_KEY, which replicas must share). It refuses to start on a log that does not verify.`;
+$AAM_REGISTRY_ADMIN_TOKEN), and generates the checkpoint key under --keys (default <storage>/keys; or takes
+$AAM_REGISTRY_CHECKPOINT_KEY). It refuses to start on a log that does not verify.
+
+Several replicas: run each on one PostgreSQL (--db postgres://...) and one S3-compatible store
+(--storage s3://BUCKET/PREFIX, credentials from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, --s3-endpoint for a
+self-hosted store), with copies of the same --keys directory (docs/deploy.md). When the database or the store
+is down, requests get 503 with Retry-After and service resumes by itself. Operations: /healthz (the process),
+/readyz (database, store, and the log head verified), /metrics (Prometheus). Web pages at /.`;
   static override examples = [
     '<%= config.bin %> registry serve --storage ./registry-data',
     '<%= config.bin %> registry serve --port 8080 --db postgres://aam@localhost/aam --storage /srv/aam',
+    'AWS_ACCESS_KEY_ID=... AWS_SECRET_ACCESS_KEY=... <%= config.bin %> registry serve --db postgres://aam@db/aam --storage s3://aam-archives/prod --s3-endpoint http://seaweedfs:8333 --keys /etc/aam/keys',
   ];
   static override flags = {
     port: Flags.integer({ description: 'port to listen on (0: any free port)', default: 4873 }),
     host: Flags.string({ description: 'address to bind', default: '127.0.0.1' }),
-    db: Flags.string({
-      description: 'sqlite:PATH or postgres://... (default: sqlite:<storage>/registry.db)',
-    }),
-    storage: Flags.string({ description: 'directory for archives and keys', required: true }),
+    ...storeFlags({ storageRequired: true }),
     name: Flags.string({ description: "the registry's name (fixed at first start)" }),
     origin: Flags.string({
       description: "the audit log's origin line (fixed at first start; default <name>/audit)",
@@ -89,8 +94,7 @@ $AAM_REGISTRY_CHECKPOINT_KEY, which replicas must share). It refuses to start on
 
   async run() {
     const { flags } = await this.parse(RegistryServe);
-    if (flags.db && !/^(sqlite:|postgres(ql)?:\/\/)/.test(flags.db))
-      throw new AamError('USAGE', '--db must be sqlite:PATH or postgres://...');
+    const store = storeOptions(flags);
     const root = flags['sigstore-trusted-root'];
     // Authors' signatures are checked by the same plugins, settings and trust roots as the CLI's.
     this.config_(root ? { security: { sigstore: { trusted_root: resolve(root) } } } : undefined);
@@ -116,13 +120,12 @@ $AAM_REGISTRY_CHECKPOINT_KEY, which replicas must share). It refuses to start on
       scanTimeoutMs: flags['scan-timeout'] * 1000,
       scanMaxBytes: flags['scan-max-size'],
       ...(flags['publish-policy'] ? { publishPolicy: resolve(flags['publish-policy']) } : {}),
-      storage: flags.storage,
+      ...store,
       host: flags.host,
       port: flags.port,
       requireApproval: flags['require-approval'],
       rateLimit: { publish: flags['rate-limit-publish'], other: flags['rate-limit'] },
       limits: { maxArchiveSize: flags['max-archive-size'] },
-      ...(flags.db ? { db: flags.db } : {}),
       ...(flags['log-level'] !== 'silent' ? { logLevel: flags['log-level'] as LogLevel } : {}),
       ...(flags.name ? { name: flags.name } : {}),
       ...(flags.origin ? { origin: flags.origin } : {}),

@@ -1,0 +1,112 @@
+import { createHash } from 'node:crypto';
+import type { Readable } from 'node:stream';
+import { RegistryError } from '../problem.js';
+import type { BlobStore } from './contract.js';
+
+/** Seconds a client is told to wait when a part of the registry is down. */
+export const RETRY_AFTER_S = 5;
+
+/** A part the registry depends on (database, object store) cannot be reached: 503 with Retry-After. */
+export function unavailable(part: 'database' | 'storage', cause?: unknown): RegistryError {
+  const what = part === 'database' ? 'The database' : 'The archive store';
+  const e = new RegistryError(
+    503,
+    `${part}_unavailable`,
+    `${what} cannot be reached right now. Retry in ${RETRY_AFTER_S} s (a publish is all or nothing, and a retried one of the same archive is answered with its receipt)`,
+    { retry_after: RETRY_AFTER_S },
+    { 'retry-after': String(RETRY_AFTER_S) },
+  );
+  if (cause !== undefined) (e as { cause?: unknown }).cause = cause;
+  return e;
+}
+
+const sha256Hex = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+
+/**
+ * The registry's view of its blob store: every failure of the store is a 503 (never a 500 or a pass), and no
+ * byte is served before its sha256 has been checked against its key at least once in this process (a store that
+ * returns other bytes, by corruption or by an attacker with write access to the bucket, is caught at the first
+ * read). Checked small blobs are kept in memory (they are immutable); checked large ones are streamed.
+ */
+export class CheckedBlobs {
+  /** Digests whose stored bytes this process has hashed and found right (bounded; forgetting only costs a re-check). */
+  private readonly checked = new Set<string>();
+  private readonly cache = new Map<string, Buffer>();
+  private cachedBytes = 0;
+  static readonly CACHE_ITEM_MAX = 1024 * 1024;
+  static readonly CACHE_TOTAL_MAX = 64 * 1024 * 1024;
+  static readonly CHECKED_MAX = 100_000;
+
+  constructor(readonly store: BlobStore) {}
+
+  private async guard<T>(fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (e) {
+      if (e instanceof RegistryError) throw e;
+      throw unavailable('storage', e);
+    }
+  }
+
+  private markChecked(hex: string): void {
+    if (this.checked.size >= CheckedBlobs.CHECKED_MAX) this.checked.clear();
+    this.checked.add(hex);
+  }
+
+  private remember(hex: string, bytes: Buffer): void {
+    if (bytes.length > CheckedBlobs.CACHE_ITEM_MAX) return;
+    this.cache.set(hex, bytes);
+    this.cachedBytes += bytes.length;
+    for (const [k, v] of this.cache) {
+      if (this.cachedBytes <= CheckedBlobs.CACHE_TOTAL_MAX) break;
+      this.cache.delete(k);
+      this.cachedBytes -= v.length;
+    }
+  }
+
+  /** Stores bytes the caller has hashed to `hex` (publish computes the checksum from the upload itself). */
+  async put(hex: string, bytes: Buffer): Promise<void> {
+    if (sha256Hex(bytes) !== hex) throw new Error(`blob put: the bytes do not hash to ${hex}`);
+    // Not marked as checked: a store may keep the bytes it already had under this key (the directory store
+    // does), and those are checked at their first read like any other.
+    await this.guard(() => this.store.put(hex, bytes));
+  }
+
+  /** Stores the bytes again if the store no longer has them (called under the write lock; see the sweep). */
+  async ensureStored(hex: string, bytes: Buffer): Promise<void> {
+    if (!(await this.guard(() => this.store.has(hex)))) await this.put(hex, bytes);
+  }
+
+  /** A version's archive: from memory, streamed (checked before), or read whole and checked now. */
+  async contents(hex: string): Promise<Buffer | Readable> {
+    const hit = this.cache.get(hex);
+    if (hit) {
+      this.cache.delete(hex);
+      this.cache.set(hex, hit);
+      return hit;
+    }
+    if (this.checked.has(hex)) {
+      const s = await this.guard(() => this.store.stream(hex));
+      if (!s) throw missingBlob(hex);
+      return s;
+    }
+    const bytes = await this.guard(() => this.store.get(hex));
+    if (!bytes) throw missingBlob(hex);
+    if (sha256Hex(bytes) !== hex)
+      throw new RegistryError(
+        500,
+        'archive_corrupt',
+        `The stored archive sha256:${hex} does not match its checksum; it is not served`,
+      );
+    this.markChecked(hex);
+    this.remember(hex, bytes);
+    return bytes;
+  }
+
+  ping(): Promise<void> {
+    return this.store.ping();
+  }
+}
+
+const missingBlob = (hex: string) =>
+  new RegistryError(500, 'archive_missing', `The archive sha256:${hex} is missing from the store`);
