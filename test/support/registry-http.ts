@@ -8,6 +8,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
@@ -494,7 +495,7 @@ function spawnServe(opts: SpawnOptions, warm = false) {
         ...(opts.args ?? []),
       ];
   const child = spawn(process.execPath, args, {
-    cwd: opts.storage,
+    cwd: opts.storage.startsWith('s3://') ? tmpdir() : opts.storage,
     env: {
       PATH: process.env.PATH,
       HOME: process.env.HOME,
@@ -626,7 +627,12 @@ export interface StoreSummary {
  * exactly 0..size-1, every version row has its blob and its package.publish entry (at its audit_index, naming
  * it, with its checksum), and every package.publish entry has its version. Throws on the first discrepancy.
  */
-export async function checkStore(dbUrl: string, storage: string): Promise<StoreSummary> {
+export async function checkStore(
+  dbUrl: string,
+  storage: string | ((hex: string) => Promise<boolean>),
+): Promise<StoreSummary> {
+  const hasBlob =
+    typeof storage === 'string' ? (hex: string) => Promise.resolve(existsSync(blobPath(storage, hex))) : storage;
   const { openDb } = await import('../../packages/registry-server/dist/index.js');
   const db = await openDb(dbUrl);
   try {
@@ -663,7 +669,7 @@ export async function checkStore(dbUrl: string, storage: string): Promise<StoreS
         if (!e) throw new Error(`${id}: no package.publish entry at its audit_index ${v.audit_index}`);
         if (e.package !== id || e.metadata.checksum !== v.checksum)
           throw new Error(`${id}: entry ${v.audit_index} is for ${e.package} (${e.metadata.checksum})`);
-        if (!existsSync(blobPath(storage, v.checksum.slice('sha256:'.length))))
+        if (!(await hasBlob(v.checksum.slice('sha256:'.length))))
           throw new Error(`${id}: its blob ${v.checksum} is missing`);
       }
       const published = new Set(versions.map((v) => Number(v.audit_index)));
