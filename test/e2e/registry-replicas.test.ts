@@ -324,7 +324,10 @@ describe('faults', () => {
     const d = await deploy();
     const url = d.replicas[2]!.url;
     const user = await createUser(url, d.admin, 'dave');
-    expectStatus(await publish(url, user.token, '@down/db', '1.0.0', await buildArchive('@down/db', '1.0.0')), 201);
+    expectStatus(
+      await publish(url, user.token, '@down/db', '1.0.0', await buildArchive('@down/db', '1.0.0')),
+      201,
+    );
     const cp = await fetchCheckpoint(url, d.key);
     pg.pause!();
     try {
@@ -374,10 +377,10 @@ describe('aam registry gc on the object store', () => {
       }),
     );
     const gc = (...extra: string[]) =>
-      runAam(
-        ['registry', 'gc', '--storage', d.storage, '--db', d.db, ...d.args(1), '--json', ...extra],
-        { cwd: tmpdir(), env: weed.env() },
-      );
+      runAam(['registry', 'gc', '--storage', d.storage, '--db', d.db, ...d.args(1), '--json', ...extra], {
+        cwd: tmpdir(),
+        env: weed.env(),
+      });
     // Young orphans are kept by the default --older-than (1h).
     const young = await gc();
     expect(young.code, young.stderr).toBe(0);
@@ -395,7 +398,9 @@ describe('aam registry gc on the object store', () => {
     for (const h of kept) expect(await d.blobs.has(h)).toBe(true);
     // Still served, by both replicas.
     for (const r of d.replicas)
-      expect((await fetch(new URL('/api/v1/packages/@gc/pkg/versions/1.0.2/archive', r.url))).status).toBe(200);
+      expect((await fetch(new URL('/api/v1/packages/@gc/pkg/versions/1.0.2/archive', r.url))).status).toBe(
+        200,
+      );
     await Promise.all(d.replicas.map((r) => r.kill('SIGTERM')));
     expect((await store(d)).versions).toBe(3);
   }, 120_000);
@@ -408,7 +413,18 @@ describe('aam registry gc on the object store', () => {
       let n = 0;
       while (!stop) {
         const r = await runAam(
-          ['registry', 'gc', '--storage', d.storage, '--db', d.db, ...d.args(0), '--older-than', '0s', '--json'],
+          [
+            'registry',
+            'gc',
+            '--storage',
+            d.storage,
+            '--db',
+            d.db,
+            ...d.args(0),
+            '--older-than',
+            '0s',
+            '--json',
+          ],
           { cwd: tmpdir(), env: weed.env() },
         );
         expect(r.code, r.stderr).toBe(0);

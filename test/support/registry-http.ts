@@ -632,7 +632,9 @@ export async function checkStore(
   storage: string | ((hex: string) => Promise<boolean>),
 ): Promise<StoreSummary> {
   const hasBlob =
-    typeof storage === 'string' ? (hex: string) => Promise.resolve(existsSync(blobPath(storage, hex))) : storage;
+    typeof storage === 'string'
+      ? (hex: string) => Promise.resolve(existsSync(blobPath(storage, hex)))
+      : storage;
   const { openDb } = await import('../../packages/registry-server/dist/index.js');
   const db = await openDb(dbUrl);
   try {

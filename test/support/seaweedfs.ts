@@ -71,7 +71,12 @@ async function portPair(): Promise<number> {
   }
 }
 
-async function waitForS3(endpoint: string, proc: ChildProcess, log: () => string, ms = 60_000): Promise<void> {
+async function waitForS3(
+  endpoint: string,
+  proc: ChildProcess,
+  log: () => string,
+  ms = 60_000,
+): Promise<void> {
   const deadline = Date.now() + ms;
   while (Date.now() < deadline) {
     if (proc.exitCode !== null) throw new Error(`weed exited (${proc.exitCode}):\n${log()}`);
@@ -101,11 +106,20 @@ export async function startSeaweedFs(): Promise<SeaweedFs> {
     s3config,
     JSON.stringify({
       identities: [
-        { name: 'aam', credentials: [{ accessKey, secretKey }], actions: ['Admin', 'Read', 'List', 'Tagging', 'Write'] },
+        {
+          name: 'aam',
+          credentials: [{ accessKey, secretKey }],
+          actions: ['Admin', 'Read', 'List', 'Tagging', 'Write'],
+        },
       ],
     }),
   );
-  const [master, volume, filer, s3] = [await portPair(), await portPair(), await portPair(), await portPair()];
+  const [master, volume, filer, s3] = [
+    await portPair(),
+    await portPair(),
+    await portPair(),
+    await portPair(),
+  ];
   const s3grpc = await freePort();
   const args = [
     'server',

@@ -21,7 +21,8 @@ export function storeFlags(opts: { storageRequired: boolean }) {
       ...withStorage,
     }),
     db: Flags.string({
-      description: 'sqlite:PATH or postgres://... (default: sqlite:<storage>/registry.db; required with s3://)',
+      description:
+        'sqlite:PATH or postgres://... (default: sqlite:<storage>/registry.db; required with s3://)',
       ...withStorage,
     }),
     's3-endpoint': Flags.string({
@@ -29,7 +30,10 @@ export function storeFlags(opts: { storageRequired: boolean }) {
         'S3 endpoint URL for a self-hosted store, e.g. http://127.0.0.1:8333 (default $AWS_ENDPOINT_URL_S3, $AWS_ENDPOINT_URL)',
       ...withStorage,
     }),
-    's3-region': Flags.string({ description: 'S3 region (default $AWS_REGION, else us-east-1)', ...withStorage }),
+    's3-region': Flags.string({
+      description: 'S3 region (default $AWS_REGION, else us-east-1)',
+      ...withStorage,
+    }),
     's3-path-style': Flags.boolean({
       description:
         'path-style S3 URLs (endpoint/bucket/key), as self-hosted stores need (default: on with an endpoint)',
@@ -56,7 +60,10 @@ export function storeOptions(flags: StoreFlagValues) {
     throw new AamError('USAGE', '--db must be sqlite:PATH or postgres://...');
   const s3 = storage.startsWith('s3://');
   if (!s3 && (flags['s3-endpoint'] || flags['s3-region'] || flags['s3-path-style'] !== undefined))
-    throw new AamError('USAGE', '--s3-endpoint, --s3-region and --s3-path-style need --storage s3://BUCKET/PREFIX');
+    throw new AamError(
+      'USAGE',
+      '--s3-endpoint, --s3-region and --s3-path-style need --storage s3://BUCKET/PREFIX',
+    );
   if (flags['s3-endpoint'] && !/^https?:\/\/[^\s/]+/.test(flags['s3-endpoint']))
     throw new AamError('USAGE', '--s3-endpoint must be an http:// or https:// URL');
   return {

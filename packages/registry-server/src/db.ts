@@ -42,7 +42,9 @@ export function isUnreachable(e: unknown): boolean {
   const err = e as { code?: unknown; message?: unknown };
   const code = typeof err.code === 'string' ? err.code : '';
   if (
-    ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENOTFOUND', 'EAI_AGAIN'].includes(code) ||
+    ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENOTFOUND', 'EAI_AGAIN'].includes(
+      code,
+    ) ||
     // PostgreSQL: connection exceptions (08xxx), shutting down or starting (57P01-03), too many connections.
     /^08[0-9A-Z]{3}$/.test(code) ||
     ['57P01', '57P02', '57P03', '53300', 'SQLITE_BUSY'].includes(code)

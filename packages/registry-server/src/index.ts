@@ -14,11 +14,6 @@ export { openDb, type Db, type Query } from './db.js';
 export type { FaultPoint, FaultPoints } from './faults.js';
 export { RegistryError } from './problem.js';
 export { startRegistry, type RunningRegistry, type ServeOptions } from './serve.js';
-export {
-  openRegistryStore,
-  storageLayout,
-  type RegistryStoreOptions,
-  type StorageLayout,
-} from './serve.js';
+export { openRegistryStore, storageLayout, type RegistryStoreOptions, type StorageLayout } from './serve.js';
 export { sweepBlobs, type SweepOptions, type SweepReport } from './services/gc.js';
 export { mintAdminToken } from './services/startup.js';

@@ -18,7 +18,12 @@ import { AttestationSigner } from './attest.js';
 import { AuditLog } from './audit.js';
 import {
   CheckedBlobs,
-  type BlobStore, isS3Storage, openBlobStore, S3BlobStore, type S3Options } from './blobs/index.js';
+  type BlobStore,
+  isS3Storage,
+  openBlobStore,
+  S3BlobStore,
+  type S3Options,
+} from './blobs/index.js';
 import { openDb, type Db } from './db.js';
 import type { FaultPoints } from './faults.js';
 import { ensureAttestationKey } from './services/keys.js';

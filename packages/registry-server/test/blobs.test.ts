@@ -8,13 +8,7 @@ import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSeaweedFs, type SeaweedFs } from '../../../test/support/seaweedfs.js';
-import {
-  CheckedBlobs,
-  FileBlobStore,
-  RegistryError,
-  S3BlobStore,
-  type BlobStore,
-} from '../dist/index.js';
+import { CheckedBlobs, FileBlobStore, RegistryError, S3BlobStore, type BlobStore } from '../dist/index.js';
 
 const hexOf = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 const readAll = async (r: Readable) => {
@@ -149,7 +143,9 @@ describe('CheckedBlobs', () => {
     const { writeFileSync } = await import('node:fs');
     writeFileSync(path, randomBytes(good.length));
     for (let i = 0; i < 2; i++)
-      expect(((await checked.contents(hex).catch((e: unknown) => e)) as RegistryError).code).toBe('archive_corrupt');
+      expect(((await checked.contents(hex).catch((e: unknown) => e)) as RegistryError).code).toBe(
+        'archive_corrupt',
+      );
   });
 
   it('serves nothing whose sha256 it has not checked: bytes swapped in the store are refused', async () => {
@@ -157,7 +153,12 @@ describe('CheckedBlobs', () => {
     const good = randomBytes(5000);
     const hex = hexOf(good);
     // An attacker with write access to the bucket puts other bytes under the key.
-    await (raw as unknown as { client: { send(c: unknown): Promise<unknown> }; s3: typeof import('@aws-sdk/client-s3') }).client.send(
+    await (
+      raw as unknown as {
+        client: { send(c: unknown): Promise<unknown> };
+        s3: typeof import('@aws-sdk/client-s3');
+      }
+    ).client.send(
       new (raw as unknown as { s3: typeof import('@aws-sdk/client-s3') }).s3.PutObjectCommand({
         Bucket: raw.opts.bucket,
         Key: `${raw.opts.prefix}blobs/sha256/${hex.slice(0, 2)}/${hex}`,
@@ -168,7 +169,9 @@ describe('CheckedBlobs', () => {
     const err = await checked.contents(hex).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(RegistryError);
     expect((err as RegistryError).code).toBe('archive_corrupt');
-    expect(((await checked.contents(hex).catch((e: unknown) => e)) as RegistryError).code).toBe('archive_corrupt');
+    expect(((await checked.contents(hex).catch((e: unknown) => e)) as RegistryError).code).toBe(
+      'archive_corrupt',
+    );
     // A publish of the right bytes writes them again (S3 puts never skip), which puts the key right.
     await checked.put(hex, good);
     expect((await contentsBytes(await checked.contents(hex))).equals(good)).toBe(true);

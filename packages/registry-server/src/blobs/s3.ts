@@ -29,10 +29,14 @@ export function parseS3Url(spec: string): { bucket: string; prefix: string } | u
   const m = /^s3:\/\/([^/]+)(?:\/(.*))?$/.exec(spec);
   if (!m) return undefined;
   const bucket = m[1]!;
-  if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket)) throw new AamError('USAGE', `--storage s3://${bucket}: '${bucket}' is not an S3 bucket name`);
+  if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket))
+    throw new AamError('USAGE', `--storage s3://${bucket}: '${bucket}' is not an S3 bucket name`);
   let prefix = (m[2] ?? '').replace(/\/+$/, '');
   if (prefix.split('/').some((p) => p === '' || p === '.' || p === '..') && prefix !== '')
-    throw new AamError('USAGE', `--storage s3://${bucket}/${prefix}: not a key prefix (empty, '.' or '..' segments)`);
+    throw new AamError(
+      'USAGE',
+      `--storage s3://${bucket}/${prefix}: not a key prefix (empty, '.' or '..' segments)`,
+    );
   if (prefix) prefix += '/';
   return { bucket, prefix };
 }
@@ -170,5 +174,10 @@ export class S3BlobStore implements BlobStore {
 
 function notFound(e: unknown): boolean {
   const err = e as { name?: string; $metadata?: { httpStatusCode?: number } };
-  return err.name === 'NotFound' || err.name === 'NoSuchKey' || err.name === 'NoSuchBucket' || err.$metadata?.httpStatusCode === 404;
+  return (
+    err.name === 'NotFound' ||
+    err.name === 'NoSuchKey' ||
+    err.name === 'NoSuchBucket' ||
+    err.$metadata?.httpStatusCode === 404
+  );
 }

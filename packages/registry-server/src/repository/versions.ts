@@ -53,7 +53,9 @@ export class Versions {
 
   /** Whether any version (of any status) names this archive: such a blob is never swept. */
   async anyWithChecksum(checksum: string): Promise<boolean> {
-    return (await this.q.get('SELECT 1 AS one FROM versions WHERE checksum = ? LIMIT 1', checksum)) !== undefined;
+    return (
+      (await this.q.get('SELECT 1 AS one FROM versions WHERE checksum = ? LIMIT 1', checksum)) !== undefined
+    );
   }
 
   /** A package's versions in no particular order (callers sort them by SemVer). */

@@ -13,7 +13,10 @@ async function timed(what: string, fn: () => Promise<unknown>): Promise<{ ok: bo
     await Promise.race([
       fn(),
       new Promise((_, fail) => {
-        timer = setTimeout(() => fail(new Error(`${what} did not answer within ${CHECK_TIMEOUT_MS} ms`)), CHECK_TIMEOUT_MS);
+        timer = setTimeout(
+          () => fail(new Error(`${what} did not answer within ${CHECK_TIMEOUT_MS} ms`)),
+          CHECK_TIMEOUT_MS,
+        );
       }),
     ]);
     return { ok: true };
@@ -48,7 +51,11 @@ export const healthRoutes: FastifyPluginAsync<{ ctx: RegistryContext; metrics: R
           const head = await ctx.audit.head(q);
           const { checkpoint } = openCheckpoint(head.checkpoint, ctx.audit.vkey, ctx.audit.origin);
           const root = await ctx.audit.rootAt(q, head.size);
-          if (checkpoint.size !== head.size || !hashesEqual(checkpoint.root, head.root) || !hashesEqual(root, head.root))
+          if (
+            checkpoint.size !== head.size ||
+            !hashesEqual(checkpoint.root, head.root) ||
+            !hashesEqual(root, head.root)
+          )
             throw new Error('the log head does not verify against its signed checkpoint');
           size = head.size;
         }),
@@ -59,10 +66,7 @@ export const healthRoutes: FastifyPluginAsync<{ ctx: RegistryContext; metrics: R
     const checks = { database, storage, ...(size !== undefined ? { log_size: size } : {}) };
     void reply.header('cache-control', 'no-store');
     if (ready) return { status: 'ready', checks };
-    void reply
-      .code(503)
-      .header('retry-after', String(RETRY_AFTER_S))
-      .type('application/problem+json');
+    void reply.code(503).header('retry-after', String(RETRY_AFTER_S)).type('application/problem+json');
     const failed = [!database.ok && 'the database or the log head', !storage.ok && 'the archive store'];
     return problemDocument(
       503,

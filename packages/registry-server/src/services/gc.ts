@@ -33,7 +33,14 @@ const BATCH = 200;
  * (`CheckedBlobs.ensureStored`), so a blob a committed version needs is never lost, whatever the timing.
  */
 export async function sweepBlobs(db: Db, store: BlobStore, opts: SweepOptions): Promise<SweepReport> {
-  const report: SweepReport = { scanned: 0, referenced: 0, recent: 0, swept: [], bytes: 0, dryRun: opts.dryRun };
+  const report: SweepReport = {
+    scanned: 0,
+    referenced: 0,
+    recent: 0,
+    swept: [],
+    bytes: 0,
+    dryRun: opts.dryRun,
+  };
   let batch: { hex: string; size: number; modified: Date }[] = [];
   const flush = async () => {
     const candidates = batch;

@@ -43,7 +43,11 @@ registry runs.`;
     const { existsSync } = await import('node:fs');
     // Never create a database here: an SQLite file must already be the registry's.
     const sqlite = flags.db?.startsWith('sqlite:') ? flags.db.slice('sqlite:'.length) : undefined;
-    if (!flags.db ? !store.storage.startsWith('s3://') && !existsSync(`${flags.storage}/registry.db`) : sqlite !== undefined && !existsSync(sqlite))
+    if (
+      !flags.db
+        ? !store.storage.startsWith('s3://') && !existsSync(`${flags.storage}/registry.db`)
+        : sqlite !== undefined && !existsSync(sqlite)
+    )
       throw new AamError(
         'USAGE',
         `${flags.db ? sqlite : flags.storage} holds no registry: give the --storage (and --db) of 'aam registry serve'`,

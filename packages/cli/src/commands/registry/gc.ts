@@ -8,12 +8,17 @@ import { ok } from '../../style.js';
 /** `30s`, `15m`, `1h`, `7d` → milliseconds (0s allowed: a publish re-stores a blob it needs under the lock). */
 export function parseDuration(value: string): number {
   const m = /^(0|[1-9][0-9]{0,8})(s|m|h|d)$/.exec(value.trim());
-  if (!m) throw new AamError('USAGE', `--older-than must be a duration such as 30m, 1h or 7d, not '${value}'`);
+  if (!m)
+    throw new AamError('USAGE', `--older-than must be a duration such as 30m, 1h or 7d, not '${value}'`);
   return Number(m[1]) * { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 }[m[2] as 's' | 'm' | 'h' | 'd'];
 }
 
 const size = (n: number) =>
-  n < 1024 ? `${n} B` : n < 1024 * 1024 ? `${(n / 1024).toFixed(1)} KiB` : `${(n / 1024 / 1024).toFixed(1)} MiB`;
+  n < 1024
+    ? `${n} B`
+    : n < 1024 * 1024
+      ? `${(n / 1024).toFixed(1)} KiB`
+      : `${(n / 1024 / 1024).toFixed(1)} MiB`;
 
 export default class RegistryGc extends AamCommand {
   static override summary = 'Remove archives no version names (left by a crash between upload and commit).';
