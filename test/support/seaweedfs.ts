@@ -215,3 +215,13 @@ export async function startSeaweedFs(): Promise<SeaweedFs> {
     },
   };
 }
+
+/**
+ * Why the SeaweedFS tests are skipped, or undefined when they run. Only a missing build outside CI skips them:
+ * in CI (`$CI` set) they run and fail at start, so a runner without SeaweedFS cannot pass unnoticed.
+ */
+export function seaweedSkipReason(): string | undefined {
+  const found = findWeed();
+  if ('bin' in found || process.env.CI) return undefined;
+  return found.missing;
+}

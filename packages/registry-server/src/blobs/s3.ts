@@ -54,6 +54,9 @@ export class S3BlobStore implements BlobStore {
   private readonly client: S3.S3Client;
 
   constructor(readonly opts: S3Options) {
+    // The pinned SDK runs on Node 20; its notice that later versions will need Node 22 is for whoever upgrades
+    // it (package.json pins it), not for every registry start.
+    process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
     // Loaded only when an s3:// store is configured: the SDK is large, and the default store does not need it.
     this.s3 = require('@aws-sdk/client-s3') as S3Module;
     const endpoint = opts.endpoint ?? process.env.AWS_ENDPOINT_URL_S3 ?? process.env.AWS_ENDPOINT_URL;
