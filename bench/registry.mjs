@@ -3,7 +3,9 @@
 //   (a) downloads: GET of one ~20 KB archive (incompressible content) for a fixed time → requests/s;
 //   (b) publishes: every request a new version (1.0.N) of one package, archives pre-built in memory →
 //       publishes/s, aam writing its audit log in the same durable transaction.
-// aam runs twice, on SQLite (synchronous=FULL, WAL) and on a throw-away PostgreSQL 15 cluster (fsync on);
+// aam runs three times: on SQLite (synchronous=FULL, WAL), on a throw-away PostgreSQL 15 cluster (fsync on),
+// and as three replicas on another PostgreSQL cluster and one SeaweedFS (S3), the load spread over them (one
+// autocannon per replica, the connections split), as docs/deploy.md deploys it;
 // Verdaccio (npm's publish protocol: PUT /<pkg> with the packument and a base64 attachment) is installed
 // into a cache outside the workspace. A server that cannot be installed or started is skipped with the
 // reason; the others still run.
@@ -21,6 +23,7 @@ import { treeCpuMs } from './lib/proc-cpu.mjs';
 import { spawnAamRegistry } from './lib/registry-server.mjs';
 import { tarGz } from './lib/tar.mjs';
 import { installVerdaccio, startVerdaccio, verdaccioAddUser, verdaccioVersionOf } from './lib/verdaccio.mjs';
+import { findWeed, startSeaweedFs } from '../test/support/seaweedfs.mjs';
 
 export const registrySizes = {
   // rounds: the lanes take turns (SQLite, Verdaccio, PostgreSQL, then again); the figures pool all rounds.
@@ -34,6 +37,8 @@ export const PAYLOAD_BYTES = 19_600;
 /** aam downloads must reach this multiple of Verdaccio's rate, publishes at least Verdaccio's. */
 const TARGET_DOWNLOADS = 1.5;
 const TARGET_PUBLISHES = 1.0;
+/** The aam lanes, each compared with Verdaccio: one process on SQLite, one on PostgreSQL, three replicas. */
+const AAM_LANES = ['aamSqlite', 'aamPostgres', 'aamReplicas'];
 
 const REPO = fileURLToPath(new URL('..', import.meta.url));
 const requireRoot = createRequire(join(REPO, 'package.json'));
@@ -159,14 +164,19 @@ export function npmPublishBody(url, name, version, tarball) {
 // ---- the servers ---------------------------------------------------------------------------------------
 
 /** One server under test: how to publish to it and where its download lives. */
-export function aamLane(key, label, reg, extraPids = []) {
+export function aamLane(key, label, reg, extraPids = [], replicas = [reg]) {
   const auth = { authorization: `Bearer ${reg.adminToken}` };
   return {
     key,
     label,
     url: reg.url,
-    /** The processes doing the server's work: the registry, and for PostgreSQL the postmaster's tree. */
-    cpuPids: [reg.pid, ...extraPids],
+    /** Several replicas: the load is spread over all of them (`load`). */
+    ...(replicas.length > 1 ? { urls: replicas.map((r) => r.url) } : {}),
+    /**
+     * The processes doing the servers' work: the registries, and for PostgreSQL the postmaster's tree, for the
+     * object store SeaweedFS.
+     */
+    cpuPids: [...replicas.map((r) => r.pid), ...extraPids],
     stop: reg.stop,
     downloadPath: `/api/v1/packages/${DL}/versions/${VERSION}/archive`,
     publishRequest: (name, version, archive) => ({
@@ -227,50 +237,63 @@ async function load(lane, what, { path, requests, seconds, amount, minBytes = 0 
   const buckets = [];
   let responses = 0;
   let last = 0n;
+  /** Every response's latency (ms): exact percentiles, also across the replicas' separate load generators. */
+  const latencies = [];
+  // A lane of several replicas: one autocannon per replica, the connections (and a fixed amount) split
+  // between them, as a load balancer in front of them would; one server: one autocannon.
+  const urls = lane.urls ?? [lane.url];
+  const share = (n, i) => Math.floor(n / urls.length) + (i < n % urls.length ? 1 : 0);
   const cpu0 = treeCpuMs(lane.cpuPids);
   const start = process.hrtime.bigint();
-  const instance = autocannon({
-    url: lane.url + (path ?? ''),
-    connections: CONNECTIONS,
-    pipelining: 1,
-    timeout: 30,
-    // autocannon notices the end of a run (time up, or `amount` answered) only at its next sample: sample
-    // every 100 ms so that a run ends promptly (the 1-second counts are kept here, from the responses).
-    sampleInt: 100,
-    ...(amount ? { amount } : { duration: seconds }),
-    ...(requests ? { requests } : {}),
+  const instances = urls.map((url, i) => {
+    const instance = autocannon({
+      url: url + (path ?? ''),
+      connections: share(CONNECTIONS, i),
+      pipelining: 1,
+      timeout: 30,
+      // autocannon notices the end of a run (time up, or `amount` answered) only at its next sample: sample
+      // every 100 ms so that a run ends promptly (the 1-second counts are kept here, from the responses).
+      sampleInt: 100,
+      ...(amount ? { amount: share(amount, i) } : { duration: seconds }),
+      ...(requests ? { requests } : {}),
+    });
+    instance.on('response', (_client, _status, _bytes, responseTime) => {
+      last = process.hrtime.bigint();
+      responses++;
+      latencies.push(responseTime);
+      const b = Math.floor(Number(last - start) / 1e9);
+      buckets[b] = (buckets[b] ?? 0) + 1;
+    });
+    return instance;
   });
-  instance.on('response', () => {
-    last = process.hrtime.bigint();
-    responses++;
-    const b = Math.floor(Number(last - start) / 1e9);
-    buckets[b] = (buckets[b] ?? 0) + 1;
-  });
-  const result = await instance;
+  const results = await Promise.all(instances);
   const cpu1 = treeCpuMs(lane.cpuPids);
-  const ok = result['2xx'];
-  if (result.errors || result.timeouts || result.non2xx || ok === 0) {
+  const sum = (k) => results.reduce((s, r) => s + r[k], 0);
+  const ok = sum('2xx');
+  const [errors, timeouts, non2xx] = [sum('errors'), sum('timeouts'), sum('non2xx')];
+  if (errors || timeouts || non2xx || ok === 0) {
     throw new Error(
-      `${lane.label} ${what}: ${ok} 2xx, ${result.non2xx} non-2xx (${JSON.stringify(result.statusCodeStats)}), ` +
-        `${result.errors} errors, ${result.timeouts} timeouts`,
+      `${lane.label} ${what}: ${ok} 2xx, ${non2xx} non-2xx (${JSON.stringify(results.map((r) => r.statusCodeStats))}), ` +
+        `${errors} errors, ${timeouts} timeouts`,
     );
   }
-  if (result.throughput.total < minBytes * responses)
-    throw new Error(
-      `${lane.label} ${what}: ${result.throughput.total} bytes for ${responses} responses of >= ${minBytes}`,
-    );
+  const bytes = results.reduce((s, r) => s + r.throughput.total, 0);
+  if (bytes < minBytes * responses)
+    throw new Error(`${lane.label} ${what}: ${bytes} bytes for ${responses} responses of >= ${minBytes}`);
   const ms = elapsedMs(start, last);
   // Whole seconds only (a run's last bucket is cut short by the stop).
   const full = seconds ? Math.floor(Math.min(seconds, ms / 1000)) : Math.floor(ms / 1000);
   const perSecond = Array.from({ length: full }, (_, i) => buckets[i] ?? 0);
+  latencies.sort((a, b) => a - b);
+  const pct = (p) => latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))];
   return {
     responses,
     ms,
     rate: responses / (ms / 1000),
     perSecond,
-    latencyP50Ms: result.latency.p50,
-    latencyP99Ms: result.latency.p99,
-    bytes: result.throughput.total,
+    latencyP50Ms: pct(50),
+    latencyP99Ms: pct(99),
+    bytes,
     serverCpuMs: cpu0 === undefined || cpu1 === undefined ? undefined : cpu1 - cpu0,
   };
 }
@@ -312,7 +335,7 @@ export async function benchRegistry({ workDir, quick }) {
   const { rounds } = sizes;
   printSection(
     `Registry throughput on loopback (autocannon ${AUTOCANNON_VERSION}, ${CONNECTIONS} connections): ` +
-      `aam on SQLite and on PostgreSQL vs Verdaccio 6; ${rounds} x ${sizes.downloadSeconds} s of downloads, ` +
+      `aam on SQLite, on PostgreSQL and as 3 replicas on PostgreSQL + SeaweedFS vs Verdaccio 6; ${rounds} x ${sizes.downloadSeconds} s of downloads, ` +
       `${rounds} x ${sizes.publishes} publishes per server`,
   );
   const core = await loadCore();
@@ -350,6 +373,38 @@ export async function benchRegistry({ workDir, quick }) {
         }
       })(),
       (async () => {
+        // Three replicas on one PostgreSQL (a cluster of their own) and one SeaweedFS, as docs/deploy.md sets up.
+        const weedFound = findWeed();
+        if ('missing' in weedFound) return { reason: weedFound.missing };
+        const pg = await startPostgres();
+        if (pg.reason) return { reason: pg.reason };
+        stops.push(async () => pg.stop());
+        let weed;
+        try {
+          weed = await startSeaweedFs();
+        } catch (e) {
+          return { reason: `SeaweedFS did not start: ${e.message.split('\n')[0]}` };
+        }
+        stops.push(() => weed.stop());
+        const opts = {
+          storage: `s3://${weed.bucket}/bench`,
+          db: pg.url,
+          keys: join(workDir, 'registry-replicas-keys'),
+          s3: { endpoint: weed.endpoint },
+          env: weed.env(),
+        };
+        const regs = [];
+        try {
+          // The first creates the schema and the keys; the other two start on them.
+          regs.push(await spawnAamRegistry(opts));
+          regs.push(...(await Promise.all([spawnAamRegistry(opts), spawnAamRegistry(opts)])));
+        } catch (e) {
+          for (const r of regs) await r.stop();
+          return { reason: `aam replicas did not start: ${e.message.split('\n')[0]}` };
+        }
+        return { pg, weed, regs, version: pg.version };
+      })(),
+      (async () => {
         const installed = await installVerdaccio();
         if (installed.reason) return { reason: installed.reason };
         const v = await startVerdaccio({ bin: installed.bin, dir: join(workDir, 'verdaccio') });
@@ -366,9 +421,11 @@ export async function benchRegistry({ workDir, quick }) {
     for (const s of settled) if (s.status === 'fulfilled' && s.value.stop) stops.unshift(s.value.stop);
     for (const s of settled.slice(1))
       if (s.status === 'fulfilled' && s.value.reg) stops.unshift(s.value.reg.stop);
+    for (const s of settled)
+      if (s.status === 'fulfilled' && s.value.regs) for (const r of s.value.regs) stops.unshift(r.stop);
     const failed = settled.find((s) => s.status === 'rejected');
     if (failed) throw failed.reason;
-    const [sqliteReg, pgSide, verdaccioSide] = settled.map((s) => s.value);
+    const [sqliteReg, pgSide, replicaSide, verdaccioSide] = settled.map((s) => s.value);
     lanes.push(aamLane('aamSqlite', 'aam on SQLite', sqliteReg));
     let pgVersion;
     if (pgSide.reason) skipped.aamPostgres = pgSide.reason;
@@ -376,6 +433,20 @@ export async function benchRegistry({ workDir, quick }) {
       pgVersion = pgSide.pg.version;
       lanes.push(
         aamLane('aamPostgres', 'aam on PostgreSQL', pgSide.reg, pgSide.pg.pid ? [pgSide.pg.pid] : []),
+      );
+    }
+    if (replicaSide.reason) skipped.aamReplicas = replicaSide.reason;
+    else {
+      const { regs, pg, weed } = replicaSide;
+      // Every replica answers with the first one's admin token (one database).
+      lanes.push(
+        aamLane(
+          'aamReplicas',
+          'aam, 3 replicas on PostgreSQL + SeaweedFS',
+          regs[0],
+          [pg.pid, weed.pid].filter(Boolean),
+          regs,
+        ),
       );
     }
     let verdaccio;
@@ -486,7 +557,7 @@ export async function benchRegistry({ workDir, quick }) {
     }
     const peer = figures.verdaccio;
     const ratios = {};
-    for (const key of ['aamSqlite', 'aamPostgres']) {
+    for (const key of AAM_LANES) {
       if (!figures[key] || !peer) continue;
       ratios[key] = {
         downloads: figures[key].downloadsPerSecondMedian / peer.downloadsPerSecondMedian,
@@ -507,6 +578,12 @@ export async function benchRegistry({ workDir, quick }) {
         `${aamVersions[0].archive.length} bytes aam, ${npmVersions[0]?.archive.length ?? '-'} bytes npm (+ base64 in the JSON body)`,
       ],
       ['PostgreSQL', pgVersion ?? `skipped: ${skipped.aamPostgres}`],
+      [
+        '3 replicas',
+        skipped.aamReplicas
+          ? `skipped: ${skipped.aamReplicas}`
+          : 'aam registry x3 on one PostgreSQL (own cluster, fsync on) and one SeaweedFS (S3), load spread evenly; server CPU includes PostgreSQL and SeaweedFS',
+      ],
       [
         'Verdaccio',
         verdaccio
@@ -559,18 +636,18 @@ export async function benchRegistry({ workDir, quick }) {
 
     const bench = 'registry';
     const summary = [];
-    for (const key of ['aamSqlite', 'aamPostgres']) {
+    for (const key of AAM_LANES) {
       const f = figures[key];
+      const db = { aamSqlite: 'SQLite', aamPostgres: 'PostgreSQL', aamReplicas: '3 replicas' }[key];
       if (!f) {
         summary.push({
           benchmark: bench,
-          measure: 'aam on PostgreSQL: skipped (reason above)',
+          measure: `aam, ${db}: skipped (${skipped[key] ?? 'reason above'})`,
           aam: '-',
         });
         continue;
       }
       const r = ratios[key];
-      const db = key === 'aamSqlite' ? 'SQLite' : 'PostgreSQL';
       summary.push({
         benchmark: bench,
         measure: `downloads/s, 20 KB, ${db}, median`,
@@ -591,6 +668,17 @@ export async function benchRegistry({ workDir, quick }) {
         ratio: r?.publishes,
         ...(r ? { target: `>= ${fixed(TARGET_PUBLISHES, 2)}`, met: r.publishes >= TARGET_PUBLISHES } : {}),
       });
+      for (const [what, mine, theirs] of [
+        ['download', f.downloadLatencyP99Ms, peer?.downloadLatencyP99Ms],
+        ['publish', f.publishLatencyP99Ms, peer?.publishLatencyP99Ms],
+      ])
+        summary.push({
+          benchmark: bench,
+          measure: `p99 latency per ${what}, ${db} (lower is better)`,
+          aam: `${fixed(mine, 1)} ms`,
+          peer: peer ? `Verdaccio ${fixed(theirs, 1)} ms` : '-',
+          ratio: peer && theirs > 0 ? mine / theirs : undefined,
+        });
       for (const [what, mine, theirs, ratio] of [
         ['download', f.cpuPerDownloadMs, peer?.cpuPerDownloadMs, r?.cpuPerDownload],
         ['publish', f.cpuPerPublishMs, peer?.cpuPerPublishMs, r?.cpuPerPublish],

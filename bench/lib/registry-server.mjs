@@ -11,17 +11,23 @@ export const REGISTRY_SERVER_URL = new URL('../../packages/registry-server/dist/
 const SELF = fileURLToPath(import.meta.url);
 
 /**
- * Starts a registry child: `{ storage, db, scan? }` (db: `sqlite:PATH` or `postgres://...`; scan: the built-in
- * scanners `{ clamd?: ADDRESS, clamdDatabase?: DIR }`, none when absent). Returns
+ * Starts a registry child: `{ storage, db, scan?, keys?, s3?, env? }` (db: `sqlite:PATH` or `postgres://...`;
+ * storage: a directory or `s3://BUCKET/PREFIX`, with `keys` (a directory) and `s3` (`startRegistry`'s options)
+ * and the AWS variables in `env`; scan: the built-in scanners `{ clamd?: ADDRESS, clamdDatabase?: DIR }`, none
+ * when absent). Returns
  * `{ url, adminToken, pid, stop() }`; throws with the child's stderr if it does not come up within 60 s.
  */
-export function spawnAamRegistry({ storage, db, scan }) {
+export function spawnAamRegistry({ storage, db, scan, keys, s3, env = {} }) {
   // AAM_BENCH_SERVER_NODE_ARGS: extra node options for the server, e.g. `--cpu-prof --cpu-prof-dir=DIR`.
   const nodeArgs = (process.env.AAM_BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
-  const child = spawn(process.execPath, [...nodeArgs, SELF, JSON.stringify({ storage, db, scan })], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, NODE_ENV: 'production' },
-  });
+  const child = spawn(
+    process.execPath,
+    [...nodeArgs, SELF, JSON.stringify({ storage, db, scan, keys, s3 })],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, ...env, NODE_ENV: 'production' },
+    },
+  );
   let stderr = '';
   child.stderr.setEncoding('utf8').on('data', (d) => (stderr += d));
   const kill = () => child.exitCode === null && child.signalCode === null && child.kill('SIGKILL');
@@ -76,13 +82,15 @@ async function builtinScanners({ clamd, clamdDatabase }) {
 }
 
 async function main() {
-  const { storage, db, scan } = JSON.parse(process.argv[2]);
+  const { storage, db, scan, keys, s3 } = JSON.parse(process.argv[2]);
   const { startRegistry } = await import(REGISTRY_SERVER_URL);
   const reg = await startRegistry({
     verifiers: [],
     ...(scan ? { scanners: await builtinScanners(scan) } : {}),
     storage,
     db,
+    ...(keys ? { keys } : {}),
+    ...(s3 ? { s3 } : {}),
     host: '127.0.0.1',
     port: 0,
     name: 'bench-registry',

@@ -32,7 +32,7 @@ import {
   type SeenCheckpoint,
 } from '../support/registry-http.js';
 import { seededRandom, testSeed } from '../support/seed.js';
-import { seaweedSkipReason, startSeaweedFs, type SeaweedFs } from '../support/seaweedfs.js';
+import { seaweedSkipReason, startSeaweedFs, type SeaweedFs } from '../support/seaweedfs.mjs';
 
 type Receipt = Required<Pick<PublishResult, 'name' | 'version' | 'checksum' | 'audit'>>;
 

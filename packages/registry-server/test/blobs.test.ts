@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { seaweedSkipReason, startSeaweedFs, type SeaweedFs } from '../../../test/support/seaweedfs.js';
+import { seaweedSkipReason, startSeaweedFs, type SeaweedFs } from '../../../test/support/seaweedfs.mjs';
 import { CheckedBlobs, FileBlobStore, RegistryError, S3BlobStore, type BlobStore } from '../dist/index.js';
 
 const hexOf = (b: Buffer) => createHash('sha256').update(b).digest('hex');

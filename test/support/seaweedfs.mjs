@@ -4,34 +4,15 @@
  * (cached under `$(go env GOPATH)/bin/weed-<version>`), or given in `$AAM_WEED_BIN`. S3 access needs the
  * credentials written to its identities file (`accessKey` / `secretKey` here); anonymous requests are refused.
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { S3BlobStore } from '../../packages/registry-server/dist/index.js';
 
-export interface SeaweedFs {
-  /** `http://127.0.0.1:PORT`: the S3 endpoint. */
-  readonly endpoint: string;
-  readonly accessKey: string;
-  readonly secretKey: string;
-  /** A bucket created at start (`aam-test`); tests give each store its own prefix in it. */
-  readonly bucket: string;
-  /** An S3BlobStore on `s3://<bucket>/<prefix>`. */
-  store(prefix: string): S3BlobStore;
-  /** The AWS variables a client (the registry) needs to reach it. */
-  env(): Record<string, string>;
-  /** Stops the server (SIGKILL: as a crashed store), keeping its data. */
-  pause(): Promise<void>;
-  /** Starts it again on the same ports with the same data; resolves once S3 answers. */
-  resume(): Promise<void>;
-  /** Stops it and removes its files. */
-  stop(): Promise<void>;
-}
-
 /** Where the pinned `weed` binary is, or why there is none. */
-export function findWeed(): { bin: string } | { missing: string } {
+export function findWeed() {
   if (process.env.AAM_WEED_BIN) {
     return existsSync(process.env.AAM_WEED_BIN)
       ? { bin: process.env.AAM_WEED_BIN }
@@ -46,7 +27,7 @@ export function findWeed(): { bin: string } | { missing: string } {
   return { missing: 'SeaweedFS is not built: run bash scripts/install-seaweedfs.sh (or set AAM_WEED_BIN)' };
 }
 
-function freePort(): Promise<number> {
+function freePort() {
   return new Promise((resolve, reject) => {
     const s = createServer();
     s.once('error', reject);
@@ -58,12 +39,12 @@ function freePort(): Promise<number> {
 }
 
 /** SeaweedFS derives gRPC ports as HTTP port + 10000: pick HTTP ports whose gRPC twin is free too. */
-async function portPair(): Promise<number> {
+async function portPair() {
   for (;;) {
     const p = await freePort();
     if (p + 10_000 > 65_535) continue;
     const probe = createServer();
-    const free = await new Promise<boolean>((ok) => {
+    const free = await new Promise((ok) => {
       probe.once('error', () => ok(false));
       probe.listen(p + 10_000, '127.0.0.1', () => probe.close(() => ok(true)));
     });
@@ -71,12 +52,7 @@ async function portPair(): Promise<number> {
   }
 }
 
-async function waitForS3(
-  endpoint: string,
-  proc: ChildProcess,
-  log: () => string,
-  ms = 60_000,
-): Promise<void> {
+async function waitForS3(endpoint, proc, log, ms = 60_000) {
   const deadline = Date.now() + ms;
   while (Date.now() < deadline) {
     if (proc.exitCode !== null) throw new Error(`weed exited (${proc.exitCode}):\n${log()}`);
@@ -93,7 +69,7 @@ async function waitForS3(
   throw new Error(`SeaweedFS S3 did not answer at ${endpoint} within ${ms} ms:\n${log()}`);
 }
 
-export async function startSeaweedFs(): Promise<SeaweedFs> {
+export async function startSeaweedFs() {
   const found = findWeed();
   if ('missing' in found) throw new Error(found.missing);
   const dir = mkdtempSync(join(tmpdir(), 'aam-weed-'));
@@ -141,12 +117,12 @@ export async function startSeaweedFs(): Promise<SeaweedFs> {
     '-master.volumeSizeLimitMB=32',
   ];
   const endpoint = `http://127.0.0.1:${s3}`;
-  let proc: ChildProcess;
+  let proc;
   let output = '';
   const start = async () => {
     output = '';
     proc = spawn(found.bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    const keep = (b: Buffer) => {
+    const keep = (b) => {
       output = (output + b.toString()).slice(-20_000);
     };
     proc.stdout?.on('data', keep);
@@ -155,7 +131,7 @@ export async function startSeaweedFs(): Promise<SeaweedFs> {
     await writable();
   };
   const bucket = 'aam-test';
-  const store = (prefix: string) =>
+  const store = (prefix) =>
     new S3BlobStore({
       bucket,
       prefix: prefix ? `${prefix.replace(/\/+$/, '')}/` : '',
@@ -200,6 +176,9 @@ export async function startSeaweedFs(): Promise<SeaweedFs> {
     secretKey,
     bucket,
     store,
+    get pid() {
+      return proc.pid;
+    },
     env: () => ({
       AWS_ACCESS_KEY_ID: accessKey,
       AWS_SECRET_ACCESS_KEY: secretKey,
@@ -220,7 +199,7 @@ export async function startSeaweedFs(): Promise<SeaweedFs> {
  * Why the SeaweedFS tests are skipped, or undefined when they run. Only a missing build outside CI skips them:
  * in CI (`$CI` set) they run and fail at start, so a runner without SeaweedFS cannot pass unnoticed.
  */
-export function seaweedSkipReason(): string | undefined {
+export function seaweedSkipReason() {
   const found = findWeed();
   if ('bin' in found || process.env.CI) return undefined;
   return found.missing;
