@@ -93,6 +93,11 @@ describe('aam registry gc (directory store)', () => {
 describe('storage flags: refusals (exit 2, a clear message, no stack trace)', () => {
   const cases: [string, string[], RegExp][] = [
     [
+      'serve: --trust-proxy true (every peer trusted) is refused',
+      ['registry', 'serve', '--storage', '.', '--trust-proxy', 'true'],
+      /--trust-proxy takes addresses or CIDRs/,
+    ],
+    [
       'gc: a bad duration',
       ['registry', 'gc', '--storage', '.', '--older-than', '1 week'],
       /--older-than must be a duration/,

@@ -24,6 +24,12 @@ export interface AppOptions extends RegistryContext {
   rateLimit: { publish: number; other: number };
   /** Fastify's structured (JSON) log on stderr at this level; none when unset. Credentials are redacted. */
   logLevel?: LogLevel;
+  /**
+   * Behind a reverse proxy: which peers' `X-Forwarded-For` / `-Proto` / `-Host` to believe (Fastify's
+   * `trustProxy`: addresses or CIDRs, or a hop count). The client address (rate limits, logs) comes from there.
+   * Unset: none (a client could otherwise pick its own address and its own rate-limit bucket).
+   */
+  trustProxy?: string[] | number;
 }
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
@@ -64,8 +70,15 @@ const PUBLISH_ROUTES = new Set(['POST /api/v1/packages', 'PUT /api/v1/packages/:
 
 /** The registry's HTTP API (`/api/v1`, registry-anchors §5): Fastify set up, then one plugin per resource. */
 export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
-  const { rateLimit: rates, logLevel, ...ctx } = opts;
+  const { rateLimit: rates, logLevel, trustProxy, ...ctx } = opts;
   const app = Fastify({
+    // A hop count: the nearest `n` peers are proxies (what proxy-addr does with a number).
+    ...(trustProxy !== undefined
+      ? {
+          trustProxy:
+            typeof trustProxy === 'number' ? (_addr: string, hop: number) => hop < trustProxy : trustProxy,
+        }
+      : {}),
     logger: logLevel ? loggerOptions(logLevel) : false,
     bodyLimit: 1024 * 1024,
     // `/packages/@scope/name/...` → one `:pkg` parameter (`@scope%2Fname` decodes to `@scope/name`).

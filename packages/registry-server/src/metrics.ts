@@ -11,7 +11,7 @@ export interface RegistryMetrics {
 
 export function createMetrics(ctx: RegistryContext): RegistryMetrics {
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix: 'aam_registry_process_' });
+  collectDefaultMetrics({ register: registry, prefix: 'aam_registry_' });
   const requests = new Counter({
     name: 'aam_registry_http_requests_total',
     help: 'HTTP requests answered, by method, route template and status code',

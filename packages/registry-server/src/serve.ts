@@ -71,6 +71,8 @@ export interface ServeOptions {
   publishPolicy?: string;
   /** Fastify's structured log on stderr (credentials redacted); none when unset. */
   logLevel?: LogLevel;
+  /** Behind a reverse proxy: the proxies whose forwarded headers are believed (see `AppOptions.trustProxy`). */
+  trustProxy?: string[] | number;
   /** Test harnesses only: fault injection at named points (see `FaultPoints`). */
   faults?: FaultPoints;
 }
@@ -285,6 +287,7 @@ export async function startRegistry(opts: ServeOptions): Promise<RunningRegistry
       rateLimit: { publish: opts.rateLimit?.publish ?? 600, other: opts.rateLimit?.other ?? 60_000 },
       ...(opts.faults ? { faults: opts.faults } : {}),
       ...(opts.logLevel ? { logLevel: opts.logLevel } : {}),
+      ...(opts.trustProxy !== undefined ? { trustProxy: opts.trustProxy } : {}),
     });
     let address: string;
     try {

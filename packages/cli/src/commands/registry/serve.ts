@@ -86,6 +86,10 @@ is down, requests get 503 with Retry-After and service resumes by itself. Operat
         'most unpacked bytes of one upload read into memory and scanned; a larger package is refused (413)',
       default: 256 * 1024 * 1024,
     }),
+    'trust-proxy': Flags.string({
+      description:
+        "behind a reverse proxy: the proxies whose X-Forwarded-For is believed (addresses or CIDRs, comma-separated, e.g. 127.0.0.1,10.0.0.0/8; or a hop count); the client's address then comes from it (rate limits, logs)",
+    }),
     'sigstore-trusted-root': Flags.string({
       description:
         "trusted_root.json for checking authors' Sigstore bundles (default: security.sigstore.trusted_root, else the public-good root)",
@@ -95,6 +99,7 @@ is down, requests get 503 with Retry-After and service resumes by itself. Operat
   async run() {
     const { flags } = await this.parse(RegistryServe);
     const store = storeOptions(flags);
+    const trustProxy = parseTrustProxy(flags['trust-proxy']);
     const root = flags['sigstore-trusted-root'];
     // Authors' signatures are checked by the same plugins, settings and trust roots as the CLI's.
     this.config_(root ? { security: { sigstore: { trusted_root: resolve(root) } } } : undefined);
@@ -126,6 +131,7 @@ is down, requests get 503 with Retry-After and service resumes by itself. Operat
       requireApproval: flags['require-approval'],
       rateLimit: { publish: flags['rate-limit-publish'], other: flags['rate-limit'] },
       limits: { maxArchiveSize: flags['max-archive-size'] },
+      ...(trustProxy !== undefined ? { trustProxy } : {}),
       ...(flags['log-level'] !== 'silent' ? { logLevel: flags['log-level'] as LogLevel } : {}),
       ...(flags.name ? { name: flags.name } : {}),
       ...(flags.origin ? { origin: flags.origin } : {}),
@@ -148,6 +154,25 @@ is down, requests get 503 with Retry-After and service resumes by itself. Operat
     process.once('SIGTERM', stop);
     await new Promise(() => undefined);
   }
+}
+
+/** `--trust-proxy`: a hop count, or addresses / CIDRs (never "true": trusting every peer lets clients pick their address). */
+export function parseTrustProxy(value: string | undefined): string[] | number | undefined {
+  if (value === undefined) return undefined;
+  const v = value.trim();
+  if (/^[1-9][0-9]?$/.test(v)) return Number(v);
+  const items = v
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  const address = /^(?:[0-9]{1,3}(?:\.[0-9]{1,3}){3}|[0-9a-fA-F:]*:[0-9a-fA-F:.]*)(?:\/[0-9]{1,3})?$/;
+  const bad = items.find((s) => !address.test(s) && !['loopback', 'linklocal', 'uniquelocal'].includes(s));
+  if (!items.length || bad !== undefined)
+    throw new AamError(
+      'USAGE',
+      `--trust-proxy takes addresses or CIDRs (127.0.0.1,10.0.0.0/8), loopback, or a hop count, not '${bad ?? value}'`,
+    );
+  return items;
 }
 
 /** The scanners `--scan` names (all loaded ones by default; `none`: none), each loaded, or a usage error. */
