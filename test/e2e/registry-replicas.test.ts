@@ -43,7 +43,7 @@ let weed: SeaweedFs;
 const stores: S3BlobStore[] = [];
 
 const skip = seaweedSkipReason();
-if (skip) console.warn(`registry replica tests skipped: ${skip}`);
+if (skip) process.stderr.write(`registry replica tests skipped: ${skip}\n`);
 
 beforeAll(async () => {
   if (skip) return;

@@ -23,7 +23,7 @@ const dirs: string[] = [];
 const s3Stores: S3BlobStore[] = [];
 
 const skipS3 = seaweedSkipReason();
-if (skipS3) console.warn(`S3 blob tests skipped: ${skipS3}`);
+if (skipS3) process.stderr.write(`S3 blob tests skipped: ${skipS3}\n`);
 
 beforeAll(async () => {
   if (!skipS3) weed = await startSeaweedFs();
