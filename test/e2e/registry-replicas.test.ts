@@ -343,6 +343,11 @@ describe.skipIf(skip)('faults', () => {
       expect503(ready, 'not_ready');
       expect(ready.body.checks.database.ok).toBe(false);
       expect((await call(url, 'GET', '/healthz')).status).toBe(200);
+      // The web page says so too, in HTML, with the same Retry-After.
+      const page = await fetch(new URL('/packages/@down/db', d.replicas[0]!.url));
+      expect(page.status).toBe(503);
+      expect(page.headers.get('retry-after')).toMatch(/^[1-9][0-9]*$/);
+      expect(await page.text()).toContain('Temporarily unavailable');
     } finally {
       pg.resume!();
     }

@@ -25,6 +25,8 @@ type WebReq = FastifyRequest<{
 /** A rendered page: its status, its frame (title, section) and its `<main>`. */
 interface Page {
   status?: number;
+  /** e.g. `retry-after` when the database or the store is down (503). */
+  headers?: Record<string, string>;
   frame: Omit<Frame, 'registry'>;
   main: Html;
 }
@@ -48,8 +50,17 @@ function errorOf(e: unknown, log: FastifyBaseLogger): Page {
   if (!(e instanceof RegistryError) || e.status >= 500) log.error(e);
   const status = e instanceof RegistryError ? e.status : 500;
   const detail = e instanceof RegistryError && status < 500 ? e.message : 'Internal error';
-  const heading = HEADINGS[status] ?? (status >= 500 ? 'Something went wrong' : 'Error');
-  return { status, frame: { title: heading, section: 'other' }, main: errorPage(status, heading, detail) };
+  const unavailable = e instanceof RegistryError && status === 503;
+  const heading =
+    HEADINGS[status] ??
+    (unavailable ? 'Temporarily unavailable' : status >= 500 ? 'Something went wrong' : 'Error');
+  return {
+    status,
+    ...(e instanceof RegistryError ? { headers: e.headers } : {}),
+    frame: { title: heading, section: 'other' },
+    // A part that is down is said as such (it is temporary); other server errors stay unexplained.
+    main: errorPage(status, heading, unavailable ? e.message : detail),
+  };
 }
 
 /** The package name in `/packages/<name>` (`@scope/name` as two path segments, or with `%2F`). */
@@ -73,6 +84,7 @@ function packageFromPath(url: string): string {
 export const webRoutes: FastifyPluginAsync<RouteOptions> = async (app, { ctx }) => {
   const send = (reply: FastifyReply, page: Page): string => {
     void secured(reply)
+      .headers(page.headers ?? {})
       .code(page.status ?? 200)
       .type('text/html; charset=utf-8')
       .header('cache-control', 'no-cache');
