@@ -103,8 +103,9 @@ export class CheckedBlobs {
     return bytes;
   }
 
+  /** Throws a 503 (never the store's own message, which may name internal hosts) when it cannot be reached. */
   ping(): Promise<void> {
-    return this.store.ping();
+    return this.guard(() => this.store.ping());
   }
 }
 

@@ -1,4 +1,4 @@
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyBaseLogger, FastifyPluginAsync } from 'fastify';
 import { hashesEqual, openCheckpoint, problemDocument } from '@aam/core';
 import { RETRY_AFTER_S } from '../blobs/index.js';
 import type { RegistryMetrics } from '../metrics.js';
@@ -7,7 +7,11 @@ import type { RegistryContext } from '../services/context.js';
 /** How long each readiness check may take before it counts as failed. */
 const CHECK_TIMEOUT_MS = 3_000;
 
-async function timed(what: string, fn: () => Promise<unknown>): Promise<{ ok: boolean; error?: string }> {
+async function timed(
+  what: string,
+  fn: () => Promise<unknown>,
+  log: FastifyBaseLogger,
+): Promise<{ ok: boolean; error?: string }> {
   let timer: NodeJS.Timeout | undefined;
   try {
     await Promise.race([
@@ -21,6 +25,8 @@ async function timed(what: string, fn: () => Promise<unknown>): Promise<{ ok: bo
     ]);
     return { ok: true };
   } catch (e) {
+    // The cause (hosts, driver messages) goes to the log; the public answer says only what failed.
+    log.warn({ err: (e as { cause?: unknown }).cause ?? e }, `readiness: ${what} failed`);
     return { ok: false, error: e instanceof Error ? e.message : String(e) };
   } finally {
     clearTimeout(timer);
@@ -43,24 +49,27 @@ export const healthRoutes: FastifyPluginAsync<{ ctx: RegistryContext; metrics: R
     return { status: 'ok' };
   });
 
-  app.get('/readyz', noLimit, async (_req, reply) => {
+  app.get('/readyz', noLimit, async (req, reply) => {
     let size: number | undefined;
     const [database, storage] = await Promise.all([
-      timed('the database', () =>
-        ctx.db.read(async (q) => {
-          const head = await ctx.audit.head(q);
-          const { checkpoint } = openCheckpoint(head.checkpoint, ctx.audit.vkey, ctx.audit.origin);
-          const root = await ctx.audit.rootAt(q, head.size);
-          if (
-            checkpoint.size !== head.size ||
-            !hashesEqual(checkpoint.root, head.root) ||
-            !hashesEqual(root, head.root)
-          )
-            throw new Error('the log head does not verify against its signed checkpoint');
-          size = head.size;
-        }),
+      timed(
+        'the database',
+        () =>
+          ctx.db.read(async (q) => {
+            const head = await ctx.audit.head(q);
+            const { checkpoint } = openCheckpoint(head.checkpoint, ctx.audit.vkey, ctx.audit.origin);
+            const root = await ctx.audit.rootAt(q, head.size);
+            if (
+              checkpoint.size !== head.size ||
+              !hashesEqual(checkpoint.root, head.root) ||
+              !hashesEqual(root, head.root)
+            )
+              throw new Error('the log head does not verify against its signed checkpoint');
+            size = head.size;
+          }),
+        req.log,
       ),
-      timed('the archive store', () => ctx.blobs.ping()),
+      timed('the archive store', () => ctx.blobs.ping(), req.log),
     ]);
     const ready = database.ok && storage.ok;
     const checks = { database, storage, ...(size !== undefined ? { log_size: size } : {}) };

@@ -46,7 +46,9 @@ export async function sweepBlobs(db: Db, store: BlobStore, opts: SweepOptions): 
     const candidates = batch;
     batch = [];
     if (!candidates.length) return;
-    const gone = await db.write(async (q) => {
+    // A dry run deletes nothing, so it needs no lock: a read sees the same rows.
+    const tx = opts.dryRun ? db.read.bind(db) : db.write.bind(db);
+    const gone = await tx(async (q) => {
       const versions = new Repository(q).versions;
       const out: typeof candidates = [];
       for (const b of candidates) {
