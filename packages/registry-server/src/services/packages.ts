@@ -132,6 +132,15 @@ export interface ArchiveDownload {
   contents(): Promise<Buffer | Readable>;
 }
 
+/**
+ * Approved versions' archive facts, per registry context (so per process): approval is final (only a pending
+ * version changes status) and a version's checksum never changes, so an approved version's download needs no
+ * database read after the first. Anyone may download an approved version, so the cache holds no access decision.
+ * Bounded; forgetting costs one read.
+ */
+const approvedArchives = new WeakMap<RegistryContext, Map<string, { checksum: string; size: number }>>();
+const APPROVED_ARCHIVES_MAX = 10_000;
+
 /** The archive of a version the caller may see. */
 export async function archiveDownload(
   ctx: RegistryContext,
@@ -139,14 +148,20 @@ export async function archiveDownload(
   pkg: string,
   ver: string,
 ): Promise<ArchiveDownload> {
-  const v = await ctx.db.read((q) => visibleVersion(new Repository(q), p, pkg, ver));
-  const hex = v.checksum.slice('sha256:'.length);
-  return {
-    checksum: v.checksum,
-    size: Number(v.size),
-    approved: v.status === 'approved',
-    contents: () => ctx.blobs.contents(hex),
-  };
+  let cache = approvedArchives.get(ctx);
+  if (!cache) approvedArchives.set(ctx, (cache = new Map()));
+  const key = `${pkg}@${ver}`;
+  let facts = cache.get(key);
+  if (!facts) {
+    const v = await ctx.db.read((q) => visibleVersion(new Repository(q), p, pkg, ver));
+    facts = { checksum: v.checksum, size: Number(v.size) };
+    if (v.status !== 'approved')
+      return { ...facts, approved: false, contents: () => ctx.blobs.contents(v.checksum.slice(7)) };
+    if (cache.size >= APPROVED_ARCHIVES_MAX) cache.clear();
+    cache.set(key, facts);
+  }
+  const hex = facts.checksum.slice('sha256:'.length);
+  return { ...facts, approved: true, contents: () => ctx.blobs.contents(hex) };
 }
 
 /** The authors' signatures of a version the caller may see, with their bytes. */
