@@ -82,6 +82,8 @@ export interface RunningRegistry {
   db: Db;
   audit: AuditLog;
   url: string;
+  /** Where archives are kept: a directory, or `s3://bucket/prefix/`. */
+  storage: string;
   /** The publish policy deciding uploads (its source and digest, for the start-up banner). */
   publishPolicy: PublishPolicy;
   /** Set only on the very first start, when the admin token was generated here. */
@@ -302,6 +304,7 @@ export async function startRegistry(opts: ServeOptions): Promise<RunningRegistry
       db,
       audit,
       url: address,
+      storage: store.location,
       publishPolicy,
       ...(adminToken ? { adminToken } : {}),
       close: async () => {

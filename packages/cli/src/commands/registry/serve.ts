@@ -138,6 +138,7 @@ is down, requests get 503 with Retry-After and service resumes by itself. Operat
     });
     this.log(ok(`Registry listening on ${r.url}`));
     this.log(`  Audit log: ${r.audit.origin}`);
+    this.log(`  Archives: ${r.storage}`);
     this.log(`  Checkpoint key: ${r.audit.vkey}`);
     this.log(`  Scans: ${scanners.length ? scanners.map((x) => x.name).join(', ') : 'none'}`);
     this.log(
