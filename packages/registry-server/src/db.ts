@@ -35,8 +35,9 @@ const require = createRequire(import.meta.url);
 
 /**
  * Errors that mean the database cannot be reached (down, restarting, refusing connections, too slow), as
- * opposed to errors in a query: those turn into 503 with Retry-After, and the request changed nothing (its
- * transaction never committed). The next request tries again, so service resumes by itself.
+ * opposed to errors in a query: those turn into 503 with Retry-After. A transaction cut off before its COMMIT
+ * changed nothing; one cut off during it may have committed (a retried publish is then answered with its
+ * receipt). The next request tries again, so service resumes by itself.
  */
 export function isUnreachable(e: unknown): boolean {
   const err = e as { code?: unknown; message?: unknown };
