@@ -1,5 +1,5 @@
 /** A point in the registry's code where a test may inject a fault. */
-export type FaultPoint = 'publish:after-version-insert';
+export type FaultPoint = 'publish:after-version-insert' | 'publish:after-blob-put';
 
 /**
  * Fault injection for crash tests, passed to `startRegistry`/`buildApp` by a test harness (never by `aam

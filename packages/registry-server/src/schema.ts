@@ -69,8 +69,15 @@ const V3 = [
      FOREIGN KEY (package, version) REFERENCES versions(package, version))`,
 ];
 
-/** `aam registry gc` asks, for each stored blob, whether a version names it. */
-const V4 = ['CREATE INDEX versions_by_checksum ON versions (checksum)'];
+/**
+ * The blob sweep (`aam registry gc`): for each stored blob, whether a version names it; and each sweep's row,
+ * which publishes read to know whether a sweep may have deleted their blob while they were in flight.
+ */
+const V4 = (id: string) => [
+  'CREATE INDEX versions_by_checksum ON versions (checksum)',
+  `CREATE TABLE blob_sweeps (
+     id ${id}, started_at TEXT NOT NULL, heartbeat_at TEXT NOT NULL, finished_at TEXT)`,
+];
 
 export const MIGRATIONS: Migration[] = [
   {
@@ -87,5 +94,10 @@ export const MIGRATIONS: Migration[] = [
   },
   { id: 2, name: 'registry attestations and their keys', sqlite: V2, postgres: V2 },
   { id: 3, name: "each version's scan results and publish decision", sqlite: V3, postgres: V3 },
-  { id: 4, name: 'versions by checksum (the blob sweep)', sqlite: V4, postgres: V4 },
+  {
+    id: 4,
+    name: 'the blob sweep: versions by checksum, sweeps in progress',
+    sqlite: V4('INTEGER PRIMARY KEY AUTOINCREMENT'),
+    postgres: V4('BIGSERIAL PRIMARY KEY'),
+  },
 ];

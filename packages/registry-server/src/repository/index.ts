@@ -9,6 +9,7 @@ import { Packages } from './packages.js';
 import { Scans } from './scans.js';
 import { Settings } from './settings.js';
 import { Signatures } from './signatures.js';
+import { Sweeps } from './sweeps.js';
 import { Tokens } from './tokens.js';
 import { Transfers } from './transfers.js';
 import { Users } from './users.js';
@@ -16,6 +17,7 @@ import { Versions } from './versions.js';
 
 export type { EntryFilter, EntryRow } from './audit-log.js';
 export type { VersionRow } from './versions.js';
+export { sweptSince, type SweepMarker } from './sweeps.js';
 export type { AttestationKeys, Tokens };
 
 /**
@@ -38,6 +40,7 @@ export class Repository {
   readonly auditLog: AuditLogRows;
   readonly settings: Settings;
   readonly scans: Scans;
+  readonly sweeps: Sweeps;
 
   constructor(q: Query) {
     this.users = new Users(q);
@@ -54,5 +57,6 @@ export class Repository {
     this.auditLog = new AuditLogRows(q);
     this.settings = new Settings(q);
     this.scans = new Scans(q);
+    this.sweeps = new Sweeps(q);
   }
 }

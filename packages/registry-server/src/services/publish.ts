@@ -5,7 +5,7 @@ import type { AppendResult } from '../audit.js';
 import type { Query } from '../db.js';
 import { tagName } from '../input.js';
 import { conflict, forbidden } from '../problem.js';
-import { Repository, type VersionRow } from '../repository/index.js';
+import { Repository, sweptSince, type VersionRow } from '../repository/index.js';
 import { requireOwner } from './access.js';
 import { attestVersion } from './attestation.js';
 import { now, type RegistryContext } from './context.js';
@@ -71,11 +71,15 @@ export async function publishVersion(
     return rejectUpload(ctx, p, { name, version, checksum }, judgement);
   // The blob lands first (idempotent, content-addressed); the version exists only once the transaction
   // commits, so a crash in between leaves an unreferenced blob and nothing else.
+  const sweepsBefore = await ctx.db.read((q) => new Repository(q).sweeps.marker());
   await ctx.blobs.put(checksum.slice(7), upload.archive);
+  if (ctx.faults) await ctx.faults.reached('publish:after-blob-put');
   const result = await ctx.db.write(async (q) => {
-    // Under the write lock, which the blob sweep (`aam registry gc`) also holds while it deletes: a blob it
-    // swept after the put above (an old orphan with the same bytes) is stored again before the version names it.
-    await ctx.blobs.ensureStored(checksum.slice(7), upload.archive);
+    // The blob sweep (`aam registry gc`) deletes only under this write lock, with its sweep row running. If a
+    // sweep ran (or runs) since before the put above, it may have swept this blob as an unnamed orphan: it is
+    // checked, and stored again, before the version names it. Otherwise no store call is made under the lock.
+    if (sweptSince(sweepsBefore, await new Repository(q).sweeps.marker()))
+      await ctx.blobs.ensureStored(checksum.slice(7), upload.archive);
     return recordVersion(ctx, q, p, {
       manifest,
       checksum,
