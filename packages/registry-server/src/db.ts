@@ -1,8 +1,7 @@
 import { createRequire } from 'node:module';
 import type BetterSqlite3 from 'better-sqlite3';
 import type { Pool, PoolClient } from 'pg';
-import { unavailable } from './blobs/checked.js';
-import { RegistryError } from './problem.js';
+import { RegistryError, unavailable } from './problem.js';
 import { MIGRATIONS } from './schema.js';
 
 /** A row as the drivers return it: column name → value (numbers, strings, buffers, null). */

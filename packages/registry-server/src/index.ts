@@ -3,7 +3,6 @@ export { AuditLog } from './audit.js';
 export { newTokenSecret, tokenLooksValid, SCOPES, type Scope } from './auth.js';
 export {
   CheckedBlobs,
-  RETRY_AFTER_S,
   FileBlobStore,
   openBlobStore,
   S3BlobStore,
@@ -12,7 +11,7 @@ export {
 } from './blobs/index.js';
 export { openDb, type Db, type Query } from './db.js';
 export type { FaultPoint, FaultPoints } from './faults.js';
-export { RegistryError } from './problem.js';
+export { RegistryError, RETRY_AFTER_S } from './problem.js';
 export { startRegistry, type RunningRegistry, type ServeOptions } from './serve.js';
 export { openRegistryStore, storageLayout, type RegistryStoreOptions, type StorageLayout } from './serve.js';
 export { sweepBlobs, type SweepOptions, type SweepReport } from './services/gc.js';

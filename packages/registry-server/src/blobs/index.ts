@@ -3,7 +3,7 @@ import type { BlobStore } from './contract.js';
 import { FileBlobStore } from './file.js';
 import { parseS3Url, S3BlobStore, type S3Options } from './s3.js';
 
-export { CheckedBlobs, RETRY_AFTER_S, unavailable } from './checked.js';
+export { CheckedBlobs } from './checked.js';
 export type { BlobInfo, BlobStore } from './contract.js';
 export { FileBlobStore } from './file.js';
 export { parseS3Url, S3BlobStore, type S3Options } from './s3.js';

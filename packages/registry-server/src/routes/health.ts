@@ -1,6 +1,6 @@
 import type { FastifyBaseLogger, FastifyPluginAsync } from 'fastify';
 import { hashesEqual, openCheckpoint, problemDocument } from '@aam/core';
-import { RETRY_AFTER_S } from '../blobs/index.js';
+import { RETRY_AFTER_S } from '../problem.js';
 import type { RegistryMetrics } from '../metrics.js';
 import type { RegistryContext } from '../services/context.js';
 
