@@ -1,4 +1,7 @@
 import {
+  AamError,
+  hashesEqual,
+  openCheckpoint,
   addSignedTime,
   appendLeaf,
   encodeAuditEntry,
@@ -148,6 +151,30 @@ export class AuditLog {
     );
     if (!s) throw new RegistryError(500, 'audit_log_corrupt', 'The audit log has no head');
     return { size: Number(s.size), root: Buffer.from(s.root), checkpoint: s.checkpoint };
+  }
+
+  /**
+   * The head, checked: the stored nodes give its root, and its checkpoint verifies under this log's key and
+   * names that size and root (`signed: false`: an empty log never signed yet). Throws AUDIT_LOG_STORE_CORRUPT
+   * (or the checkpoint's own signature error). The start-up self-check and `/readyz` both ask this.
+   */
+  async verifiedHead(
+    q: Query,
+    given?: { size: number; root: Buffer; checkpoint: string },
+  ): Promise<{ size: number; root: Buffer; signed: boolean }> {
+    const head = given ?? (await this.head(q));
+    const corrupt = (what: string) => new AamError('AUDIT_LOG_STORE_CORRUPT', `Audit log: ${what}`);
+    const root = await this.rootAt(q, head.size);
+    if (!hashesEqual(root, head.root))
+      throw corrupt(`the stored nodes do not give the head's root at size ${head.size}`);
+    if (head.checkpoint === '') {
+      if (head.size !== 0) throw corrupt('no checkpoint for a non-empty log');
+      return { size: 0, root, signed: false };
+    }
+    const { checkpoint } = openCheckpoint(head.checkpoint, this.vkey, this.origin);
+    if (checkpoint.size !== head.size || !hashesEqual(checkpoint.root, root))
+      throw corrupt('the signed checkpoint does not match the stored log');
+    return { size: head.size, root, signed: true };
   }
 
   async inclusion(q: Query, index: number, size: number): Promise<Buffer[]> {

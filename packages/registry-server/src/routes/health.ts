@@ -1,5 +1,5 @@
 import type { FastifyBaseLogger, FastifyPluginAsync } from 'fastify';
-import { hashesEqual, openCheckpoint, problemDocument } from '@aam/core';
+import { problemDocument } from '@aam/core';
 import { RETRY_AFTER_S } from '../problem.js';
 import type { RegistryMetrics } from '../metrics.js';
 import type { RegistryContext } from '../services/context.js';
@@ -56,16 +56,7 @@ export const healthRoutes: FastifyPluginAsync<{ ctx: RegistryContext; metrics: R
         'the database',
         () =>
           ctx.db.read(async (q) => {
-            const head = await ctx.audit.head(q);
-            const { checkpoint } = openCheckpoint(head.checkpoint, ctx.audit.vkey, ctx.audit.origin);
-            const root = await ctx.audit.rootAt(q, head.size);
-            if (
-              checkpoint.size !== head.size ||
-              !hashesEqual(checkpoint.root, head.root) ||
-              !hashesEqual(root, head.root)
-            )
-              throw new Error('the log head does not verify against its signed checkpoint');
-            size = head.size;
+            size = (await ctx.audit.verifiedHead(q)).size;
           }),
         req.log,
       ),

@@ -1,7 +1,7 @@
 // What a registry checks and creates when it starts, before it serves anything: its fixed settings, the audit
 // log's integrity, and on the very first start the admin user.
 import { randomUUID } from 'node:crypto';
-import { AamError, hashesEqual, leafHash, openCheckpoint } from '@aam/core';
+import { AamError, hashesEqual, leafHash } from '@aam/core';
 import type { AuditLog } from '../audit.js';
 import { issueToken, newTokenSecret, SCOPES, tokenHash, tokenLooksValid } from '../auth.js';
 import type { Db } from '../db.js';
@@ -60,24 +60,9 @@ export async function selfCheck(db: Db, audit: AuditLog): Promise<void> {
         'AUDIT_LOG_STORE_CORRUPT',
         `Audit log: ${count} entries stored but the head says ${head.size}`,
       );
-    const root = await audit.rootAt(q, head.size);
-    if (!hashesEqual(root, head.root))
-      throw new AamError(
-        'AUDIT_LOG_STORE_CORRUPT',
-        `Audit log: the stored nodes do not give the head's root at size ${head.size}`,
-      );
-    if (head.checkpoint === '') {
-      if (head.size !== 0)
-        throw new AamError('AUDIT_LOG_STORE_CORRUPT', 'Audit log: no checkpoint for a non-empty log');
-      await stored.storeCheckpoint(audit.sign(0, root));
-      return;
-    }
-    const { checkpoint } = openCheckpoint(head.checkpoint, audit.vkey, audit.origin);
-    if (checkpoint.size !== head.size || !hashesEqual(checkpoint.root, root))
-      throw new AamError(
-        'AUDIT_LOG_STORE_CORRUPT',
-        'Audit log: the signed checkpoint does not match the stored log',
-      );
+    const verified = await audit.verifiedHead(q, head);
+    // A new log: its empty tree is signed once, here.
+    if (!verified.signed) await stored.storeCheckpoint(audit.sign(0, verified.root));
   });
 }
 
