@@ -56,7 +56,11 @@ export async function publishVersion(
   const signature = await authorSignature(ctx, upload, { name, version, checksum });
   // Who may publish this, and is it a replay? Checked before the blob is stored (a refused upload leaves
   // nothing behind) and again inside the transaction (which decides races).
-  const claim = await ctx.db.read((q) => claimOf(new Repository(q), p, name, version, checksum));
+  // The same read takes the sweeps' marker (see below): any time before the blob is stored will do.
+  const [claim, sweepsBefore] = await ctx.db.read(async (q) => {
+    const repo = new Repository(q);
+    return [await claimOf(repo, p, name, version, checksum), await repo.sweeps.marker()] as const;
+  });
   if (typeof claim !== 'string') return replayOf(name, version, checksum, claim);
   // Scanned and judged before anything is stored: a rejection stores nothing but its audit entry.
   const judgement = await judgeUpload(ctx, p, {
@@ -71,13 +75,13 @@ export async function publishVersion(
     return rejectUpload(ctx, p, { name, version, checksum }, judgement);
   // The blob lands first (idempotent, content-addressed); the version exists only once the transaction
   // commits, so a crash in between leaves an unreferenced blob and nothing else.
-  const sweepsBefore = await ctx.db.read((q) => new Repository(q).sweeps.marker());
   await ctx.blobs.put(checksum.slice(7), upload.archive);
   if (ctx.faults) await ctx.faults.reached('publish:after-blob-put');
   const result = await ctx.db.write(async (q) => {
     // The blob sweep (`aam registry gc`) deletes only under this write lock, with its sweep row running. If a
-    // sweep ran (or runs) since before the put above, it may have swept this blob as an unnamed orphan: it is
-    // checked, and stored again, before the version names it. Otherwise no store call is made under the lock.
+    // sweep ran (or runs) since the marker was read (before the put above), it may have swept this blob as an
+    // unnamed orphan: it is checked, and stored again, before the version names it. Otherwise no store call is
+    // made under the lock.
     if (sweptSince(sweepsBefore, await new Repository(q).sweeps.marker()))
       await ctx.blobs.ensureStored(checksum.slice(7), upload.archive);
     return recordVersion(ctx, q, p, {
