@@ -5,6 +5,7 @@
  * credentials written to its identities file (`accessKey` / `secretKey` here); anonymous requests are refused.
  */
 import { spawn, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -148,7 +149,7 @@ export async function startSeaweedFs() {
         try {
           await probe.ensureBucket();
           const b = Buffer.from(`probe ${Date.now()}`);
-          const hex = (await import('node:crypto')).createHash('sha256').update(b).digest('hex');
+          const hex = createHash('sha256').update(b).digest('hex');
           await probe.put(hex, b);
           await probe.delete(hex);
           return;
