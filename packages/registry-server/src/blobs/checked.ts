@@ -1,9 +1,7 @@
-import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
+import { sha256 } from '@aam/core';
 import { RegistryError, unavailable } from '../problem.js';
 import type { BlobStore } from './contract.js';
-
-const sha256Hex = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
 /**
  * The registry's view of its blob store: every failure of the store is a 503 (never a 500 or a pass), and no
@@ -49,7 +47,7 @@ export class CheckedBlobs {
 
   /** Stores bytes the caller has hashed to `hex` (publish computes the checksum from the upload itself). */
   async put(hex: string, bytes: Buffer): Promise<void> {
-    if (sha256Hex(bytes) !== hex) throw new Error(`blob put: the bytes do not hash to ${hex}`);
+    if (sha256(bytes) !== `sha256:${hex}`) throw new Error(`blob put: the bytes do not hash to ${hex}`);
     // Not marked as checked: a store may keep the bytes it already had under this key (the directory store
     // does), and those are checked at their first read like any other.
     await this.guard(() => this.store.put(hex, bytes));
@@ -75,7 +73,7 @@ export class CheckedBlobs {
     }
     const bytes = await this.guard(() => this.store.get(hex));
     if (!bytes) throw missingBlob(hex);
-    if (sha256Hex(bytes) !== hex)
+    if (sha256(bytes) !== `sha256:${hex}`)
       throw new RegistryError(
         500,
         'archive_corrupt',
